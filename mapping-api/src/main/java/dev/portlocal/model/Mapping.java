@@ -1,0 +1,42 @@
+package dev.portlocal.model;
+
+import java.net.InetSocketAddress;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A resolved mapping: node port {@code nodePort} forwards to {@code target}. This is what the data plane is asked
+ * to open.
+ */
+public record Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
+
+    public Mapping {
+        requireNonNull(key, "key");
+        requireNonNull(target, "target");
+        if (target.isUnresolved()) {
+            throw new IllegalArgumentException("target: " + target + " (expected: a resolved IP address)");
+        }
+        if (target.getPort() != key.port()) {
+            throw new IllegalArgumentException(
+                    "target: " + target + " (expected: port " + key.port() + " of " + key + ")");
+        }
+        if (IpFamily.of(target.getAddress()) != key.family()) {
+            throw new IllegalArgumentException(
+                    "target: " + target + " (expected: an " + key.family() + " address for " + key + ")");
+        }
+        PortRange.checkPort("nodePort", nodePort);
+    }
+
+    public Protocol protocol() {
+        return key.protocol();
+    }
+
+    public IpFamily family() {
+        return key.family();
+    }
+
+    @Override
+    public String toString() {
+        return key + " -> " + Addresses.format(target) + " on nodePort " + nodePort;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.portlocal.model;
+
+/**
+ * An inclusive range of node ports, written {@code start-end}. The default is NodePortLocal's Linux default,
+ * 61000-62000, which sits above the kernel's default ephemeral range (32768-60999).
+ */
+public record PortRange(int start, int end) {
+
+    public static final PortRange DEFAULT = new PortRange(61000, 62000);
+
+    public PortRange {
+        checkPort("port range start", start);
+        checkPort("port range end", end);
+        if (start > end) {
+            throw new IllegalArgumentException(
+                    "port range: " + start + "-" + end + " (expected: start <= end)");
+        }
+    }
+
+    /**
+     * Parses {@code start-end}.
+     *
+     * @throws IllegalArgumentException naming the value and what was expected
+     */
+    public static PortRange parse(String value) {
+        String text = value == null ? "" : value.trim();
+        int dash = text.indexOf('-');
+        if (dash <= 0 || dash == text.length() - 1) {
+            throw new IllegalArgumentException("port range: " + value + " (expected: start-end, e.g. 61000-62000)");
+        }
+        int start;
+        int end;
+        try {
+            start = Integer.parseInt(text.substring(0, dash).trim());
+            end = Integer.parseInt(text.substring(dash + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("port range: " + value + " (expected: start-end, e.g. 61000-62000)");
+        }
+        return new PortRange(start, end);
+    }
+
+    public boolean contains(int port) {
+        return port >= start && port <= end;
+    }
+
+    public int size() {
+        return end - start + 1;
+    }
+
+    /** True if the two ranges share at least one port. */
+    public boolean overlaps(PortRange other) {
+        return start <= other.end && other.start <= end;
+    }
+
+    static void checkPort(String what, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(what + ": " + port + " (expected: 1-65535)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return start + "-" + end;
+    }
+}
