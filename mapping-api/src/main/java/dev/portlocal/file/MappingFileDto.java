@@ -1,0 +1,24 @@
+package dev.portlocal.file;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The raw shapes Jackson binds the mapping file to. Entries and ports stay {@link JsonNode}s at the level above,
+ * so each is bound on its own and a bad one does not hide the errors of the others.
+ */
+final class MappingFileDto {
+
+    private MappingFileDto() {
+    }
+
+    record EndpointDto(String name, String ip, List<JsonNode> ports) {
+        static final List<String> FIELDS = List.of("name", "ip", "ports");
+    }
+
+    /** Ports are {@code Long} so that an out-of-range number is a validation error, not an overflow. */
+    record PortDto(Long port, String protocol, Long nodePort) {
+        static final List<String> FIELDS = List.of("port", "protocol", "nodePort");
+    }
+}

@@ -1,0 +1,415 @@
+package dev.portlocal.file;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MappingFileParserTest {
+
+    private final MappingFileParser parser = new MappingFileParser(PortRange.DEFAULT);
+
+    private List<Endpoint> parse(String fileName, String content) throws MappingFileException {
+        return parser.parse(fileName, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Parses content expected to be invalid and returns the errors. */
+    private List<String> errors(String fileName, String content) {
+        MappingFileException e = assertThrows(MappingFileException.class, () -> parse(fileName, content));
+        assertEquals(String.join("\n", e.errors()), e.getMessage());
+        return e.errors();
+    }
+
+    private static void assertSingleError(List<String> errors, String expected) {
+        assertEquals(List.of(expected), errors, "errors");
+    }
+
+    private static String yamlEntry(String name, String ip, String portsYaml) {
+        return "  - name: " + name + "\n    ip: " + ip + "\n    ports:\n" + portsYaml;
+    }
+
+    @Test
+    void parsesFullYamlExample() throws Exception {
+        List<Endpoint> endpoints = parse("endpoints.yaml", """
+                endpoints:
+                  - name: shop/frontend-6d9c   # a comment
+                    ip: 10.244.1.23
+                    ports:
+                      - port: 8079
+                        protocol: tcp
+                        nodePort: 61005
+                      - port: 53
+                        protocol: udp
+                      - port: 9090
+                  - name: db
+                    ip: fd00::17
+                    ports:
+                      - port: 5432
+                """);
+
+        assertEquals(2, endpoints.size());
+        Endpoint frontend = endpoints.get(0);
+        assertEquals("shop/frontend-6d9c", frontend.name());
+        assertEquals(Addresses.parseIp("ip", "10.244.1.23"), frontend.ip());
+        assertEquals(List.of(
+                EndpointPort.pinned(8079, Protocol.TCP, 61005),
+                new EndpointPort(53, Protocol.UDP),
+                new EndpointPort(9090, Protocol.TCP)), frontend.ports());
+        Endpoint db = endpoints.get(1);
+        assertEquals(IpFamily.IPv6, db.family());
+        assertEquals(List.of(new EndpointPort(5432, Protocol.TCP, OptionalInt.empty())), db.ports());
+    }
+
+    @Test
+    void parsesJsonAndYmlLikeYaml() throws Exception {
+        String json = """
+                {"endpoints": [{"name": "shop/web", "ip": "10.0.0.1",
+                  "ports": [{"port": 8080, "protocol": "UDP", "nodePort": 61999}]}]}
+                """;
+        List<Endpoint> fromJson = parse("endpoints.json", json);
+        List<Endpoint> fromYml = parse("endpoints.yml", """
+                endpoints:
+                  - name: shop/web
+                    ip: 10.0.0.1
+                    ports: [{port: 8080, protocol: udp, nodePort: 61999}]
+                """);
+
+        assertEquals(List.of(new Endpoint("shop/web", Addresses.parseIp("ip", "10.0.0.1"),
+                List.of(EndpointPort.pinned(8080, Protocol.UDP, 61999)))), fromJson);
+        assertEquals(fromJson, fromYml);
+    }
+
+    @Test
+    void emptyFileAndEmptyListAreValid() throws Exception {
+        assertEquals(List.of(), parse("endpoints.yaml", ""));
+        assertEquals(List.of(), parse("endpoints.yaml", "# nothing yet\n"));
+        assertEquals(List.of(), parse("endpoints.yaml", "endpoints: []\n"));
+        assertEquals(List.of(), parse("endpoints.json", "  \n"));
+        assertEquals(List.of(), parse("endpoints.json", "{\"endpoints\": []}"));
+    }
+
+    @Test
+    void parsesFromPathUsingFileNameInErrors(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("mappings.yaml");
+        Files.writeString(file, "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - port: 0\n"));
+
+        MappingFileException e = assertThrows(MappingFileException.class, () -> parser.parse(file));
+        assertSingleError(e.errors(), "mappings.yaml: endpoints[0] (web): ports[0].port: 0 (expected: 1-65535)");
+    }
+
+    @Test
+    void missingFileIsAnErrorNamingIt(@TempDir Path dir) {
+        Path file = dir.resolve("absent.yaml");
+        MappingFileException e = assertThrows(MappingFileException.class, () -> parser.parse(file));
+        assertTrue(e.getMessage().startsWith("absent.yaml: cannot read "), e.getMessage());
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void unsupportedExtensionNamesTheFile() {
+        assertSingleError(errors("endpoints.txt", "endpoints: []"),
+                "endpoints.txt: unsupported file type (expected: a name ending in .yaml, .yml or .json)");
+    }
+
+    @Test
+    void invalidNameFormats() {
+        for (String bad : List.of("-web", "web-", "a//b", "a/b/c", "/web", "web/", "we b", "Shop/fr@nt",
+                "x".repeat(254))) {
+            List<String> errors = errors("endpoints.yaml",
+                    "endpoints:\n" + yamlEntry("'" + bad + "'", "10.0.0.1", "      - port: 80\n"));
+            assertSingleError(errors, "endpoints.yaml: endpoints[0] (" + bad + "): name: " + bad
+                    + " (expected: " + Endpoint.NAME_EXPECTED + ")");
+        }
+    }
+
+    @Test
+    void validNameFormats() throws Exception {
+        for (String good : List.of("a", "web", "shop/web-1", "Shop.v2/Front_end-6d9c", "x".repeat(253),
+                "x".repeat(253) + "/" + "y".repeat(253))) {
+            List<Endpoint> endpoints = parse("endpoints.yaml",
+                    "endpoints:\n" + yamlEntry(good, "10.0.0.1", "      - port: 80\n"));
+            assertEquals(good, endpoints.get(0).name());
+        }
+    }
+
+    @Test
+    void missingFieldsAreNamed() {
+        List<String> errors = errors("endpoints.yaml", """
+                endpoints:
+                  - ip: 10.0.0.1
+                    ports: [{port: 80}]
+                  - name: b
+                  - name: c
+                    ip: 10.0.0.3
+                    ports: []
+                  - name: d
+                    ip: 10.0.0.4
+                    ports: [{protocol: udp}]
+                """);
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0]: name: missing (expected: " + Endpoint.NAME_EXPECTED + ")",
+                "endpoints.yaml: endpoints[1] (b): ip: missing (expected: an IPv4 or IPv6 address)",
+                "endpoints.yaml: endpoints[1] (b): ports: missing (expected: at least one port)",
+                "endpoints.yaml: endpoints[2] (c): ports: [] (expected: at least one port)",
+                "endpoints.yaml: endpoints[3] (d): ports[0].port: missing (expected: 1-65535)"), errors);
+    }
+
+    @Test
+    void duplicateNames() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n"
+                + yamlEntry("shop/web", "10.0.0.1", "      - port: 80\n")
+                + yamlEntry("shop/db", "10.0.0.2", "      - port: 80\n")
+                + yamlEntry("shop/web", "10.0.0.3", "      - port: 81\n"));
+        assertSingleError(errors, "endpoints.yaml: endpoints[2] (shop/web): name: shop/web "
+                + "(expected: unique, already used by endpoints[0])");
+    }
+
+    @Test
+    void invalidIps() {
+        for (String bad : List.of("localhost", "example.com", "10.0.0.256", "10.0.0", "::g")) {
+            List<String> errors = errors("endpoints.yaml",
+                    "endpoints:\n" + yamlEntry("web", "'" + bad + "'", "      - port: 80\n"));
+            assertSingleError(errors,
+                    "endpoints.yaml: endpoints[0] (web): ip: " + bad + " (expected: an IPv4 or IPv6 address)");
+        }
+    }
+
+    @Test
+    void portsOutsideOneTo65535() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", """
+                      - port: 0
+                      - port: 65536
+                      - port: -1
+                      - port: 99999999999
+                      - port: 65535
+                """));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (web): ports[0].port: 0 (expected: 1-65535)",
+                "endpoints.yaml: endpoints[0] (web): ports[1].port: 65536 (expected: 1-65535)",
+                "endpoints.yaml: endpoints[0] (web): ports[2].port: -1 (expected: 1-65535)",
+                "endpoints.yaml: endpoints[0] (web): ports[3].port: 99999999999 (expected: 1-65535)"), errors);
+    }
+
+    @Test
+    void unknownProtocol() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1",
+                "      - port: 80\n        protocol: sctp\n"));
+        assertSingleError(errors, "endpoints.yaml: endpoints[0] (web): ports[0].protocol: sctp "
+                + "(expected: tcp or udp)");
+    }
+
+    @Test
+    void pinnedNodePortOutsideRange() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n"
+                + yamlEntry("shop/db", "10.0.0.2", "      - port: 80\n        nodePort: 61000\n")
+                + yamlEntry("shop/web", "10.0.0.1", """
+                      - port: 80
+                        nodePort: 70000
+                      - port: 81
+                        nodePort: 60999
+                      - port: 82
+                        nodePort: 62001
+                      - port: 83
+                        nodePort: 62000
+                """));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[1] (shop/web): ports[0].nodePort: 70000 "
+                        + "(expected: inside port range 61000-62000)",
+                "endpoints.yaml: endpoints[1] (shop/web): ports[1].nodePort: 60999 "
+                        + "(expected: inside port range 61000-62000)",
+                "endpoints.yaml: endpoints[1] (shop/web): ports[2].nodePort: 62001 "
+                        + "(expected: inside port range 61000-62000)"), errors);
+    }
+
+    @Test
+    void samePortAndProtocolTwiceInOneEntry() throws Exception {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", """
+                      - port: 80
+                      - port: 80
+                        protocol: udp
+                      - port: 80
+                        protocol: TCP
+                """));
+        assertSingleError(errors, "endpoints.yaml: endpoints[0] (web): ports[2]: 80/tcp "
+                + "(expected: each port and protocol once, already listed at ports[0])");
+    }
+
+    @Test
+    void samePinnedNodePortForSameProtocolAndFamily() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n"
+                + yamlEntry("shop/a", "10.0.0.1", """
+                      - port: 80
+                        nodePort: 61005
+                      - port: 81
+                        nodePort: 61005
+                """)
+                + yamlEntry("shop/b", "10.0.0.2", "      - port: 80\n        nodePort: 61005\n"));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (shop/a): ports[1].nodePort: 61005 (expected: unique per protocol "
+                        + "and IP family, already pinned by endpoints[0] (shop/a) ports[0])",
+                "endpoints.yaml: endpoints[1] (shop/b): ports[0].nodePort: 61005 (expected: unique per protocol "
+                        + "and IP family, already pinned by endpoints[0] (shop/a) ports[0])"), errors);
+    }
+
+    @Test
+    void samePinnedNodePortIsFineAcrossProtocolsAndFamilies() throws Exception {
+        List<Endpoint> endpoints = parse("endpoints.yaml", "endpoints:\n"
+                + yamlEntry("v4", "10.0.0.1", """
+                      - port: 80
+                        nodePort: 61005
+                      - port: 80
+                        protocol: udp
+                        nodePort: 61005
+                """)
+                + yamlEntry("v6", "fd00::1", "      - port: 80\n        nodePort: 61005\n"));
+        assertEquals(3, endpoints.stream().mapToInt(e -> e.ports().size()).sum());
+    }
+
+    @Test
+    void unknownFieldsAtEveryLevel() {
+        List<String> errors = errors("endpoints.yaml", """
+                endpoint: []
+                endpoints:
+                  - name: web
+                    ip: 10.0.0.1
+                    labels: {a: b}
+                    ports: [{port: 80}]
+                  - name: db
+                    ip: 10.0.0.2
+                    ports: [{port: 80, nodeport: 61001}]
+                """);
+        assertEquals(List.of(
+                "endpoints.yaml: endpoint: unknown field (expected: endpoints)",
+                "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ports)",
+                "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
+                        + "(expected one of: port, protocol, nodePort)"), errors);
+    }
+
+    @Test
+    void wrongTypesAreNotCoerced() {
+        List<String> errors = errors("endpoints.yaml", """
+                endpoints:
+                  - name: web
+                    ip: 10.0.0.1
+                    ports:
+                      - port: "8080"
+                      - port: 8081
+                        nodePort: 61001.5
+                      - port: 8082
+                        protocol: 6
+                      - port: true
+                  - name: 42
+                    ip: 10.0.0.2
+                    ports: [{port: 80}]
+                  - name: db
+                    ip: 10.0.0.3
+                    ports: {port: 80}
+                  - name: cache
+                    ip: [10.0.0.4]
+                    ports: [{port: 80}]
+                """);
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (web): ports[0].port: \"8080\" (expected: an integer)",
+                "endpoints.yaml: endpoints[0] (web): ports[1].nodePort: 61001.5 (expected: an integer)",
+                "endpoints.yaml: endpoints[0] (web): ports[2].protocol: 6 (expected: a string)",
+                "endpoints.yaml: endpoints[0] (web): ports[3].port: true (expected: an integer)",
+                "endpoints.yaml: endpoints[1]: name: 42 (expected: a string)",
+                "endpoints.yaml: endpoints[2] (db): ports: {\"port\":80} (expected: a list)",
+                "endpoints.yaml: endpoints[3] (cache): ip: [\"10.0.0.4\"] (expected: a string)"), errors);
+    }
+
+    @Test
+    void wrongTypesInJson() {
+        List<String> errors = errors("endpoints.json", """
+                {"endpoints": [{"name": "web", "ip": "10.0.0.1", "ports": [{"port": "80"}]}]}
+                """);
+        assertSingleError(errors, "endpoints.json: endpoints[0] (web): ports[0].port: \"80\" (expected: an integer)");
+    }
+
+    @Test
+    void wrongShapesAtTheTop() {
+        assertSingleError(errors("endpoints.yaml", "- a\n- b\n"),
+                "endpoints.yaml: [\"a\",\"b\"] (expected: a mapping with the field endpoints)");
+        assertSingleError(errors("endpoints.yaml", "endpoints: web\n"),
+                "endpoints.yaml: endpoints: \"web\" (expected: a list)");
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n  - web\n"),
+                "endpoints.yaml: endpoints[0]: \"web\" (expected: a mapping with the fields name, ip and ports)");
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - 80\n")),
+                "endpoints.yaml: endpoints[0] (web): ports[0]: 80 "
+                        + "(expected: a mapping with the fields port, protocol and nodePort)");
+    }
+
+    @Test
+    void collectsAllErrorsAcrossEntries() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n"
+                + yamlEntry("shop/web", "10.0.0.1", """
+                      - port: 70000
+                        protocol: icmp
+                        nodePort: 1
+                """)
+                + yamlEntry("shop/web", "not-an-ip", "      - port: 80\n"));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (shop/web): ports[0].port: 70000 (expected: 1-65535)",
+                "endpoints.yaml: endpoints[0] (shop/web): ports[0].protocol: icmp (expected: tcp or udp)",
+                "endpoints.yaml: endpoints[0] (shop/web): ports[0].nodePort: 1 "
+                        + "(expected: inside port range 61000-62000)",
+                "endpoints.yaml: endpoints[1] (shop/web): name: shop/web (expected: unique, already used by "
+                        + "endpoints[0])",
+                "endpoints.yaml: endpoints[1] (shop/web): ip: not-an-ip (expected: an IPv4 or IPv6 address)"),
+                errors);
+    }
+
+    @Test
+    void yamlSyntaxErrorNamesLineAndColumn() {
+        List<String> errors = errors("endpoints.yaml", """
+                endpoints:
+                  - name: web
+                    ip: 10.0.0.1
+                   ports: [
+                """);
+        assertEquals(1, errors.size());
+        assertTrue(errors.get(0).matches("endpoints\\.yaml: line \\d+, column \\d+: .+"), errors.get(0));
+        assertTrue(!errors.get(0).contains("\n"), errors.get(0));
+    }
+
+    @Test
+    void jsonSyntaxErrorNamesLineAndColumn() {
+        List<String> errors = errors("endpoints.json", "{\"endpoints\": [\n  {\"name\": \"web\",,}\n]}");
+        assertEquals(1, errors.size());
+        assertTrue(errors.get(0).startsWith("endpoints.json: line 2, column "), errors.get(0));
+    }
+
+    @Test
+    void duplicateKeyInOneEntryIsAnError() {
+        List<String> errors = errors("endpoints.json",
+                "{\"endpoints\": [{\"name\": \"web\", \"name\": \"db\", \"ip\": \"10.0.0.1\", \"ports\": []}]}");
+        assertEquals(1, errors.size());
+        assertTrue(errors.get(0).startsWith("endpoints.json: line 1, column "), errors.get(0));
+        assertTrue(errors.get(0).contains("name"), errors.get(0));
+    }
+
+    @Test
+    void rangeComesFromTheConstructor() throws Exception {
+        MappingFileParser narrow = new MappingFileParser(new PortRange(40000, 40010));
+        List<Endpoint> endpoints = narrow.parse("e.yaml", ("endpoints:\n"
+                + yamlEntry("web", "10.0.0.1", "      - port: 80\n        nodePort: 40010\n"))
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(OptionalInt.of(40010), endpoints.get(0).ports().get(0).nodePort());
+        assertEquals(new PortRange(40000, 40010), narrow.range());
+    }
+}
