@@ -1,0 +1,29 @@
+package dev.portlocal.state;
+
+import java.net.InetAddress;
+
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Source;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One persisted assignment: mapping {@code key} held {@code nodePort}. The source, the target IP and whether the
+ * port was pinned are kept too, so that endpoints created through the API can be recreated after a restart.
+ */
+public record StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned) {
+
+    public StateEntry {
+        requireNonNull(key, "key");
+        requireNonNull(source, "source");
+        requireNonNull(ip, "ip");
+        if (IpFamily.of(ip) != key.family()) {
+            throw new IllegalArgumentException("ip: " + ip.getHostAddress() + " (expected: an " + key.family()
+                    + " address for " + key + ")");
+        }
+        if (nodePort < 1 || nodePort > 65535) {
+            throw new IllegalArgumentException("nodePort: " + nodePort + " (expected: 1-65535)");
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package dev.portlocal.state;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Persists node port assignments in {@code <stateDir>/state.json}:
+ * <pre>
+ * {"version": 1, "entries": [{"endpoint": "shop/web", "port": 8080, "protocol": "tcp", "family": "IPv4",
+ *   "nodePort": 61003, "source": "file", "ip": "10.0.0.1", "pinned": false}]}
+ * </pre>
+ * Writes are atomic and durable: a temp file in the same directory, fsync, an atomic rename, then an fsync of the
+ * directory, so a crash leaves either the old or the new file. A corrupt file never stops the daemon: it is set
+ * aside as {@code state.json.corrupt-<epochmillis>} and loading starts from nothing.
+ *
+ * <p>Not thread-safe: the reconciler calls it under its lock.
+ */
+public final class StateStore {
+
+    public static final String FILE_NAME = "state.json";
+    static final int VERSION = 1;
+
+    private static final Logger log = LoggerFactory.getLogger(StateStore.class);
+
+    private final Path stateDir;
+    private final Path file;
+    private final Clock clock;
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
+    public StateStore(Path stateDir) {
+        this(stateDir, Clock.systemUTC());
+    }
+
+    /** {@code clock} names the files that corrupt state is set aside in. */
+    public StateStore(Path stateDir, Clock clock) {
+        this.stateDir = requireNonNull(stateDir, "stateDir");
+        this.file = stateDir.resolve(FILE_NAME);
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    /**
+     * The state directory: the first entry of {@code $STATE_DIRECTORY} (set by systemd's {@code StateDirectory=})
+     * when set, else {@code ~/.local/state/portlocal}.
+     */
+    public static Path defaultStateDir() {
+        return defaultStateDir(System.getenv(), System.getProperty("user.home"));
+    }
+
+    static Path defaultStateDir(Map<String, String> env, String userHome) {
+        String fromSystemd = env.get("STATE_DIRECTORY");
+        if (fromSystemd != null && !fromSystemd.isBlank()) {
+            String first = fromSystemd.split(":", -1)[0].trim();
+            if (!first.isEmpty()) {
+                return Path.of(first);
+            }
+        }
+        return Path.of(userHome, ".local", "state", "portlocal");
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Loads the saved assignments, in file order. A missing file yields nothing. A corrupt file (bad JSON, wrong
+     * shape, invalid values, unknown version) is logged, set aside and yields nothing; this never throws for it.
+     */
+    public Map<MappingKey, StateEntry> load() {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Map.of();
+        } catch (IOException e) {
+            log.warn("state file unreadable file={} error=\"{}\"", file, e.toString());
+            return Map.of();
+        }
+        try {
+            return decode(content);
+        } catch (JacksonException | IllegalArgumentException e) {
+            String reason = e instanceof JacksonException jackson ? jackson.getOriginalMessage() : e.getMessage();
+            setAside(String.valueOf(reason).lines().findFirst().orElse(""));
+            return Map.of();
+        } catch (IOException e) {
+            setAside(e.toString());
+            return Map.of();
+        }
+    }
+
+    /**
+     * Replaces the saved assignments with {@code entries}, atomically and durably. Creates the state directory if
+     * it is missing.
+     */
+    public void save(Collection<StateEntry> entries) throws IOException {
+        List<StateEntry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing((StateEntry e) -> e.key().endpoint())
+                .thenComparingInt(e -> e.key().port())
+                .thenComparing(e -> e.key().protocol())
+                .thenComparing(e -> e.key().family()));
+        List<EntryDto> dtos = new ArrayList<>(sorted.size());
+        for (StateEntry entry : sorted) {
+            MappingKey key = entry.key();
+            dtos.add(new EntryDto(key.endpoint(), key.port(), key.protocol().wireName(), key.family().name(),
+                    entry.nodePort(), entry.source().wireName(), Addresses.format(entry.ip()), entry.pinned()));
+        }
+        byte[] content = mapper.writeValueAsBytes(new StateFileDto(VERSION, dtos));
+
+        Files.createDirectories(stateDir);
+        Path temp = Files.createTempFile(stateDir, FILE_NAME + ".", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        syncDirectory();
+    }
+
+    /** Makes the rename durable. Not every platform can open a directory for this; there it is skipped. */
+    private void syncDirectory() {
+        try (FileChannel directory = FileChannel.open(stateDir, StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("state directory fsync skipped dir={} error=\"{}\"", stateDir, e.toString());
+        }
+    }
+
+    private Map<MappingKey, StateEntry> decode(byte[] content) throws IOException {
+        StateFileDto dto = mapper.readValue(content, StateFileDto.class);
+        if (dto == null) {
+            throw new IllegalArgumentException("empty file (expected: a JSON object with version and entries)");
+        }
+        if (dto.version() == null || dto.version() != VERSION) {
+            throw new IllegalArgumentException("version: " + dto.version() + " (expected: " + VERSION + ")");
+        }
+        if (dto.entries() == null) {
+            throw new IllegalArgumentException("entries: missing (expected: a list)");
+        }
+        Map<MappingKey, StateEntry> entries = new LinkedHashMap<>();
+        for (int i = 0; i < dto.entries().size(); i++) {
+            EntryDto e = dto.entries().get(i);
+            if (e == null) {
+                throw new IllegalArgumentException("entries[" + i + "]: null (expected: an entry)");
+            }
+            try {
+                StateEntry entry = e.toEntry();
+                if (entries.putIfAbsent(entry.key(), entry) != null) {
+                    throw new IllegalArgumentException("key: " + entry.key() + " (expected: listed once)");
+                }
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("entries[" + i + "]: " + ex.getMessage(), ex);
+            }
+        }
+        return Collections.unmodifiableMap(entries);
+    }
+
+    private void setAside(String reason) {
+        Path corrupt = stateDir.resolve(FILE_NAME + ".corrupt-" + clock.millis());
+        for (int n = 1; Files.exists(corrupt); n++) {
+            corrupt = stateDir.resolve(FILE_NAME + ".corrupt-" + clock.millis() + "-" + n);
+        }
+        try {
+            try {
+                Files.move(file, corrupt, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(file, corrupt);
+            }
+            log.warn("state file corrupt, set aside file={} movedTo={} reason=\"{}\"", file, corrupt, reason);
+        } catch (IOException e) {
+            log.warn("state file corrupt, could not set aside file={} reason=\"{}\" error=\"{}\"", file, reason,
+                    e.toString());
+        }
+    }
+
+    record StateFileDto(Integer version, List<EntryDto> entries) {
+    }
+
+    record EntryDto(String endpoint, Integer port, String protocol, String family, Integer nodePort, String source,
+                    String ip, Boolean pinned) {
+
+        /** @throws IllegalArgumentException naming the invalid field and its value */
+        StateEntry toEntry() {
+            present(endpoint, "endpoint");
+            present(port, "port");
+            present(family, "family");
+            present(nodePort, "nodePort");
+            present(ip, "ip");
+            IpFamily ipFamily;
+            try {
+                ipFamily = IpFamily.valueOf(family);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("family: " + family + " (expected: IPv4 or IPv6)", e);
+            }
+            MappingKey key = new MappingKey(Endpoint.checkName(endpoint), port,
+                    Protocol.parse(protocol), ipFamily);
+            InetAddress address = Addresses.parseIp("ip", ip);
+            return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned));
+        }
+
+        private static void present(Object value, String field) {
+            if (value == null) {
+                throw new IllegalArgumentException(field + ": missing");
+            }
+        }
+    }
+}

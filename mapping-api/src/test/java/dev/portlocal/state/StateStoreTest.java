@@ -1,0 +1,173 @@
+package dev.portlocal.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StateStoreTest {
+
+    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(1_764_000_000_123L), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    private static final StateEntry WEB = new StateEntry(new MappingKey("shop/web", 8080, Protocol.TCP, IpFamily.IPv4),
+            Source.FILE, Addresses.parseIp("ip", "10.0.0.1"), 61003, false);
+    private static final StateEntry DNS = new StateEntry(new MappingKey("dns", 53, Protocol.UDP, IpFamily.IPv6),
+            Source.API, Addresses.parseIp("ip", "fd00::53"), 61000, true);
+
+    private List<String> fileNames() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void missingFileLoadsAsEmpty() {
+        assertEquals(Map.of(), new StateStore(dir.resolve("not-yet")).load());
+    }
+
+    @Test
+    void roundTrip() throws IOException {
+        StateStore store = new StateStore(dir);
+        store.save(List.of(WEB, DNS));
+
+        Map<MappingKey, StateEntry> loaded = new StateStore(dir).load();
+        assertEquals(Map.of(WEB.key(), WEB, DNS.key(), DNS), loaded);
+        assertEquals(List.of(DNS.key(), WEB.key()), List.copyOf(loaded.keySet()), "saved sorted by endpoint");
+        String json = Files.readString(dir.resolve("state.json"));
+        assertTrue(json.contains("\"version\" : 1"), json);
+        assertTrue(json.contains("\"protocol\" : \"udp\""), json);
+        assertTrue(json.contains("\"family\" : \"IPv6\""), json);
+        assertTrue(json.contains("\"source\" : \"api\""), json);
+    }
+
+    @Test
+    void saveReplacesAndLeavesNoTempFiles() throws IOException {
+        StateStore store = new StateStore(dir);
+        store.save(List.of(WEB, DNS));
+        store.save(List.of(DNS));
+        store.save(List.of());
+        store.save(List.of(WEB));
+
+        assertEquals(List.of("state.json"), fileNames());
+        assertEquals(Map.of(WEB.key(), WEB), store.load());
+    }
+
+    @Test
+    void saveCreatesTheStateDirectory() throws IOException {
+        Path nested = dir.resolve("a/b/portlocal");
+        new StateStore(nested).save(List.of(WEB));
+        assertEquals(Map.of(WEB.key(), WEB), new StateStore(nested).load());
+    }
+
+    private void assertSetAside(String content) throws IOException {
+        Files.writeString(dir.resolve("state.json"), content);
+
+        assertEquals(Map.of(), new StateStore(dir, CLOCK).load(), content);
+
+        assertEquals(List.of("state.json.corrupt-1764000000123"), fileNames(), content);
+        assertEquals(content, Files.readString(dir.resolve("state.json.corrupt-1764000000123")));
+        Files.delete(dir.resolve("state.json.corrupt-1764000000123"));
+    }
+
+    @Test
+    void badJsonIsSetAside() throws IOException {
+        assertSetAside("{\"version\": 1, \"entries\": [");
+        assertSetAside("not json at all");
+        assertSetAside("");
+        assertSetAside("null");
+    }
+
+    @Test
+    void wrongShapeIsSetAside() throws IOException {
+        assertSetAside("[]");
+        assertSetAside("{\"version\": 1}");
+        assertSetAside("{\"version\": 2, \"entries\": []}");
+        assertSetAside("{\"entries\": []}");
+        assertSetAside("{\"version\": 1, \"entries\": [], \"extra\": true}");
+        assertSetAside("{\"version\": \"1\", \"entries\": []}");
+    }
+
+    @Test
+    void invalidValuesAreSetAside() throws IOException {
+        String valid = "{\"endpoint\": \"web\", \"port\": 80, \"protocol\": \"tcp\", \"family\": \"IPv4\", "
+                + "\"nodePort\": 61000, \"source\": \"file\", \"ip\": \"10.0.0.1\"}";
+        Files.writeString(dir.resolve("state.json"), "{\"version\": 1, \"entries\": [" + valid + "]}");
+        assertEquals(1, new StateStore(dir).load().size(), "the valid template loads");
+
+        for (String[] swap : new String[][] {
+                {"\"port\": 80", "\"port\": 70000"},
+                {"\"nodePort\": 61000", "\"nodePort\": 0"},
+                {"\"protocol\": \"tcp\"", "\"protocol\": \"sctp\""},
+                {"\"family\": \"IPv4\"", "\"family\": \"ipv5\""},
+                {"\"family\": \"IPv4\"", "\"family\": \"IPv6\""},
+                {"\"source\": \"file\"", "\"source\": \"http\""},
+                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"example.com\""},
+                {"\"endpoint\": \"web\"", "\"endpoint\": \"a/b/c\""},
+                {"\"endpoint\": \"web\", ", ""},
+                {"\"port\": 80", "\"port\": \"80\""}}) {
+            assertSetAside("{\"version\": 1, \"entries\": [" + valid.replace(swap[0], swap[1]) + "]}");
+        }
+        assertSetAside("{\"version\": 1, \"entries\": [" + valid + ", " + valid + "]}");
+    }
+
+    @Test
+    void corruptFileDoesNotBlockTheNextSave() throws IOException {
+        Files.writeString(dir.resolve("state.json"), "garbage");
+        StateStore store = new StateStore(dir, CLOCK);
+        assertEquals(Map.of(), store.load());
+
+        store.save(List.of(DNS));
+
+        assertEquals(Map.of(DNS.key(), DNS), store.load());
+        assertEquals(List.of("state.json", "state.json.corrupt-1764000000123"), fileNames());
+    }
+
+    @Test
+    void secondCorruptionInTheSameMillisecondGetsItsOwnName() throws IOException {
+        Files.writeString(dir.resolve("state.json"), "garbage 1");
+        new StateStore(dir, CLOCK).load();
+        Files.writeString(dir.resolve("state.json"), "garbage 2");
+        new StateStore(dir, CLOCK).load();
+
+        assertEquals(List.of("state.json.corrupt-1764000000123", "state.json.corrupt-1764000000123-1"),
+                fileNames());
+    }
+
+    @Test
+    void defaultStateDirPrefersStateDirectory() {
+        assertEquals(Path.of("/var/lib/portlocal"),
+                StateStore.defaultStateDir(Map.of("STATE_DIRECTORY", "/var/lib/portlocal"), "/home/u"));
+        assertEquals(Path.of("/var/lib/portlocal"),
+                StateStore.defaultStateDir(Map.of("STATE_DIRECTORY", "/var/lib/portlocal:/var/lib/other"), "/home/u"));
+        assertEquals(Path.of("/home/u/.local/state/portlocal"), StateStore.defaultStateDir(Map.of(), "/home/u"));
+        assertEquals(Path.of("/home/u/.local/state/portlocal"),
+                StateStore.defaultStateDir(Map.of("STATE_DIRECTORY", ""), "/home/u"));
+        assertFalse(StateStore.defaultStateDir().toString().isEmpty());
+    }
+
+    @Test
+    void stateFileLivesInTheStateDir() {
+        assertEquals(dir.resolve("state.json"), new StateStore(dir).file());
+    }
+}
