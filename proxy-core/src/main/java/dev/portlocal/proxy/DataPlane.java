@@ -1,0 +1,293 @@
+package dev.portlocal.proxy;
+
+import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.dataplane.PortOpener;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.Mapping;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.relay.RelayedConnection;
+import dev.portlocal.relay.nio.NioAcceptHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.Socket;
+import io.netty.util.NetUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data plane: binds a node port for each open mapping and relays its connections. On epoll each mapping gets
+ * one listening socket per event loop and listen address, with {@code SO_REUSEPORT}, so accepts spread over the
+ * loops; on NIO, one listener per address.
+ *
+ * <p>Threading: {@link PortOpener} methods are called from the control thread and block until listeners are bound
+ * or closed. Drains run on a loop's scheduler.
+ */
+public final class DataPlane implements PortOpener, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+    private static final int EADDRINUSE = 98;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_V6ONLY = 26;
+
+    private final EventLoops loops;
+    private final DataPlaneConfig config;
+    private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+    private final Map<MappingKey, OpenMapping> open = new ConcurrentHashMap<>();
+    private final Map<OpenMapping, Boolean> draining = new ConcurrentHashMap<>();
+
+    public DataPlane(EventLoops loops, DataPlaneConfig config) {
+        this.loops = loops;
+        this.config = config;
+    }
+
+    @Override
+    public BindOutcome open(Mapping mapping) {
+        OpenMapping existing = open.get(mapping.key());
+        if (existing != null) {
+            if (existing.nodePort() == mapping.nodePort()) {
+                existing.retarget(mapping);
+                return BindOutcome.bound();
+            }
+            close(existing.mapping());
+        }
+        if (mapping.protocol() != Protocol.TCP) {
+            return BindOutcome.failed("protocol " + mapping.protocol() + " is not supported by this data plane yet");
+        }
+        List<InetAddress> addresses = addressesOf(mapping.family());
+        if (addresses.isEmpty()) {
+            return BindOutcome.failed("no listen address of family " + mapping.family() + " (see --listen-address)");
+        }
+        OpenMapping om = new OpenMapping(mapping);
+        List<AutoCloseable> listeners = new ArrayList<>();
+        try {
+            if (loops.transport() == Transport.EPOLL) {
+                bindEpoll(om, addresses, listeners);
+            } else {
+                bindNio(om, addresses, listeners);
+            }
+        } catch (Exception e) {
+            closeAll(listeners);
+            return outcomeOf(mapping, e);
+        }
+        om.listeners(listeners);
+        open.put(mapping.key(), om);
+        log.info("event=listener_bound endpoint={} port={} protocol={} target={} nodePort={} listeners={}",
+                mapping.key().endpoint(), mapping.key().port(), mapping.protocol(),
+                Addresses.format(mapping.target()), mapping.nodePort(), listeners.size());
+        return BindOutcome.bound();
+    }
+
+    @Override
+    public void retarget(Mapping mapping) {
+        OpenMapping om = open.get(mapping.key());
+        if (om == null || om.nodePort() != mapping.nodePort()) {
+            throw new IllegalStateException("retarget: " + mapping + " (expected: an open mapping on that node port)");
+        }
+        om.retarget(mapping);
+    }
+
+    @Override
+    public void close(Mapping mapping) {
+        OpenMapping om = open.remove(mapping.key());
+        if (om == null) {
+            return;
+        }
+        closeAll(om.listeners());
+        log.info("event=listener_closed endpoint={} port={} protocol={} nodePort={} draining={}",
+                mapping.key().endpoint(), mapping.key().port(), mapping.protocol(), om.nodePort(),
+                om.connections().size());
+        drain(om, config.drainTimeout());
+    }
+
+    /** Connections relayed now, over every open and draining mapping. */
+    public int activeConnections() {
+        int n = 0;
+        for (OpenMapping om : open.values()) {
+            n += om.connections().size();
+        }
+        for (OpenMapping om : draining.keySet()) {
+            n += om.connections().size();
+        }
+        return n;
+    }
+
+    /** Total connections accepted for an open mapping, or -1 when it is not open. */
+    public long connectionsTotal(MappingKey key) {
+        OpenMapping om = open.get(key);
+        return om == null ? -1 : om.connectionsTotal.sum();
+    }
+
+    /**
+     * Shutdown: stops accepting on every node port at once, lets connections finish for up to {@code timeout}, then
+     * resets what is left. Blocks until done.
+     */
+    public void shutdown(Duration timeout) {
+        List<OpenMapping> all = new ArrayList<>(open.values());
+        open.clear();
+        for (OpenMapping om : all) {
+            closeAll(om.listeners());
+            draining.put(om, Boolean.TRUE);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (activeConnections() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (OpenMapping om : all) {
+            forceCloseAll(om);
+            draining.remove(om);
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    private void drain(OpenMapping om, Duration timeout) {
+        if (om.connections().isEmpty()) {
+            return;
+        }
+        draining.put(om, Boolean.TRUE);
+        loops.loops().get(0).schedule(() -> {
+            forceCloseAll(om);
+            draining.remove(om);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void forceCloseAll(OpenMapping om) {
+        for (RelayedConnection c : om.connections()) {
+            c.forceClose();
+        }
+    }
+
+    private List<InetAddress> addressesOf(IpFamily family) {
+        List<InetAddress> out = new ArrayList<>();
+        for (InetAddress a : config.listenAddresses()) {
+            if (IpFamily.of(a) == family) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private void bindEpoll(OpenMapping om, List<InetAddress> addresses, List<AutoCloseable> listeners)
+            throws Exception {
+        int port = om.nodePort();
+        // SO_REUSEPORT would let us share a port with another process of the same user that set it too. A probe
+        // bound without it fails if anyone holds the port, so we never join a stranger's group.
+        for (InetAddress address : addresses) {
+            Socket probe = newStreamSocket(address);
+            try {
+                probe.bind(new InetSocketAddress(address, port));
+            } finally {
+                probe.close();
+            }
+        }
+        List<EpollListener> bound = new ArrayList<>();
+        for (InetAddress address : addresses) {
+            for (IoEventLoop loop : loops.loops()) {
+                Socket s = newStreamSocket(address);
+                try {
+                    s.setReusePort(true);
+                    s.bind(new InetSocketAddress(address, port));
+                    s.listen(NetUtil.SOMAXCONN);
+                } catch (IOException | RuntimeException e) {
+                    s.close();
+                    throw e;
+                }
+                EpollListener l = new EpollListener(s, loop, om, config.relay(), allocator);
+                bound.add(l);
+                listeners.add(l::closeSync);
+            }
+        }
+        for (EpollListener l : bound) {
+            l.startSync();
+        }
+    }
+
+    private static Socket newStreamSocket(InetAddress address) throws IOException {
+        boolean v6 = address instanceof Inet6Address;
+        Socket s = LinuxSocket.newSocketStream(v6);
+        try {
+            s.setReuseAddress(true);
+            if (v6) {
+                // Keep the families apart: an IPv6 node port never takes IPv4 traffic by accident.
+                s.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+            }
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void bindNio(OpenMapping om, List<InetAddress> addresses, List<AutoCloseable> listeners) {
+        for (InetAddress address : addresses) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(loops.group())
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new NioAcceptHandler(om, om::target, config.relay()));
+                        }
+                    });
+            Channel ch = b.bind(address, om.nodePort()).syncUninterruptibly().channel();
+            listeners.add(() -> ch.close().syncUninterruptibly());
+        }
+    }
+
+    private static BindOutcome outcomeOf(Mapping mapping, Exception e) {
+        String where = "nodePort " + mapping.nodePort();
+        if (e instanceof Errors.NativeIoException
+                && ((Errors.NativeIoException) e).expectedErr() == -EADDRINUSE) {
+            return BindOutcome.inUse(where + " is in use by another process");
+        }
+        if (e instanceof BindException && String.valueOf(e.getMessage()).contains("in use")) {
+            return BindOutcome.inUse(where + " is in use by another process");
+        }
+        return BindOutcome.failed(where + ": " + e.getMessage());
+    }
+
+    private static void closeAll(List<AutoCloseable> listeners) {
+        for (AutoCloseable c : listeners) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("event=listener_close_failed error=\"{}\"", e.getMessage());
+            }
+        }
+    }
+}

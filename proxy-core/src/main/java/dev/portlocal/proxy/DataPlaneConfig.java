@@ -1,0 +1,31 @@
+package dev.portlocal.proxy;
+
+import dev.portlocal.relay.RelayConfig;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How the data plane listens and relays.
+ *
+ * @param listenAddresses the local addresses node ports bind on; a mapping binds those of its own family
+ * @param relay           the relay's timeouts and buffer size
+ * @param drainTimeout    how long connections of a removed mapping may go on before they are reset
+ */
+public record DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout) {
+
+    public DataPlaneConfig {
+        listenAddresses = List.copyOf(requireNonNull(listenAddresses, "listenAddresses"));
+        requireNonNull(relay, "relay");
+        requireNonNull(drainTimeout, "drainTimeout");
+        if (listenAddresses.isEmpty()) {
+            throw new IllegalArgumentException("listenAddresses: [] (expected: at least one address)");
+        }
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package dev.portlocal.relay;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied TCP connection on Linux: the accepted client socket, our own connection to the endpoint, and the two
+ * {@link Direction}s between them, all driven by epoll events on one loop.
+ *
+ * <p>Lifecycle: connecting (only the endpoint socket is watched, for EPOLLOUT) → relaying → done when both
+ * directions have forwarded their FIN, or aborted on any error, in which case both sockets are reset
+ * ({@code SO_LINGER 0}) so an RST on one side becomes an RST on the other.
+ *
+ * <p>Threading: everything runs on {@link #loop}. {@link #start} and {@link #forceClose} may be called from
+ * elsewhere; they hop onto the loop.
+ */
+public final class RelayConnection implements RelayedConnection {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayConnection.class);
+
+    private final IoEventLoop loop;
+    private final RelayConfig config;
+    private final ConnectionTracker tracker;
+    private final InetSocketAddress target;
+    private final SocketHandle client;
+    private final SocketHandle backend;
+    private final Direction upstream;
+    private final Direction downstream;
+
+    private boolean connected;
+    private boolean closed;
+    private ScheduledFuture<?> timer;
+    private long lastActivityNanos;
+
+    private RelayConnection(IoEventLoop loop, RelayConfig config, ConnectionTracker tracker, Socket clientSocket,
+                            Socket backendSocket, InetSocketAddress target, ByteBufAllocator allocator) {
+        this.loop = loop;
+        this.config = config;
+        this.tracker = tracker;
+        this.target = target;
+        this.client = new SocketHandle(clientSocket, this);
+        this.backend = new SocketHandle(backendSocket, this);
+        this.upstream = new Direction(client, backend, new BufferConduit(allocator, config.bufferSize()));
+        this.downstream = new Direction(backend, client, new BufferConduit(allocator, config.bufferSize()));
+    }
+
+    /**
+     * Takes ownership of an accepted client socket and starts connecting to {@code target}. Must be called on
+     * {@code loop}. Never throws: on any failure the client is reset.
+     */
+    public static void start(IoEventLoop loop, RelayConfig config, ConnectionTracker tracker, Socket clientSocket,
+                             InetSocketAddress target, ByteBufAllocator allocator) {
+        assert loop.inEventLoop();
+        Socket backendSocket;
+        try {
+            backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
+        } catch (RuntimeException e) {
+            log.warn("event=socket_failed target={} error=\"{}\"", target, e.getMessage());
+            resetQuietly(clientSocket);
+            return;
+        }
+        RelayConnection c = new RelayConnection(
+                loop, config, tracker, clientSocket, backendSocket, target, allocator);
+        c.connect();
+    }
+
+    private void connect() {
+        tracker.opened(this);
+        try {
+            register(client);
+            register(backend);
+            client.socket.setTcpNoDelay(true);
+            backend.socket.setTcpNoDelay(true);
+            // Watch the client for errors only until the endpoint answers; its bytes wait in the kernel.
+            client.interest(Interest.of(false, false));
+            if (backend.socket.connect(target)) {
+                onConnected();
+            } else {
+                backend.interest(Interest.of(false, true));
+                timer = loop.schedule(this::onConnectTimeout, config.connectTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+        } catch (IOException | RuntimeException e) {
+            connectFailed(e);
+        }
+    }
+
+    private void register(SocketHandle handle) {
+        Future<IoRegistration> f = loop.register(handle);
+        // On the loop thread registration completes on return, with no syscall until the first submit.
+        if (!f.isSuccess()) {
+            throw new IllegalStateException("register failed", f.cause());
+        }
+        handle.registered(f.getNow());
+    }
+
+    private void onConnected() throws IOException {
+        connected = true;
+        cancelTimer();
+        lastActivityNanos = System.nanoTime();
+        scheduleIdleCheck(config.idleTimeout().toNanos());
+        pumpAll();
+    }
+
+    private void onConnectTimeout() {
+        if (!connected && !closed) {
+            connectFailed(new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms"));
+        }
+    }
+
+    private void connectFailed(Exception e) {
+        if (log.isDebugEnabled()) {
+            log.debug("event=connect_failed target={} error=\"{}\"", target, e.getMessage());
+        }
+        abort();
+    }
+
+    /** Dispatch from a {@link SocketHandle}. */
+    void onEvent(SocketHandle handle, int ops) {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!connected) {
+                if (handle == backend) {
+                    if (backend.socket.finishConnect()) {
+                        onConnected();
+                    }
+                } else if ((ops & (Interest.EPOLLERR | Interest.EPOLLHUP)) != 0) {
+                    abort(); // the client went away while we were connecting
+                }
+                return;
+            }
+            if ((ops & Interest.EPOLLERR) != 0) {
+                abort();
+                return;
+            }
+            if ((ops & (Interest.EPOLLRDHUP | Interest.EPOLLHUP)) != 0) {
+                (handle == client ? upstream : downstream).srcHungUp = true;
+            }
+            pumpAll();
+        } catch (IOException | RuntimeException e) {
+            if (!connected) {
+                connectFailed(e);
+            } else {
+                if (log.isDebugEnabled()) {
+                    log.debug("event=relay_error target={} error=\"{}\"", target, e.getMessage());
+                }
+                abort();
+            }
+        }
+    }
+
+    private void pumpAll() throws IOException {
+        boolean moved = upstream.pump();
+        moved |= downstream.pump();
+        if (moved) {
+            lastActivityNanos = System.nanoTime();
+        }
+        if (upstream.finished() && downstream.finished()) {
+            finish();
+            return;
+        }
+        client.interest(Interest.of(upstream.wantsRead(), downstream.wantsWrite()));
+        backend.interest(Interest.of(downstream.wantsRead(), upstream.wantsWrite()));
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        timer = loop.schedule(this::onIdleCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onIdleCheck() {
+        if (closed) {
+            return;
+        }
+        long idle = System.nanoTime() - lastActivityNanos;
+        long limit = config.idleTimeout().toNanos();
+        if (idle >= limit) {
+            log.debug("event=idle_timeout target={}", target);
+            finish();
+        } else {
+            scheduleIdleCheck(limit - idle);
+        }
+    }
+
+    /** Resets both sides now. Safe from any thread. */
+    @Override
+    public void forceClose() {
+        if (loop.inEventLoop()) {
+            abort();
+        } else {
+            loop.execute(this::abort);
+        }
+    }
+
+    /** Bytes forwarded client → endpoint, and endpoint → client. Event loop only. */
+    public long bytesUp() {
+        return upstream.bytes;
+    }
+
+    public long bytesDown() {
+        return downstream.bytes;
+    }
+
+    public IoEventLoop loop() {
+        return loop;
+    }
+
+    /** Both FINs forwarded, or idle: close normally. */
+    private void finish() {
+        closeAll(false);
+    }
+
+    /** An error, a refused connect, a forced close: reset both sides. */
+    private void abort() {
+        closeAll(true);
+    }
+
+    void onLoopShutdown() {
+        closeAll(true);
+    }
+
+    private void closeAll(boolean reset) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cancelTimer();
+        client.cancel();
+        backend.cancel();
+        upstream.release();
+        downstream.release();
+        close(client.socket, reset);
+        close(backend.socket, reset);
+        tracker.closed(this);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private static void close(Socket socket, boolean reset) {
+        if (reset) {
+            resetQuietly(socket);
+        } else {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                log.debug("event=close_failed error=\"{}\"", e.getMessage());
+            }
+        }
+    }
+
+    /** Closes with {@code SO_LINGER 0}, so the peer gets an RST rather than a FIN. */
+    static void resetQuietly(Socket socket) {
+        try {
+            socket.setSoLinger(0);
+        } catch (IOException ignored) {
+            // The socket may already be dead; closing still releases the fd.
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("event=close_failed error=\"{}\"", e.getMessage());
+        }
+    }
+}

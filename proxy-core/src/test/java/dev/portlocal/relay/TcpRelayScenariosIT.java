@@ -1,0 +1,413 @@
+package dev.portlocal.relay;
+
+import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.FreePorts;
+import dev.portlocal.testing.Patterns;
+import dev.portlocal.testing.ProxyUnderTest;
+import dev.portlocal.testing.RelayMode;
+import dev.portlocal.testing.Waits;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The transport scenarios, written once and run against every relay mode, and direct so that a failure separates
+ * the proxy from the environment. Every test uses real sockets on loopback.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TcpRelayScenariosIT {
+
+    private static final long MIB = 1024 * 1024;
+    private static final long GIB = 1024 * MIB;
+
+    private static Socket connect(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        s.connect(address, 5000);
+        s.setSoTimeout(60_000);
+        return s;
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void echoesSmallMessages(RelayMode mode) throws Exception {
+        try (BackendServer backend = BackendServer.start(TcpRelayScenariosIT::echo);
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            for (int i = 0; i < 100; i++) {
+                byte[] msg = ("ping " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+                client.getOutputStream().write(msg);
+                byte[] back = client.getInputStream().readNBytes(msg.length);
+                assertArrayEquals(msg, back, "echo " + i);
+            }
+            client.shutdownOutput();
+            assertEquals(-1, client.getInputStream().read(), "FIN forwarded back after the echo");
+            backend.rethrowFailures();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void bulk64MiBEachWayIsByteExact(RelayMode mode) throws Exception {
+        long size = 64 * MIB;
+        AtomicReference<Patterns.Received> upload = new AtomicReference<>();
+        try (BackendServer backend = BackendServer.start(s -> {
+                CompletableFuture<Void> send = CompletableFuture.runAsync(() -> sendQuietly(s, 2, size, true));
+                upload.set(Patterns.receive(s.getInputStream()));
+                send.join();
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            CompletableFuture<Void> send = CompletableFuture.runAsync(() -> sendQuietly(client, 1, size, true));
+            Patterns.Received download = Patterns.receive(client.getInputStream());
+            send.join();
+            Waits.until("backend to read the upload", Duration.ofSeconds(30), () -> upload.get() != null);
+            backend.rethrowFailures();
+            assertEquals(size, download.bytes(), "download bytes");
+            assertArrayEquals(Patterns.expected(2, size), download.digest(), "download SHA-256");
+            assertEquals(size, upload.get().bytes(), "upload bytes");
+            assertArrayEquals(Patterns.expected(1, size), upload.get().digest(), "upload SHA-256");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void clientHalfCloseThenBackendAnswers(RelayMode mode) throws Exception {
+        long size = 4 * MIB;
+        try (BackendServer backend = BackendServer.start(s -> {
+                Patterns.Received r = Patterns.receive(s.getInputStream());
+                // The answer comes only after the client's FIN arrived.
+                s.getOutputStream().write(r.digest());
+                s.shutdownOutput();
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            Patterns.send(client.getOutputStream(), 7, size);
+            client.shutdownOutput();
+            byte[] answer = client.getInputStream().readAllBytes();
+            backend.rethrowFailures();
+            assertArrayEquals(Patterns.expected(7, size), answer, "digest of the upload, sent after its FIN");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void backendHalfCloseThenClientAnswers(RelayMode mode) throws Exception {
+        long size = 4 * MIB;
+        AtomicReference<byte[]> answer = new AtomicReference<>();
+        try (BackendServer backend = BackendServer.start(s -> {
+                Patterns.send(s.getOutputStream(), 8, size);
+                s.shutdownOutput();
+                answer.set(s.getInputStream().readAllBytes());
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            Patterns.Received r = Patterns.receive(client.getInputStream());
+            client.getOutputStream().write(r.digest());
+            client.shutdownOutput();
+            Waits.until("backend to read the answer", Duration.ofSeconds(30), () -> answer.get() != null);
+            backend.rethrowFailures();
+            assertArrayEquals(Patterns.expected(8, size), answer.get(), "client's answer after backend's FIN");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void serverSpeaksFirst(RelayMode mode) throws Exception {
+        try (BackendServer backend = BackendServer.start(s -> {
+                OutputStream out = s.getOutputStream();
+                out.write("220 smtp.test ready\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                byte[] hello = s.getInputStream().readNBytes(6);
+                out.write(("250 got " + new String(hello, StandardCharsets.US_ASCII)).getBytes(
+                        StandardCharsets.US_ASCII));
+                s.shutdownOutput();
+                s.getInputStream().readAllBytes();
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            byte[] banner = client.getInputStream().readNBytes(21);
+            assertEquals("220 smtp.test ready\r\n", new String(banner, StandardCharsets.US_ASCII),
+                    "banner arrives before the client sends anything");
+            client.getOutputStream().write("HELO\r\n".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertEquals("250 got HELO\r\n",
+                    new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            backend.rethrowFailures();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void refusedBackendResetsTheClient(RelayMode mode) throws Exception {
+        InetSocketAddress nobody = new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.refused());
+        if (!mode.proxied()) {
+            assertThrows(ConnectException.class, () -> connect(nobody).close(), "direct: refused");
+            return;
+        }
+        try (ProxyUnderTest proxy = ProxyUnderTest.start(mode, nobody)) {
+            for (int i = 0; i < 20; i++) {
+                // The reset may arrive before connect() even returns, or on the first read; never a FIN.
+                IOException e = assertThrows(IOException.class, () -> {
+                    try (Socket client = connect(proxy.address())) {
+                        client.setSoTimeout(5000); // well past the loopback refusal; the connect timeout is 3 s
+                        int b = client.getInputStream().read();
+                        throw new AssertionError("expected a reset, got " + (b < 0 ? "a FIN" : "a byte"));
+                    }
+                });
+                assertTrue(e instanceof SocketException && e.getMessage().contains("reset"),
+                        "client is reset, not closed: " + e);
+            }
+            Waits.until("relays to close", Duration.ofSeconds(5), () -> proxy.activeConnections() == 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void connectTimeoutResetsTheClient(RelayMode mode) throws Exception {
+        if (!mode.proxied()) {
+            return; // nothing to time out without a proxy; the point is the proxy's own timer
+        }
+        // A listener whose accept queue is full never completes a handshake: its SYNs are dropped.
+        try (java.net.ServerSocket full = new java.net.ServerSocket()) {
+            full.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket f = new Socket();
+                    try {
+                        f.connect(full.getLocalSocketAddress(), 200);
+                        fillers.add(f);
+                    } catch (IOException e) {
+                        f.close();
+                        break;
+                    }
+                }
+                RelayConfig fast = RelayConfig.DEFAULT.withConnectTimeout(Duration.ofMillis(500));
+                try (ProxyUnderTest proxy = ProxyUnderTest.start(mode,
+                        (InetSocketAddress) full.getLocalSocketAddress(), fast, Duration.ofSeconds(1));
+                     Socket client = connect(proxy.address())) {
+                    client.setSoTimeout(10_000);
+                    long start = System.nanoTime();
+                    IOException e = assertThrows(IOException.class, () -> client.getInputStream().read());
+                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertTrue(e.getMessage().contains("reset"), "reset, not FIN: " + e);
+                    assertTrue(ms < 9_000, "reset came from the connect timeout, after " + ms + " ms");
+                }
+            } finally {
+                for (Socket f : fillers) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void backendResetMidStreamResetsTheClient(RelayMode mode) throws Exception {
+        try (BackendServer backend = BackendServer.start(s -> {
+                s.getInputStream().readNBytes(64 * 1024);
+                s.setSoLinger(true, 0);
+                s.close();
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            IOException e = assertThrows(IOException.class, () -> {
+                OutputStream out = client.getOutputStream();
+                byte[] chunk = new byte[64 * 1024];
+                for (int i = 0; i < 4096; i++) { // bounded: 256 MiB at most
+                    out.write(chunk);
+                }
+                int b = client.getInputStream().read();
+                throw new AssertionError("expected a reset, got " + (b < 0 ? "a FIN" : "a byte"));
+            });
+            assertTrue(e.getMessage().contains("reset") || e.getMessage().contains("Broken pipe"),
+                    "client sees the backend's reset: " + e);
+            Waits.until("relays to close", Duration.ofSeconds(5), () -> proxy.activeConnections() == 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void clientResetMidStreamResetsTheBackend(RelayMode mode) throws Exception {
+        CompletableFuture<Throwable> backendSaw = new CompletableFuture<>();
+        try (BackendServer backend = BackendServer.start(s -> {
+                try {
+                    InputStream in = s.getInputStream();
+                    byte[] buf = new byte[8192];
+                    while (in.read(buf) >= 0) {
+                        // keep reading until the reset arrives
+                    }
+                    backendSaw.complete(null);
+                } catch (IOException e) {
+                    backendSaw.complete(e);
+                }
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address())) {
+            Socket client = connect(proxy.address());
+            client.getOutputStream().write(new byte[100_000]);
+            Waits.until("backend to accept", Duration.ofSeconds(5), () -> backend.accepted() == 1);
+            client.setSoLinger(true, 0);
+            client.close();
+            Throwable seen = backendSaw.get(10, TimeUnit.SECONDS);
+            assertTrue(seen instanceof SocketException && seen.getMessage().contains("reset"),
+                    "backend sees a reset, not a clean FIN: " + seen);
+            Waits.until("relays to close", Duration.ofSeconds(5), () -> proxy.activeConnections() == 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void slowReaderKeepsProxyBufferingBounded(RelayMode mode) throws Exception {
+        long size = 256 * MIB;
+        AtomicLong written = new AtomicLong();
+        try (BackendServer backend = BackendServer.start(s -> {
+                OutputStream out = s.getOutputStream();
+                byte[] block = Patterns.block(5);
+                for (long sent = 0; sent < size; sent += block.length) {
+                    out.write(block);
+                    written.addAndGet(block.length);
+                }
+                s.shutdownOutput();
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            // The client reads nothing yet. Wait until the backend is blocked: its count stops moving.
+            long last = -1;
+            for (int i = 0; i < 100 && written.get() != last; i++) {
+                last = written.get();
+                Thread.sleep(100);
+            }
+            long stalled = written.get();
+            assertTrue(stalled < 96 * MIB,
+                    "backpressure: the backend could write only " + stalled / MIB + " MiB of " + size / MIB
+                            + " while the client read nothing (socket buffers, not proxy memory)");
+            Patterns.Received r = Patterns.receive(client.getInputStream(), 8 * MIB, 1);
+            assertEquals(size, r.bytes(), "all bytes arrive once the client reads");
+            backend.rethrowFailures();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void thousandConcurrentConnections(RelayMode mode) throws Exception {
+        int n = 1000;
+        try (BackendServer backend = BackendServer.start(TcpRelayScenariosIT::echo);
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address())) {
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    clients.add(connect(proxy.address()));
+                }
+                for (int i = 0; i < n; i++) {
+                    clients.get(i).getOutputStream().write(("hello " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                for (int i = 0; i < n; i++) {
+                    byte[] want = ("hello " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+                    assertArrayEquals(want, clients.get(i).getInputStream().readNBytes(want.length), "conn " + i);
+                }
+                if (mode.proxied()) {
+                    assertEquals(n, proxy.activeConnections(), "all relayed at once");
+                }
+            } finally {
+                for (Socket c : clients) {
+                    c.close();
+                }
+            }
+            Waits.until(() -> "relays to close, active=" + proxy.activeConnections(), Duration.ofSeconds(20),
+                    () -> proxy.activeConnections() == 0);
+            backend.rethrowFailures();
+        }
+    }
+
+    /** hotpath.md §2: Netty 4.2.18's epoll relay cut this download. */
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void oneGiBDownloadToSlowClientAfterClientFin(RelayMode mode) throws Exception {
+        long size = GIB;
+        try (BackendServer backend = BackendServer.start(s -> {
+                byte[] req = s.getInputStream().readAllBytes(); // until the client's FIN
+                assertEquals("GET /big\n", new String(req, StandardCharsets.US_ASCII));
+                Patterns.send(s.getOutputStream(), 11, size);
+                s.shutdownOutput();
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            client.getOutputStream().write("GET /big\n".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            Patterns.Received r = Patterns.receive(client.getInputStream(), 16 * MIB, 2);
+            backend.rethrowFailures();
+            assertEquals(size, r.bytes(), "bytes after the client's FIN");
+            assertArrayEquals(Patterns.expected(11, size), r.digest(), "SHA-256");
+        }
+    }
+
+    /** hotpath.md §2: an upload after the backend's greeting and early FIN broke Netty's epoll relay. */
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void oneGiBUploadAfterBackendGreetingAndFin(RelayMode mode) throws Exception {
+        long size = GIB;
+        CompletableFuture<Patterns.Received> upload = new CompletableFuture<>();
+        try (BackendServer backend = BackendServer.start(s -> {
+                s.getOutputStream().write("hello, send me everything\n".getBytes(StandardCharsets.US_ASCII));
+                s.shutdownOutput();
+                upload.complete(Patterns.receive(s.getInputStream()));
+            });
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
+             Socket client = connect(proxy.address())) {
+            byte[] greeting = client.getInputStream().readAllBytes(); // until the backend's FIN
+            assertEquals("hello, send me everything\n", new String(greeting, StandardCharsets.US_ASCII));
+            Patterns.send(client.getOutputStream(), 12, size);
+            client.shutdownOutput();
+            Patterns.Received r = upload.get(90, TimeUnit.SECONDS);
+            backend.rethrowFailures();
+            assertEquals(size, r.bytes(), "bytes after the backend's FIN");
+            assertArrayEquals(Patterns.expected(12, size), r.digest(), "SHA-256");
+        }
+    }
+
+    private static void echo(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        byte[] buf = new byte[16 * 1024];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+        }
+        s.shutdownOutput();
+    }
+
+    private static void sendQuietly(Socket s, long seed, long size, boolean fin) {
+        try {
+            Patterns.send(s.getOutputStream(), seed, size);
+            if (fin) {
+                s.shutdownOutput();
+            }
+        } catch (IOException e) {
+            fail("send failed", e);
+        }
+    }
+
+}
