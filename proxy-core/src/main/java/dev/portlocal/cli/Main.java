@@ -1,0 +1,29 @@
+package dev.portlocal.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/** The entry point of {@code portlocal.jar}. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Logging.configureDefaults();
+        int code = newCommandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+                .execute(args);
+        System.exit(code);
+    }
+
+    /** A fresh command line writing to {@code out} and {@code err}, so tests can capture both. */
+    public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new PortlocalCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(t -> ExitCodes.FAILURE);
+        return cl;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.portlocal.cli;
+
+import dev.portlocal.daemon.Daemon;
+import dev.portlocal.daemon.DaemonConfig;
+import dev.portlocal.daemon.Signals;
+import dev.portlocal.file.MappingFileException;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.proxy.Transport;
+import dev.portlocal.relay.RelayConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code portlocal run}: the daemon. */
+@Command(name = "run", description = "Run the daemon: watch the mapping file and serve its node ports.")
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A YAML file with any of these options in camelCase. Flags win over it.")
+    Path config;
+
+    @Option(names = "--mappings", paramLabel = "FILE", description = "The mapping file to watch (.yaml, .yml, .json).")
+    Path mappings;
+
+    @Option(names = "--port-range", paramLabel = "A-B", description = "Node port range (default: 61000-62000).")
+    String portRange;
+
+    @Option(names = "--listen-address", paramLabel = "IP",
+            description = "Address node ports bind on; repeatable (default: 0.0.0.0 and ::).")
+    List<String> listenAddresses;
+
+    @Option(names = "--node-ip", paramLabel = "IP",
+            description = "The node's address to publish, one per family; repeatable.")
+    List<String> nodeIps;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where assignments persist (default: $STATE_DIRECTORY, else ~/.local/state/portlocal).")
+    Path stateDir;
+
+    @Option(names = "--transport", paramLabel = "auto|epoll|nio", description = "I/O layer (default: auto).")
+    String transport;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Event loops (default: the CPU count).")
+    Integer threads;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION",
+            description = "How long connections of a removed mapping, or at shutdown, may go on (default: 30s).")
+    String drainTimeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION",
+            description = "Connect timeout to the endpoint; then the client is reset (default: 3s).")
+    String connectTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION",
+            description = "Close a connection idle in both directions this long (default: 1h).")
+    String idleTimeout;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn, error (default: info).")
+    String logLevel;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        DaemonConfig cfg;
+        try {
+            cfg = toConfig();
+        } catch (IllegalArgumentException e) {
+            err.println("portlocal run: " + e.getMessage());
+            return ExitCodes.INVALID;
+        }
+        Daemon daemon = new Daemon(cfg);
+        try {
+            daemon.start();
+        } catch (MappingFileException e) {
+            for (String error : e.errors()) {
+                err.println(error);
+            }
+            daemon.stop();
+            return ExitCodes.INVALID;
+        } catch (RuntimeException e) {
+            err.println("portlocal run: cannot start: " + e);
+            daemon.stop();
+            return ExitCodes.FAILURE;
+        }
+        installSignalHandlers(daemon);
+        try {
+            daemon.awaitStopped();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            daemon.stop();
+        }
+        return ExitCodes.OK;
+    }
+
+    /** First SIGTERM or SIGINT: stop accepting, drain, exit 0. A second one: exit at once. */
+    static void installSignalHandlers(Daemon daemon) {
+        AtomicInteger count = new AtomicInteger();
+        Runnable handler = () -> {
+            if (count.incrementAndGet() == 1) {
+                Thread t = new Thread(daemon::stop, "portlocal-shutdown");
+                t.setDaemon(false);
+                t.start();
+            } else {
+                Runtime.getRuntime().halt(ExitCodes.FAILURE);
+            }
+        };
+        Signals.on("TERM", handler);
+        Signals.on("INT", handler);
+    }
+
+    DaemonConfig toConfig() {
+        ConfigFile file = config == null ? ConfigFile.EMPTY : ConfigFile.load(config);
+        String level = pick(logLevel, file.logLevel());
+        if (level != null) {
+            Logging.level(level);
+        }
+        DaemonConfig.Builder b = DaemonConfig.builder();
+        String m = pick(mappings == null ? null : mappings.toString(), file.mappings());
+        if (m != null) {
+            b.mappingsFile(Path.of(m));
+        }
+        String range = pick(portRange, file.portRange());
+        if (range != null) {
+            b.portRange(PortRange.parse(range));
+        }
+        List<String> listen = pick(listenAddresses, file.listenAddresses());
+        if (listen != null) {
+            b.listenAddresses(parseIps("listen-address", listen));
+        }
+        List<String> node = pick(nodeIps, file.nodeIps());
+        if (node != null) {
+            List<InetAddress> ips = parseIps("node-ip", node);
+            Set<IpFamily> seen = EnumSet.noneOf(IpFamily.class);
+            for (InetAddress ip : ips) {
+                if (!seen.add(IpFamily.of(ip))) {
+                    throw new IllegalArgumentException("node-ip: " + Addresses.format(ip)
+                            + " (expected: at most one address per family)");
+                }
+            }
+            b.nodeIps(ips);
+        }
+        String dir = pick(stateDir == null ? null : stateDir.toString(), file.stateDir());
+        if (dir != null) {
+            b.stateDir(Path.of(dir));
+        }
+        String t = pick(transport, file.transport());
+        if (t != null) {
+            b.transport(Transport.parse(t));
+        }
+        Integer n = pick(threads, file.threads());
+        if (n != null) {
+            b.threads(n);
+        }
+        String drain = pick(drainTimeout, file.drainTimeout());
+        if (drain != null) {
+            b.drainTimeout(Durations.parse("drain-timeout", drain));
+        }
+        RelayConfig relay = RelayConfig.DEFAULT;
+        String connect = pick(connectTimeout, file.connectTimeout());
+        if (connect != null) {
+            relay = relay.withConnectTimeout(positive("connect-timeout", connect));
+        }
+        String idle = pick(idleTimeout, file.idleTimeout());
+        if (idle != null) {
+            relay = relay.withIdleTimeout(positive("idle-timeout", idle));
+        }
+        b.relay(relay);
+        return b.build();
+    }
+
+    private static Duration positive(String field, String value) {
+        Duration d = Durations.parse(field, value);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(field + ": " + value + " (expected: > 0)");
+        }
+        return d;
+    }
+
+    private static List<InetAddress> parseIps(String field, List<String> values) {
+        List<InetAddress> out = new ArrayList<>();
+        for (String v : values) {
+            out.add(Addresses.parseIp(field, v));
+        }
+        return out;
+    }
+
+    private static <T> T pick(T flag, T fromFile) {
+        return flag != null ? flag : fromFile;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.portlocal.daemon;
+
+import dev.portlocal.model.PortRange;
+import dev.portlocal.proxy.Transport;
+import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.state.StateStore;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Everything the daemon runs with, after flags and the config file are merged. Built with {@link #builder()}; every
+ * knob has a default, so an empty builder is the built-in configuration.
+ */
+public final class DaemonConfig {
+
+    private final Optional<Path> mappingsFile;
+    private final PortRange portRange;
+    private final List<InetAddress> listenAddresses;
+    private final List<InetAddress> nodeIps;
+    private final Path stateDir;
+    private final Transport transport;
+    private final int threads;
+    private final Duration drainTimeout;
+    private final RelayConfig relay;
+
+    private DaemonConfig(Builder b) {
+        this.mappingsFile = Optional.ofNullable(b.mappingsFile);
+        this.portRange = b.portRange;
+        this.listenAddresses = List.copyOf(b.listenAddresses);
+        this.nodeIps = List.copyOf(b.nodeIps);
+        this.stateDir = b.stateDir;
+        this.transport = b.transport;
+        this.threads = b.threads;
+        this.drainTimeout = b.drainTimeout;
+        this.relay = b.relay;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Optional<Path> mappingsFile() {
+        return mappingsFile;
+    }
+
+    public PortRange portRange() {
+        return portRange;
+    }
+
+    public List<InetAddress> listenAddresses() {
+        return listenAddresses;
+    }
+
+    public List<InetAddress> nodeIps() {
+        return nodeIps;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    public RelayConfig relay() {
+        return relay;
+    }
+
+    /** Fluent, mutable; {@link #build()} validates and freezes. */
+    public static final class Builder {
+        private Path mappingsFile;
+        private PortRange portRange = PortRange.DEFAULT;
+        private List<InetAddress> listenAddresses = List.of(anyV4(), anyV6());
+        private List<InetAddress> nodeIps = List.of();
+        private Path stateDir;
+        private Transport transport = Transport.AUTO;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Duration drainTimeout = Duration.ofSeconds(30);
+        private RelayConfig relay = RelayConfig.DEFAULT;
+
+        private Builder() {
+        }
+
+        public Builder mappingsFile(Path value) {
+            this.mappingsFile = value;
+            return this;
+        }
+
+        public Builder portRange(PortRange value) {
+            this.portRange = requireNonNull(value, "portRange");
+            return this;
+        }
+
+        public Builder listenAddresses(List<InetAddress> value) {
+            if (value.isEmpty()) {
+                throw new IllegalArgumentException("listenAddresses: [] (expected: at least one address)");
+            }
+            this.listenAddresses = List.copyOf(value);
+            return this;
+        }
+
+        public Builder nodeIps(List<InetAddress> value) {
+            this.nodeIps = List.copyOf(value);
+            return this;
+        }
+
+        public Builder stateDir(Path value) {
+            this.stateDir = value;
+            return this;
+        }
+
+        public Builder transport(Transport value) {
+            this.transport = requireNonNull(value, "transport");
+            return this;
+        }
+
+        public Builder threads(int value) {
+            if (value < 1 || value > 256) {
+                throw new IllegalArgumentException("threads: " + value + " (expected: 1-256)");
+            }
+            this.threads = value;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration value) {
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout: " + value + " (expected: >= 0)");
+            }
+            this.drainTimeout = value;
+            return this;
+        }
+
+        public Builder relay(RelayConfig value) {
+            this.relay = requireNonNull(value, "relay");
+            return this;
+        }
+
+        public DaemonConfig build() {
+            if (stateDir == null) {
+                stateDir = StateStore.defaultStateDir();
+            }
+            return new DaemonConfig(this);
+        }
+
+        private static InetAddress anyV4() {
+            return addr(new byte[4]);
+        }
+
+        private static InetAddress anyV6() {
+            return addr(new byte[16]);
+        }
+
+        private static InetAddress addr(byte[] raw) {
+            try {
+                return InetAddress.getByAddress(raw);
+            } catch (UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
