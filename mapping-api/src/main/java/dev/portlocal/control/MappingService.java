@@ -544,9 +544,10 @@ public final class MappingService implements AutoCloseable {
             slot.state = state;
             slot.message = message;
             if (changed) {
-                log.info("mapping {} endpoint={} port={} protocol={} family={} target={} reason=\"{}\"",
+                log.info("mapping {} endpoint={} port={} protocol={} family={} target={} nodePort={} reason=\"{}\"",
                         state == MappingState.CONFLICT ? "conflict" : "failed", slot.key.endpoint(), slot.key.port(),
-                        slot.key.protocol(), slot.key.family(), Addresses.format(slot.target), message);
+                        slot.key.protocol(), slot.key.family(), Addresses.format(slot.target),
+                        slot.pinned.isPresent() ? slot.pinned.getAsInt() : "none", message);
             }
         }
 

@@ -2,9 +2,10 @@ package dev.portlocal.file;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -14,10 +15,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -128,7 +129,7 @@ public final class MappingFileParser {
         requireNonNull(fileName, "fileName");
         requireNonNull(content, "content");
         ObjectMapper mapper = mapperFor(fileName);
-        if (new String(content, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+        if (new String(content, StandardCharsets.UTF_8).isBlank()) {
             return List.of();
         }
         JsonNode root;
@@ -162,14 +163,30 @@ public final class MappingFileParser {
         return fileName + ": " + where + shortReason(e);
     }
 
-    /** The first line of Jackson's message, without the source excerpt it appends. */
+    /**
+     * A one-line reason from Jackson's message: without the source excerpts and positions it appends, and for
+     * YAML the problem first, then its context ({@code expected <block end>, ... (while parsing a block ...)}).
+     */
     private static String shortReason(JacksonException e) {
         String message = e.getOriginalMessage();
         if (message == null || message.isBlank()) {
             return e.getClass().getSimpleName();
         }
-        String firstLine = message.strip().lines().findFirst().orElse(message);
-        return firstLine.length() > 200 ? firstLine.substring(0, 200) + "..." : firstLine;
+        if (message.startsWith("Trailing token")) {
+            return "more than one document (expected: a single document)";
+        }
+        List<String> statements = message.lines()
+                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .toList();
+        String reason = statements.isEmpty() ? message.strip()
+                : statements.size() == 1 ? statements.get(0)
+                : statements.get(statements.size() - 1) + " (" + statements.get(0) + ")";
+        int source = reason.indexOf("[Source:");
+        if (source >= 0) {
+            int context = reason.lastIndexOf(" (for ", source);
+            reason = reason.substring(0, context >= 0 ? context : source).strip();
+        }
+        return reason.length() > 200 ? reason.substring(0, 200) + "..." : reason;
     }
 
     /** The state of one validation pass: the errors so far and what the entries seen so far claimed. */
@@ -350,8 +367,11 @@ public final class MappingFileParser {
                 String path = path(e);
                 errors.add(prefix + fieldPrefix + path + ": " + describe(node.at(pointer(e)))
                         + " (expected: " + expectedType(e.getTargetType()) + ")");
-            } catch (DatabindException e) {
-                errors.add(prefix + fieldPrefix + path((JsonMappingException) e) + ": " + shortReason(e));
+            } catch (JsonMappingException e) {
+                String reason = e.getCause() instanceof InputCoercionException
+                        ? describe(node.at(pointer(e))) + " (expected: " + PORT_EXPECTED + ")"
+                        : shortReason(e);
+                errors.add(prefix + fieldPrefix + path(e) + ": " + reason);
             } catch (JacksonException e) {
                 errors.add(prefix + fieldPrefix.replaceAll("\\.$", "") + ": " + shortReason(e));
             }

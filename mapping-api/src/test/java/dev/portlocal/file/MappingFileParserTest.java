@@ -197,12 +197,16 @@ class MappingFileParserTest {
                       - port: -1
                       - port: 99999999999
                       - port: 65535
+                      - port: 80
+                        nodePort: 99999999999999999999
                 """));
         assertEquals(List.of(
                 "endpoints.yaml: endpoints[0] (web): ports[0].port: 0 (expected: 1-65535)",
                 "endpoints.yaml: endpoints[0] (web): ports[1].port: 65536 (expected: 1-65535)",
                 "endpoints.yaml: endpoints[0] (web): ports[2].port: -1 (expected: 1-65535)",
-                "endpoints.yaml: endpoints[0] (web): ports[3].port: 99999999999 (expected: 1-65535)"), errors);
+                "endpoints.yaml: endpoints[0] (web): ports[3].port: 99999999999 (expected: 1-65535)",
+                "endpoints.yaml: endpoints[0] (web): ports[5].nodePort: 99999999999999999999 (expected: 1-65535)"),
+                errors);
     }
 
     @Test
@@ -383,15 +387,20 @@ class MappingFileParserTest {
                    ports: [
                 """);
         assertEquals(1, errors.size());
-        assertTrue(errors.get(0).matches("endpoints\\.yaml: line \\d+, column \\d+: .+"), errors.get(0));
-        assertTrue(!errors.get(0).contains("\n"), errors.get(0));
+        assertEquals("endpoints.yaml: line 4, column 4: expected <block end>, but found '<block mapping start>' "
+                + "(while parsing a block collection)", errors.get(0));
     }
 
     @Test
     void jsonSyntaxErrorNamesLineAndColumn() {
-        List<String> errors = errors("endpoints.json", "{\"endpoints\": [\n  {\"name\": \"web\",,}\n]}");
-        assertEquals(1, errors.size());
-        assertTrue(errors.get(0).startsWith("endpoints.json: line 2, column "), errors.get(0));
+        List<String> errors = errors("endpoints.json", "{\"endpoints\": [\n  {\"name\": \"web\"}\n}");
+        assertSingleError(errors, "endpoints.json: line 3, column 1: Unexpected close marker '}': expected ']'");
+    }
+
+    @Test
+    void moreThanOneYamlDocumentIsAnError() {
+        assertSingleError(errors("endpoints.yaml", "endpoints: []\n---\nendpoints: []\n"),
+                "endpoints.yaml: line 3, column 1: more than one document (expected: a single document)");
     }
 
     @Test
