@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The portlocal benchmark runner: direct vs portlocal vs HAProxy vs nginx, on loopback only.
+#
+#   bench/run.sh --quick        smoke test, under 2 minutes (figures are noisy: do not quote them)
+#   bench/run.sh                full run, under 15 minutes (3 interleaved rounds)
+#   bench/run.sh --help         every option
+#
+# Runner-only options (the rest go to dev.portlocal.bench.runner.BenchMain):
+#   --no-install   do not apt-get the peers if they are missing
+#   --build        rebuild bench/target/benchmarks.jar even if it exists
+#
+# Hygiene: all traffic is to 127.0.0.1; every load loop is bounded in time by the harness; every child process runs
+# under `timeout` and is stopped by PID when the run ends, also on Ctrl-C (the trap below forwards it to the JVM,
+# whose shutdown hook stops the children).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+JAR=bench/target/benchmarks.jar
+
+install=1
+build=0
+quick=0
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install=0 ;;
+    --build) build=1 ;;
+    --quick) quick=1; args+=("$arg") ;;
+    *) args+=("$arg") ;;
+  esac
+done
+
+install_peers() {
+  local missing=()
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v nginx >/dev/null || missing+=(nginx)
+  [[ -e /usr/lib/nginx/modules/ngx_stream_module.so ]] || missing+=(libnginx-mod-stream)
+  command -v iperf3 >/dev/null || missing+=(iperf3)
+  command -v wrk >/dev/null || missing+=(wrk)
+  if ((${#missing[@]})); then
+    echo "run.sh: installing ${missing[*]} from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # Debian's packages may start system services on :80; this run starts its own instances only.
+  fi
+}
+
+if ((install)) && [[ " ${args[*]-} " != *" --help "* ]]; then
+  install_peers
+fi
+
+if ((build)) || [[ ! -f "$JAR" ]]; then
+  echo "run.sh: building $JAR"
+  mvn -q -B -pl bench -am install -DskipTests
+fi
+
+echo "run.sh: fd limit soft=$(ulimit -Sn) hard=$(ulimit -Hn)"
+
+# A hard bound on the whole run, above the harness's own deadline (115 s quick, 840 s full).
+if ((quick)); then limit=240; else limit=1080; fi
+
+timeout -k 10 "$limit" java -Xms512m -Xmx512m -XX:+UseParallelGC \
+  -Dio.netty.leakDetection.level=disabled \
+  -Dbench.command="bench/run.sh $*" \
+  -cp "$JAR" dev.portlocal.bench.runner.BenchMain "${args[@]}" &
+pid=$!
+trap 'echo "run.sh: stopping pid $pid"; kill -TERM "$pid" 2>/dev/null || true; wait "$pid" || true; exit 130' INT TERM
+set +e
+wait "$pid"
+rc=$?
+set -e
+trap - INT TERM
+exit "$rc"

@@ -1,0 +1,78 @@
+package dev.portlocal.bench.runner;
+
+import java.util.List;
+
+/**
+ * The configuration files of the peers and of portlocal, as text, following /work/shared/anchors.md: HAProxy
+ * {@code mode tcp} with forced splice in both directions, nginx {@code stream} with one worker, portlocal with
+ * pinned node ports. Each relays the three backends.
+ */
+final class PeerConfigs {
+
+    /** A listener of a proxy and the backend port it relays to, both on 127.0.0.1. */
+    record Route(String name, int listenPort, int backendPort) {
+    }
+
+    /** HAProxy holds 2 fds per connection and 2 per pipe: keep it under the 20,000 fd hard limit. */
+    static final int HAPROXY_MAXCONN = 9_600;
+    static final int HAPROXY_MAXPIPES = 256;
+
+    private PeerConfigs() {
+    }
+
+    static String haproxy(int threads, List<Route> routes) {
+        StringBuilder sb = new StringBuilder()
+                .append("global\n")
+                .append("    nbthread ").append(threads).append('\n')
+                .append("    maxconn ").append(HAPROXY_MAXCONN).append('\n')
+                .append("    maxpipes ").append(HAPROXY_MAXPIPES).append('\n')
+                .append("\ndefaults\n")
+                .append("    mode tcp\n")
+                .append("    option splice-request\n")
+                .append("    option splice-response\n")
+                .append("    timeout connect 5s\n")
+                .append("    timeout client 120s\n")
+                .append("    timeout server 120s\n")
+                .append("    maxconn ").append(HAPROXY_MAXCONN).append('\n');
+        for (Route route : routes) {
+            sb.append("\nlisten ").append(route.name()).append('\n')
+                    .append("    bind 127.0.0.1:").append(route.listenPort()).append('\n')
+                    .append("    server backend 127.0.0.1:").append(route.backendPort()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String nginx(String runDir, String streamModule, List<Route> routes) {
+        StringBuilder sb = new StringBuilder()
+                .append("load_module ").append(streamModule).append(";\n")
+                .append("daemon off;\n")
+                .append("master_process on;\n")
+                .append("worker_processes 1;\n")
+                .append("worker_rlimit_nofile 20000;\n")
+                .append("pid ").append(runDir).append("/nginx.pid;\n")
+                .append("error_log ").append(runDir).append("/error.log warn;\n")
+                .append("events {\n    worker_connections 19500;\n}\n")
+                .append("stream {\n");
+        for (Route route : routes) {
+            sb.append("    server {\n")
+                    .append("        listen 127.0.0.1:").append(route.listenPort()).append(";\n")
+                    .append("        proxy_pass 127.0.0.1:").append(route.backendPort()).append(";\n")
+                    .append("    }\n");
+        }
+        return sb.append("}\n").toString();
+    }
+
+    /** The mapping file, pinning each route's node port. */
+    static String portlocalMappings(List<Route> routes) {
+        StringBuilder sb = new StringBuilder("endpoints:\n");
+        for (Route route : routes) {
+            sb.append("  - name: bench/").append(route.name()).append('\n')
+                    .append("    ip: 127.0.0.1\n")
+                    .append("    ports:\n")
+                    .append("      - port: ").append(route.backendPort()).append('\n')
+                    .append("        protocol: tcp\n")
+                    .append("        nodePort: ").append(route.listenPort()).append('\n');
+        }
+        return sb.toString();
+    }
+}

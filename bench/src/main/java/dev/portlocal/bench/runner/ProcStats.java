@@ -1,0 +1,113 @@
+package dev.portlocal.bench.runner;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * CPU time and resident memory of a process and its descendants, from {@code /proc}: utime+stime of
+ * {@code /proc/PID/stat} and VmRSS of {@code /proc/PID/status}. A process tree is summed so nginx's master and worker
+ * count together, and so the {@code timeout} wrapper around each child costs nothing noticeable.
+ */
+public final class ProcStats {
+
+    private final long nanosPerTick;
+
+    /** @param clockTicksPerSecond {@code getconf CLK_TCK}, 100 on Linux */
+    public ProcStats(long clockTicksPerSecond) {
+        if (clockTicksPerSecond <= 0) {
+            throw new IllegalArgumentException("clockTicksPerSecond: " + clockTicksPerSecond + " (expected: > 0)");
+        }
+        this.nanosPerTick = 1_000_000_000L / clockTicksPerSecond;
+    }
+
+    /** utime+stime in clock ticks, from one line of {@code /proc/PID/stat}. */
+    static long cpuTicks(String statLine) {
+        // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+        int close = statLine.lastIndexOf(')');
+        if (close < 0) {
+            throw new IllegalArgumentException("stat: " + statLine + " (expected: pid (comm) state ...)");
+        }
+        String[] fields = statLine.substring(close + 2).trim().split(" ");
+        if (fields.length < 13) {
+            throw new IllegalArgumentException("stat: " + statLine + " (expected: at least 15 fields)");
+        }
+        // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /** VmRSS in KiB from the text of {@code /proc/PID/status}; empty for a kernel thread or a zombie. */
+    static OptionalLong vmRssKiB(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("VmRSS:")) {
+                String value = line.substring("VmRSS:".length()).trim();
+                int space = value.indexOf(' ');
+                return OptionalLong.of(Long.parseLong(space < 0 ? value : value.substring(0, space)));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** CPU nanoseconds (user+system) of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
+    public long cpuNanos(long pid) {
+        long ticks = 0;
+        boolean any = false;
+        for (long p : tree(pid)) {
+            Optional<String> stat = read(Path.of("/proc", Long.toString(p), "stat"));
+            if (stat.isPresent()) {
+                ticks += cpuTicks(stat.get().trim());
+                any = true;
+            }
+        }
+        return any ? ticks * nanosPerTick : -1;
+    }
+
+    /** Resident KiB of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
+    public long rssKiB(long pid) {
+        long kib = 0;
+        boolean any = false;
+        for (long p : tree(pid)) {
+            Optional<String> status = read(Path.of("/proc", Long.toString(p), "status"));
+            if (status.isPresent()) {
+                OptionalLong rss = vmRssKiB(status.get());
+                if (rss.isPresent()) {
+                    kib += rss.getAsLong();
+                    any = true;
+                }
+            }
+        }
+        return any ? kib : -1;
+    }
+
+    /** The first process in the tree whose command name is {@code java}, for {@code jcmd}. */
+    public OptionalLong findJava(long pid) {
+        for (long p : tree(pid)) {
+            Optional<String> comm = read(Path.of("/proc", Long.toString(p), "comm"));
+            if (comm.isPresent() && comm.get().trim().equals("java")) {
+                return OptionalLong.of(p);
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    static List<Long> tree(long pid) {
+        List<Long> pids = new ArrayList<>();
+        ProcessHandle.of(pid).ifPresent(root -> {
+            pids.add(root.pid());
+            root.descendants().forEach(d -> pids.add(d.pid()));
+        });
+        return pids;
+    }
+
+    private static Optional<String> read(Path path) {
+        try {
+            return Optional.of(Files.readString(path));
+        } catch (IOException e) {
+            return Optional.empty(); // The process exited meanwhile.
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.portlocal.bench.runner;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The runner's options, parsed from {@code bench/run.sh}'s arguments. {@code --quick} changes the defaults so a run
+ * finishes in under 2 minutes; explicit options still win, whatever their order.
+ */
+public record RunnerOptions(
+        boolean quick,
+        int runs,
+        Duration warmup,
+        Duration measure,
+        List<Integer> streams,
+        int connections,
+        double rate,
+        int connectConcurrency,
+        int idleConnections,
+        Set<String> targets,
+        List<PortlocalMode> portlocalModes,
+        List<Integer> portlocalThreads,
+        Path portlocalJar,
+        List<String> portlocalJavaOptions,
+        int clientThreads,
+        int backendThreads,
+        boolean crossCheck,
+        Duration deadline,
+        Path outputDir) {
+
+    /** Every target kind the runner knows, in report order. */
+    public static final List<String> KNOWN_TARGETS = List.of("direct", "portlocal", "haproxy", "nginx");
+
+    /** The largest idle set that keeps a proxy (2 fds per connection) under the 20,000 fd hard limit. */
+    public static final int MAX_IDLE_CONNECTIONS = 9_500;
+
+    public RunnerOptions {
+        requireNonNull(warmup, "warmup");
+        requireNonNull(measure, "measure");
+        streams = List.copyOf(streams);
+        targets = Set.copyOf(targets);
+        portlocalModes = List.copyOf(portlocalModes);
+        portlocalThreads = List.copyOf(portlocalThreads);
+        requireNonNull(portlocalJar, "portlocalJar");
+        portlocalJavaOptions = List.copyOf(portlocalJavaOptions);
+        requireNonNull(deadline, "deadline");
+        requireNonNull(outputDir, "outputDir");
+        checkRange("runs", runs, 1, 20);
+        checkRange("connections", connections, 1, 5_000);
+        checkRange("conn-concurrency", connectConcurrency, 1, 5_000);
+        checkRange("idle", idleConnections, 0, MAX_IDLE_CONNECTIONS);
+        checkRange("client-threads", clientThreads, 1, 64);
+        checkRange("backend-threads", backendThreads, 1, 64);
+        if (streams.isEmpty()) {
+            throw new IllegalArgumentException("streams: empty (expected: at least one stream count)");
+        }
+        for (int s : streams) {
+            checkRange("streams", s, 1, 256);
+        }
+        for (int t : portlocalThreads) {
+            checkRange("portlocal-threads", t, 1, 64);
+        }
+        if (!(rate > 0) || rate > 10_000_000) {
+            throw new IllegalArgumentException("rate: " + rate + " (expected: 1-10000000 requests per second)");
+        }
+        if (measure.compareTo(Duration.ofMillis(200)) < 0 || measure.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new IllegalArgumentException("duration: " + measure.toMillis() / 1e3 + " (expected: 0.2-60 s)");
+        }
+        if (warmup.isNegative() || warmup.compareTo(Duration.ofSeconds(30)) > 0) {
+            throw new IllegalArgumentException("warmup: " + warmup.toMillis() / 1e3 + " (expected: 0-30 s)");
+        }
+        if (deadline.compareTo(Duration.ofSeconds(10)) < 0 || deadline.compareTo(Duration.ofMinutes(60)) > 0) {
+            throw new IllegalArgumentException("deadline: " + deadline.toSeconds() + " (expected: 10-3600 s)");
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("targets: empty (expected: some of " + KNOWN_TARGETS + ")");
+        }
+        if (!targets.contains("direct")) {
+            throw new IllegalArgumentException("targets: " + targets + " (expected: to include direct, the baseline)");
+        }
+        if (portlocalModes.isEmpty() || portlocalThreads.isEmpty()) {
+            throw new IllegalArgumentException("portlocal modes and threads: (expected: at least one of each)");
+        }
+    }
+
+    /**
+     * One way to run portlocal: a name for the report and the extra daemon arguments, e.g.
+     * {@code splice-always} with {@code --splice always}. Written {@code name} or {@code name=arg arg ...}.
+     */
+    public record PortlocalMode(String name, List<String> args) {
+        public PortlocalMode {
+            requireNonNull(name, "name");
+            if (!name.matches("[a-z0-9][a-z0-9-]{0,30}")) {
+                throw new IllegalArgumentException("portlocal mode name: " + name
+                        + " (expected: lower-case letters, digits and dashes)");
+            }
+            args = List.copyOf(args);
+        }
+
+        static PortlocalMode parse(String spec) {
+            int eq = spec.indexOf('=');
+            if (eq < 0) {
+                return new PortlocalMode(spec.trim(), List.of());
+            }
+            String rest = spec.substring(eq + 1).trim();
+            return new PortlocalMode(spec.substring(0, eq).trim(),
+                    rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
+        }
+    }
+
+    /** The mode portlocal runs in until it grows relay modes: its defaults. */
+    public static final PortlocalMode DEFAULT_MODE = new PortlocalMode("default", List.of());
+
+    /**
+     * Parses the arguments. Unknown options and bad values throw {@link IllegalArgumentException} with a message
+     * that names the option and what was expected.
+     */
+    public static RunnerOptions parse(List<String> args) {
+        boolean quick = args.contains("--quick");
+        Integer runs = null;
+        Double warmup = null;
+        Double duration = null;
+        List<Integer> streams = null;
+        int connections = 50;
+        double rate = 20_000;
+        int connectConcurrency = 50;
+        Integer idle = null;
+        Set<String> targets = new LinkedHashSet<>(KNOWN_TARGETS);
+        List<PortlocalMode> modes = new ArrayList<>();
+        List<Integer> portlocalThreads = List.of(1, 2);
+        Path jar = Path.of("proxy-core/target/portlocal.jar");
+        List<String> javaOptions = List.of();
+        int clientThreads = 1;
+        int backendThreads = 1;
+        boolean crossCheck = true;
+        Double deadline = null;
+        Path out = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            switch (arg) {
+                case "--quick" -> { }
+                case "--no-cross-check" -> crossCheck = false;
+                case "--runs" -> runs = intValue(arg, value(args, ++i, arg));
+                case "--warmup" -> warmup = number(arg, value(args, ++i, arg));
+                case "--duration" -> duration = number(arg, value(args, ++i, arg));
+                case "--streams" -> streams = intList(arg, value(args, ++i, arg));
+                case "--connections" -> connections = intValue(arg, value(args, ++i, arg));
+                case "--rate" -> rate = number(arg, value(args, ++i, arg));
+                case "--conn-concurrency" -> connectConcurrency = intValue(arg, value(args, ++i, arg));
+                case "--idle" -> idle = intValue(arg, value(args, ++i, arg));
+                case "--targets" -> targets = targetSet(value(args, ++i, arg));
+                case "--portlocal-mode" -> modes.add(PortlocalMode.parse(value(args, ++i, arg)));
+                case "--portlocal-threads" -> portlocalThreads = intList(arg, value(args, ++i, arg));
+                case "--portlocal-jar" -> jar = Path.of(value(args, ++i, arg));
+                case "--portlocal-java-opts" -> javaOptions = splitWords(value(args, ++i, arg));
+                case "--client-threads" -> clientThreads = intValue(arg, value(args, ++i, arg));
+                case "--backend-threads" -> backendThreads = intValue(arg, value(args, ++i, arg));
+                case "--deadline" -> deadline = number(arg, value(args, ++i, arg));
+                case "--out" -> out = Path.of(value(args, ++i, arg));
+                default -> throw new IllegalArgumentException("unknown option: " + arg + " (expected: see --help)");
+            }
+        }
+        return new RunnerOptions(
+                quick,
+                runs != null ? runs : quick ? 1 : 3,
+                millis(warmup != null ? warmup : quick ? 0.3 : 0.5),
+                millis(duration != null ? duration : quick ? 1.2 : 3.0),
+                streams != null ? streams : quick ? List.of(1) : List.of(1, 4),
+                connections,
+                rate,
+                connectConcurrency,
+                idle != null ? idle : quick ? 1_000 : 9_000,
+                targets,
+                modes.isEmpty() ? List.of(DEFAULT_MODE) : modes,
+                portlocalThreads,
+                jar,
+                javaOptions,
+                clientThreads,
+                backendThreads,
+                crossCheck,
+                millis(deadline != null ? deadline : quick ? 115 : 840),
+                out != null ? out : Path.of("bench/target/results"));
+    }
+
+    /** The usage text for {@code --help}. */
+    public static String usage() {
+        return String.join("\n",
+                "usage: bench/run.sh [options]",
+                "  --quick                 short run for a smoke test (< 2 min): 1 run, 1.2 s per workload",
+                "  --runs N                rounds; every target runs once per round, interleaved (default 3)",
+                "  --warmup S, --duration S  seconds dropped / measured per workload (default 0.5 / 3)",
+                "  --streams 1,4           bulk parallel stream counts (default 1,4; quick 1)",
+                "  --connections C         keep-alive connections (default 50, as wrk -c50)",
+                "  --rate R                open-loop requests per second across all connections (default 20000)",
+                "  --conn-concurrency C    connection-per-request slots (default 50)",
+                "  --idle N                idle connections held (default 9000, max " + MAX_IDLE_CONNECTIONS
+                        + "; quick 1000; 0 skips)",
+                "  --targets a,b           some of " + String.join(",", KNOWN_TARGETS) + " (direct is required)",
+                "  --portlocal-mode M[=ARGS]  repeatable: a relay mode and its daemon args, e.g.",
+                "                          'splice-always=--splice always' (default: one mode, 'default')",
+                "  --portlocal-threads 1,2 daemon --threads values, each its own target (default 1,2)",
+                "  --portlocal-jar PATH    (default proxy-core/target/portlocal.jar; skipped if missing)",
+                "  --portlocal-java-opts 'OPTS'  JVM options for the daemon",
+                "  --client-threads N, --backend-threads N  event loops of the generator / backends (default 1)",
+                "  --no-cross-check        skip the direct iperf3 and wrk runs",
+                "  --deadline S            stop starting work after S seconds (default 840; quick 115)",
+                "  --out DIR               report directory (default bench/target/results)");
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) {
+            throw new IllegalArgumentException(option + ": missing value");
+        }
+        return args.get(i);
+    }
+
+    private static int intValue(String option, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected: an integer)");
+        }
+    }
+
+    private static double number(String option, String value) {
+        try {
+            double d = Double.parseDouble(value.trim());
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected: a number)");
+        }
+    }
+
+    private static List<Integer> intList(String option, String value) {
+        List<Integer> list = new ArrayList<>();
+        for (String part : value.split(",")) {
+            list.add(intValue(option, part));
+        }
+        return list;
+    }
+
+    private static Set<String> targetSet(String value) {
+        Set<String> set = new LinkedHashSet<>();
+        for (String part : value.split(",")) {
+            String name = part.trim().toLowerCase(Locale.ROOT);
+            if (!KNOWN_TARGETS.contains(name)) {
+                throw new IllegalArgumentException("targets: " + part + " (expected: some of " + KNOWN_TARGETS + ")");
+            }
+            set.add(name);
+        }
+        return set;
+    }
+
+    private static List<String> splitWords(String value) {
+        String trimmed = value.trim();
+        return trimmed.isEmpty() ? List.of() : List.of(trimmed.split("\\s+"));
+    }
+
+    private static Duration millis(double seconds) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
+    private static void checkRange(String option, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected: " + min + "-" + max + ")");
+        }
+    }
+}
