@@ -4,8 +4,10 @@ import dev.portlocal.testing.BackendServer;
 import dev.portlocal.testing.FreePorts;
 import dev.portlocal.testing.Patterns;
 import dev.portlocal.testing.ProxyUnderTest;
+import dev.portlocal.testing.RecordingLeakDetector;
 import dev.portlocal.testing.RelayMode;
 import dev.portlocal.testing.Waits;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -39,6 +41,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TcpRelayScenariosIT {
+
+    @AfterAll
+    static void noBufferLeaks() {
+        RecordingLeakDetector.assertNoLeaks();
+    }
 
     private static final long MIB = 1024 * 1024;
     private static final long GIB = 1024 * MIB;
