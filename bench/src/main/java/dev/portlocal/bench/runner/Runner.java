@@ -225,7 +225,9 @@ public final class Runner {
                 cmd.addAll(options.portlocalJavaOptions());
                 cmd.addAll(List.of("-jar", jar.toString(), "run", "--mappings", mappings.toString(),
                         "--port-range", PORTLOCAL_RANGE, "--state-dir", dir.resolve("state").toString(),
-                        "--threads", Integer.toString(threads)));
+                        "--threads", Integer.toString(threads),
+                        // Loopback only, like every other target; a short drain so it stops within our grace time.
+                        "--listen-address", "127.0.0.1", "--drain-timeout", "2s"));
                 cmd.addAll(mode.args());
                 addProxy(targets, name, TargetKind.PORTLOCAL, cmd, routes, true);
             }
@@ -364,7 +366,11 @@ public final class Runner {
             OptionalLong java = proc.findJava(pid);
             if (java.isPresent()) {
                 try {
-                    Commands.run(List.of("jcmd", Long.toString(java.getAsLong()), "GC.run"), Duration.ofSeconds(30));
+                    // Twice: the first full GC may resize the heap, the second measures the settled footprint.
+                    for (int i = 0; i < 2; i++) {
+                        Commands.run(List.of("jcmd", Long.toString(java.getAsLong()), "GC.run"),
+                                Duration.ofSeconds(30));
+                    }
                 } catch (IOException e) {
                     notes.add(target.name() + ": jcmd GC.run failed, memory is without a full GC: "
                             + firstLine(e.getMessage()));

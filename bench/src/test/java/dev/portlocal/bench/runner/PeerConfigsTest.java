@@ -1,0 +1,72 @@
+package dev.portlocal.bench.runner;
+
+import dev.portlocal.bench.runner.PeerConfigs.Route;
+import dev.portlocal.file.MappingFileParser;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PeerConfigsTest {
+
+    private static final List<Route> ROUTES = List.of(new Route("sink", 62111, 5201), new Route("http", 62113, 5280));
+
+    @Test
+    void haproxyForcesSpliceBothWaysInTcpModeOnLoopback() {
+        String cfg = PeerConfigs.haproxy(2, ROUTES);
+        assertTrue(cfg.contains("nbthread 2\n"));
+        assertTrue(cfg.contains("mode tcp\n"));
+        assertTrue(cfg.contains("option splice-request\n"));
+        assertTrue(cfg.contains("option splice-response\n"));
+        assertTrue(cfg.contains("bind 127.0.0.1:62111\n    server backend 127.0.0.1:5201\n"));
+        assertTrue(cfg.contains("bind 127.0.0.1:62113\n    server backend 127.0.0.1:5280\n"));
+        // Two fds per connection and two per pipe must fit the 20,000 fd hard limit.
+        assertTrue(2 * PeerConfigs.HAPROXY_MAXCONN + 2 * PeerConfigs.HAPROXY_MAXPIPES < 20_000);
+    }
+
+    @Test
+    void nginxStreamWithOneWorkerInTheForeground() {
+        String conf = PeerConfigs.nginx("/run/x", "/usr/lib/nginx/modules/ngx_stream_module.so", ROUTES);
+        assertTrue(conf.startsWith("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"));
+        assertTrue(conf.contains("daemon off;\n"));
+        assertTrue(conf.contains("worker_processes 1;\n"));
+        assertTrue(conf.contains("pid /run/x/nginx.pid;\n"));
+        assertTrue(conf.contains("listen 127.0.0.1:62111;\n        proxy_pass 127.0.0.1:5201;\n"));
+    }
+
+    @Test
+    void portlocalAcceptsTheMappingFile() throws Exception {
+        List<Route> routes = List.of(new Route("sink", 61001, 5201), new Route("http", 61003, 5280));
+        List<Endpoint> endpoints = new MappingFileParser(PortRange.DEFAULT).parse("mappings.yaml",
+                PeerConfigs.portlocalMappings(routes).getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("bench/sink", "bench/http"), endpoints.stream().map(Endpoint::name).toList());
+        assertEquals(EndpointPort.pinned(5201, Protocol.TCP, 61001), endpoints.get(0).ports().get(0));
+        assertEquals(EndpointPort.pinned(5280, Protocol.TCP, 61003), endpoints.get(1).ports().get(0));
+    }
+
+    @Test
+    void portlocalMappingFilePinsTheNodePorts() {
+        assertEquals("""
+                endpoints:
+                  - name: bench/sink
+                    ip: 127.0.0.1
+                    ports:
+                      - port: 5201
+                        protocol: tcp
+                        nodePort: 62111
+                  - name: bench/http
+                    ip: 127.0.0.1
+                    ports:
+                      - port: 5280
+                        protocol: tcp
+                        nodePort: 62113
+                """, PeerConfigs.portlocalMappings(ROUTES));
+    }
+}
