@@ -163,6 +163,28 @@ public final class MappingService implements AutoCloseable {
         persistIfChanged();
     }
 
+    /**
+     * The entries loaded by {@link #restore} for {@code source} that it has not declared since: what the source held
+     * before the restart. The HTTP API rebuilds its endpoints from these before its first {@link #apply}, so they
+     * come back with the same node ports. Empty once {@code source} has applied. Sorted by key.
+     */
+    public synchronized List<StateEntry> restoredEntries(Source source) {
+        requireNonNull(source, "source");
+        List<StateEntry> entries = new ArrayList<>();
+        for (StateEntry entry : restored.values()) {
+            if (entry.source() == source) {
+                entries.add(entry);
+            }
+        }
+        entries.sort(Comparator.comparing(StateEntry::key, KEY_ORDER));
+        return entries;
+    }
+
+    /** The source that owns the endpoint {@code name}, if any source declares it. */
+    public synchronized Optional<Source> owner(String name) {
+        return Optional.ofNullable(owners.get(requireNonNull(name, "name")));
+    }
+
     /** Every desired mapping of an owned endpoint, sorted by endpoint, port, protocol and family. */
     public synchronized List<MappingStatus> mappings() {
         List<Slot> sorted = new ArrayList<>(slots.values());

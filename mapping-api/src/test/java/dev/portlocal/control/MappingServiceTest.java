@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import org.junit.jupiter.api.AfterEach;
@@ -508,6 +509,49 @@ class MappingServiceTest {
         service(RANGE);
         service.apply(FILE, List.of(endpoint("a", "10.0.0.1", tcp(80))));
         assertThrows(IllegalStateException.class, () -> service.restore());
+    }
+
+    @Test
+    void restoredEntriesAreListedPerSourceUntilThatSourceApplies() throws IOException {
+        StateEntry pinnedApi = new StateEntry(new MappingKey("ns/pinned", 8080, TCP, IpFamily.IPv4), API,
+                Addresses.parseIp("ip", "10.0.0.7"), 61003, true);
+        new StateStore(stateDir).save(List.of(
+                entry("ns/web", 61001, API),
+                pinnedApi,
+                entry("from-file", 61002, FILE),
+                entry("outside", 60000, API)));
+        MappingService restarted = service(RANGE);
+        restarted.restore();
+
+        assertEquals(List.of(pinnedApi, entry("ns/web", 61001, API)), restarted.restoredEntries(API),
+                "sorted by key, out-of-range entries dropped");
+        assertEquals(List.of(entry("from-file", 61002, FILE)), restarted.restoredEntries(FILE));
+
+        restarted.apply(FILE, List.of());
+        assertEquals(List.of(), restarted.restoredEntries(FILE), "FILE applied: nothing left to restore");
+        assertEquals(2, restarted.restoredEntries(API).size(), "the API's entries wait for the API");
+
+        restarted.apply(API, List.of(endpoint("ns/web", "10.0.0.1", tcp(80))));
+        assertEquals(List.of(), restarted.restoredEntries(API));
+        assertEquals(61001, nodePort(key("ns/web", 80)));
+    }
+
+    @Test
+    void ownerNamesTheSourceThatHoldsAnEndpoint() {
+        service(RANGE);
+        assertEquals(Optional.empty(), service.owner("web"));
+
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", tcp(80))));
+        service.apply(API, List.of(endpoint("web", "10.0.0.2", tcp(80)), endpoint("ns/api", "10.0.0.3", tcp(80))));
+
+        assertEquals(Optional.of(FILE), service.owner("web"), "the first source to declare it keeps it");
+        assertEquals(Optional.of(API), service.owner("ns/api"));
+
+        service.apply(FILE, List.of());
+        assertEquals(Optional.of(API), service.owner("web"), "the waiting source takes over");
+        service.apply(API, List.of());
+        assertEquals(Optional.empty(), service.owner("web"));
+        assertEquals(Optional.empty(), service.owner("ns/api"));
     }
 
     private static StateEntry entry(String endpoint, int nodePort, Source source) {
