@@ -66,6 +66,7 @@ public final class Runner {
     private final ResultTable table = new ResultTable();
     private final Map<String, List<Double>> reference = new LinkedHashMap<>();
     private long deadlineNanos;
+    private volatile boolean stopping;
     private Path runDir;
 
     public Runner(RunnerOptions options, String command, PrintStream out) {
@@ -110,7 +111,7 @@ public final class Runner {
                     }
                 }
             }
-            if (pastDeadline()) {
+            if (System.nanoTime() > deadlineNanos) {
                 notes.add("The deadline of " + options.deadline().toSeconds() + " s was reached: the remaining "
                         + "workloads were skipped.");
             }
@@ -122,8 +123,12 @@ public final class Runner {
         return report;
     }
 
-    /** Stops every child this runner started, by PID. Idempotent; safe from a shutdown hook. */
+    /**
+     * Stops every child this runner started, by PID, and makes the run start no further work. Idempotent; safe from
+     * a shutdown hook.
+     */
     public void stopAll() {
+        stopping = true;
         for (ChildProcess child : children) {
             child.stop();
         }
@@ -567,7 +572,7 @@ public final class Runner {
     }
 
     private boolean pastDeadline() {
-        return System.nanoTime() > deadlineNanos;
+        return stopping || System.nanoTime() > deadlineNanos;
     }
 
     private static String firstLine(String text) {
