@@ -95,6 +95,7 @@ public final class Runner {
                 startIperf3Server();
             }
             try (LoadGenerator generator = new LoadGenerator(options.clientThreads())) {
+                warmUp(generator, targets.get(0));
                 for (int round = 1; round <= options.runs() && !pastDeadline(); round++) {
                     List<Target> order = new ArrayList<>(targets);
                     Collections.rotate(order, -(round - 1));
@@ -343,6 +344,26 @@ public final class Runner {
                         r.requested(), r.kibPerConnection());
             });
         }
+    }
+
+    /**
+     * Runs every workload once against direct and drops the results, so the generator's and the backends' JIT is
+     * warm before the first measured target (which would otherwise be direct in round 1, and look slow).
+     */
+    private void warmUp(LoadGenerator generator, Target direct) throws InterruptedException {
+        Duration each = options.quick() ? Duration.ofMillis(600) : Duration.ofSeconds(1);
+        Window window = new Window(Duration.ZERO, each, () -> -1);
+        log("warming up the generator and backends against direct (%d ms per workload)", each.toMillis());
+        attempt(direct, 0, "warm-up bulk upload", () -> new BulkWorkload(generator)
+                .run(direct.sink(), Direction.UPLOAD, 1, window));
+        attempt(direct, 0, "warm-up bulk download", () -> new BulkWorkload(generator)
+                .run(direct.source(), Direction.DOWNLOAD, 1, window));
+        attempt(direct, 0, "warm-up keep-alive", () -> new KeepAliveWorkload(generator)
+                .run(direct.http(), options.connections(), OptionalDouble.empty(), window));
+        attempt(direct, 0, "warm-up keep-alive open loop", () -> new KeepAliveWorkload(generator)
+                .run(direct.http(), options.connections(), OptionalDouble.of(options.rate()), window));
+        attempt(direct, 0, "warm-up connection per request", () -> new ConnectionPerRequestWorkload(generator)
+                .run(direct.http(), options.connectConcurrency(), window));
     }
 
     private void recordRequests(Target target, int round, String key, String workload, String rateLabel,

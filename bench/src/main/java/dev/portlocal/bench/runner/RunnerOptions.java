@@ -176,7 +176,7 @@ public record RunnerOptions(
                 connections,
                 rate,
                 connectConcurrency,
-                idle != null ? idle : quick ? 1_000 : 9_000,
+                idle != null ? idle : quick ? 2_000 : 9_000,
                 targets,
                 modes.isEmpty() ? List.of(DEFAULT_MODE) : modes,
                 portlocalThreads,
@@ -201,7 +201,7 @@ public record RunnerOptions(
                 "  --rate R                open-loop requests per second across all connections (default 20000)",
                 "  --conn-concurrency C    connection-per-request slots (default 50)",
                 "  --idle N                idle connections held (default 9000, max " + MAX_IDLE_CONNECTIONS
-                        + "; quick 1000; 0 skips)",
+                        + "; quick 2000; 0 skips)",
                 "  --targets a,b           some of " + String.join(",", KNOWN_TARGETS) + " (direct is required)",
                 "  --portlocal-mode M[=ARGS]  repeatable: a relay mode and its daemon args, e.g.",
                 "                          'splice-always=--splice always' (default: one mode, 'default')",
