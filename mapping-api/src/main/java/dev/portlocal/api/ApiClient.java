@@ -1,0 +1,211 @@
+package dev.portlocal.api;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A minimal HTTP/1.1 client for the API, over TCP or a unix socket (which the JDK's HTTP client cannot reach):
+ * one request per connection, {@code Connection: close}, the response read to the end. Used by the CLI and tests.
+ *
+ * <p>Immutable and thread-safe; each call opens its own connection.
+ */
+public final class ApiClient {
+
+    /** A response: the status, the headers with lower-case names, and the body. */
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+        public Response {
+            headers = Map.copyOf(requireNonNull(headers, "headers"));
+            requireNonNull(body, "body");
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        /** The body as JSON; a non-JSON body is an {@link IOException}. */
+        public JsonNode json() throws IOException {
+            return ApiJson.mapper().readTree(body);
+        }
+
+        /** The {@code error} of an error body, else the body itself. */
+        public String errorMessage() {
+            try {
+                JsonNode error = json().path("error");
+                if (error.isTextual()) {
+                    return error.asText();
+                }
+            } catch (IOException | RuntimeException e) {
+                // not our JSON: fall through to the raw text
+            }
+            String text = text().strip();
+            return text.isEmpty() ? "HTTP " + status : text;
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + text();
+        }
+    }
+
+    private final ApiAddress address;
+    private final Optional<String> token;
+    private final Duration timeout;
+
+    public ApiClient(ApiAddress address, Optional<String> token, Duration timeout) {
+        this.address = requireNonNull(address, "address");
+        this.token = requireNonNull(token, "token");
+        this.timeout = requireNonNull(timeout, "timeout");
+    }
+
+    public ApiAddress address() {
+        return address;
+    }
+
+    public Response get(String path) throws IOException {
+        return send("GET", path, null, new byte[0]);
+    }
+
+    public Response put(String path, byte[] json) throws IOException {
+        return send("PUT", path, "application/json", json);
+    }
+
+    public Response delete(String path) throws IOException {
+        return send("DELETE", path, null, new byte[0]);
+    }
+
+    /**
+     * Sends one request. {@code contentType} may be null; a token, if this client has one, goes in
+     * {@code Authorization: Bearer}.
+     *
+     * @throws IOException if the API cannot be reached or the answer is not HTTP
+     */
+    public Response send(String method, String path, String contentType, byte[] body) throws IOException {
+        StringBuilder head = new StringBuilder()
+                .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
+                .append("Host: portlocal\r\n")
+                .append("Connection: close\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\n");
+        if (contentType != null) {
+            head.append("Content-Type: ").append(contentType).append("\r\n");
+        }
+        token.ifPresent(t -> head.append("Authorization: Bearer ").append(t).append("\r\n"));
+        head.append("\r\n");
+        byte[] request = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+        if (address instanceof ApiAddress.Unix unix) {
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.connect(UnixDomainSocketAddress.of(unix.path()));
+                return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request, body);
+            }
+        }
+        try (Socket socket = new Socket()) {
+            int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+            socket.connect(((ApiAddress.Tcp) address).address(), millis);
+            socket.setSoTimeout(millis);
+            return exchange(socket.getOutputStream(), socket.getInputStream(), request, body);
+        }
+    }
+
+    private static Response exchange(OutputStream out, InputStream in, byte[] head, byte[] body) throws IOException {
+        out.write(head);
+        try {
+            out.write(body);
+            out.flush();
+        } catch (IOException e) {
+            // The server may answer (e.g. 413) and stop reading before the body is sent: read what it said.
+        }
+        return parse(in.readAllBytes());
+    }
+
+    static Response parse(byte[] raw) throws IOException {
+        int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        if (end < 0) {
+            throw new IOException("not an HTTP response (" + raw.length + " bytes without a header end)");
+        }
+        String[] lines = new String(raw, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
+        String[] status = lines[0].split(" ", 3);
+        if (status.length < 2 || !status[0].startsWith("HTTP/")) {
+            throw new IOException("not an HTTP response: " + lines[0]);
+        }
+        int code;
+        try {
+            code = Integer.parseInt(status[1]);
+        } catch (NumberFormatException e) {
+            throw new IOException("not an HTTP response: " + lines[0], e);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0) {
+                headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).strip());
+            }
+        }
+        int start = end + 4;
+        int length = raw.length - start;
+        String declared = headers.get("content-length");
+        if (declared != null) {
+            try {
+                length = Math.min(length, Integer.parseInt(declared));
+            } catch (NumberFormatException e) {
+                throw new IOException("bad Content-Length: " + declared, e);
+            }
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream(Math.max(length, 0));
+        body.write(raw, start, Math.max(length, 0));
+        return new Response(code, headers, body.toByteArray());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** {@code /v1/endpoints/<name>}, each segment of the name percent-encoded. */
+    public static String endpointPath(String name) {
+        StringBuilder path = new StringBuilder("/v1/endpoints");
+        for (String segment : name.split("/", -1)) {
+            path.append('/').append(encodeSegment(segment));
+        }
+        return path.toString();
+    }
+
+    /** Percent-encodes everything but RFC 3986's unreserved characters. */
+    public static String encodeSegment(String segment) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~') {
+                out.append(c);
+            } else {
+                out.append('%').append(String.format(Locale.ROOT, "%02X", b & 0xff));
+            }
+        }
+        return out.toString();
+    }
+}

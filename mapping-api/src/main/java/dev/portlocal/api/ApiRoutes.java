@@ -1,0 +1,331 @@
+package dev.portlocal.api;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+
+import dev.portlocal.api.ApiViews.NodeIpView;
+import dev.portlocal.control.MappingService;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The API's routes, without any I/O: a request in, a response out. Order of checks: the probes are always open;
+ * then authentication (401), the path (404), the method (405), readiness for changes (503), the content type (415)
+ * and the body (400). A request that fails any check changes nothing.
+ *
+ * <p>Authentication: with a token, every change needs {@code Authorization: Bearer <token>}, and so does every
+ * read that does not come from this host. Without a token (allowed on loopback or a unix socket, or with
+ * {@code --api-insecure}) everything is open.
+ *
+ * <p>Threading: not thread-safe; only the control executor calls {@link #handle}, which may block while node
+ * ports open or close.
+ */
+public final class ApiRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
+    private static final String ENDPOINTS = "/v1/endpoints";
+    private static final Set<String> READS = Set.of("GET", "HEAD");
+
+    private final MappingService service;
+    private final ApiEndpoints endpoints;
+    private final EndpointBodyParser parser;
+    private final NodeIps nodeIps;
+    private final Optional<BearerToken> token;
+    private final BooleanSupplier ready;
+    private final String version;
+
+    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
+                     BooleanSupplier ready, String version) {
+        this.service = requireNonNull(service, "service");
+        this.endpoints = requireNonNull(endpoints, "endpoints");
+        this.parser = new EndpointBodyParser(service.range());
+        this.nodeIps = requireNonNull(nodeIps, "nodeIps");
+        this.token = requireNonNull(token, "token");
+        this.ready = requireNonNull(ready, "ready");
+        this.version = requireNonNull(version, "version");
+    }
+
+    /** Answers {@code request}; never throws. */
+    public ApiResponse handle(ApiRequest request) {
+        try {
+            return route(request);
+        } catch (ApiException e) {
+            return error(e);
+        } catch (RuntimeException e) {
+            log.warn("api request failed request=\"{}\" error=\"{}\"", request, e.toString());
+            return error(new ApiException(500, ApiError.of("internal error: " + e)));
+        }
+    }
+
+    /** The response for a failed request. */
+    public static ApiResponse error(ApiException e) {
+        return new ApiResponse(e.status(), ApiJson.write(e.error()), e.headers());
+    }
+
+    private ApiResponse route(ApiRequest request) {
+        String method = request.method();
+        String path = request.uri();
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            path = path.substring(0, query);
+        }
+        if (path.equals("/healthz")) {
+            requireMethod(method, path, "GET");
+            return json(200, new ApiViews.Status("ok"));
+        }
+        if (path.equals("/readyz")) {
+            requireMethod(method, path, "GET");
+            if (!ready.getAsBoolean()) {
+                throw notReady();
+            }
+            return json(200, new ApiViews.Status("ready"));
+        }
+        authenticate(request);
+        List<String> segments = segments(path);
+        if (segments.size() >= 2 && segments.get(0).equals("v1")) {
+            String resource = segments.get(1);
+            List<String> rest = segments.subList(2, segments.size());
+            switch (resource) {
+                case "info":
+                    if (rest.isEmpty()) {
+                        requireMethod(method, path, "GET");
+                        return json(200, info());
+                    }
+                    break;
+                case "mappings":
+                    if (rest.isEmpty()) {
+                        requireMethod(method, path, "GET");
+                        return json(200, ApiViews.rows(service.mappings(), nodeIps));
+                    }
+                    break;
+                case "endpoints":
+                    return endpoints(request, path, rest);
+                case "ports":
+                    if (rest.size() == 2) {
+                        requireMethod(method, path, "GET");
+                        return port(rest.get(0), rest.get(1));
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        throw new ApiException(404, ApiError.of("no such path: " + path
+                + " (expected: /v1/endpoints, /v1/mappings, /v1/ports/{nodePort}/{protocol}, /v1/info, /healthz"
+                + " or /readyz)", "path", path));
+    }
+
+    private ApiResponse endpoints(ApiRequest request, String path, List<String> rest) {
+        String method = request.method();
+        if (rest.isEmpty()) {
+            requireMethod(method, path, "GET");
+            return json(200, ApiViews.endpoints(service.mappings()));
+        }
+        boolean annotation = rest.size() >= 2 && rest.get(rest.size() - 1).equals("annotation");
+        String name = String.join("/", annotation ? rest.subList(0, rest.size() - 1) : rest);
+        if (annotation) {
+            requireMethod(method, path, "GET");
+        } else {
+            requireMethod(method, path, "GET", "PUT", "DELETE");
+        }
+        if (!Endpoint.isValidName(name)) {
+            throw new ApiException(400, ApiError.of("name: " + name + " (expected: " + Endpoint.NAME_EXPECTED + ")",
+                    "name", name));
+        }
+        if (annotation) {
+            return json(200, ApiViews.annotation(statuses(name), nodeIps));
+        }
+        switch (method) {
+            case "PUT":
+                return put(request, name);
+            case "DELETE":
+                requireReady();
+                endpoints.delete(name);
+                return json(200, new ApiViews.Deleted(name));
+            default:
+                return json(200, ApiViews.endpoint(statuses(name)));
+        }
+    }
+
+    private ApiResponse put(ApiRequest request, String name) {
+        requireReady();
+        requireJson(request);
+        Endpoint endpoint = parser.parse(name, request.body());
+        ApiEndpoints.PutOutcome outcome = endpoints.put(endpoint);
+        ApiResponse response = json(outcome == ApiEndpoints.PutOutcome.CREATED ? 201 : 200,
+                ApiViews.endpoint(statuses(name)));
+        return outcome == ApiEndpoints.PutOutcome.CREATED
+                ? response.withHeader("Location", ENDPOINTS + "/" + name) : response;
+    }
+
+    private ApiResponse port(String nodePortText, String protocolText) {
+        int nodePort;
+        try {
+            nodePort = Integer.parseInt(nodePortText);
+        } catch (NumberFormatException e) {
+            nodePort = -1;
+        }
+        if (nodePort < 1 || nodePort > 65535) {
+            throw new ApiException(400, ApiError.of("nodePort: " + nodePortText + " (expected: 1-65535)", "nodePort",
+                    nodePortText));
+        }
+        Protocol protocol;
+        try {
+            protocol = Protocol.parse(protocolText);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, ApiError.of(e.getMessage(), "protocol", protocolText));
+        }
+        List<ApiViews.MappingRow> rows = new ArrayList<>();
+        for (IpFamily family : IpFamily.values()) {
+            Optional<MappingStatus> owner = service.byNodePort(nodePort, protocol, family);
+            owner.ifPresent(status -> rows.add(ApiViews.row(status, nodeIps)));
+        }
+        if (rows.isEmpty()) {
+            throw new ApiException(404, ApiError.of("no mapping holds node port " + nodePort + "/"
+                    + protocol.wireName(), "nodePort", IntNode.valueOf(nodePort)));
+        }
+        return json(200, new ApiViews.PortOwner(nodePort, protocol.wireName(), rows));
+    }
+
+    private ApiViews.Info info() {
+        PortRange range = service.range();
+        Map<String, Map<String, Integer>> free = new LinkedHashMap<>();
+        for (Protocol protocol : Protocol.values()) {
+            Map<String, Integer> byFamily = new LinkedHashMap<>();
+            for (IpFamily family : IpFamily.values()) {
+                byFamily.put(family.name(), service.freePorts(protocol, family));
+            }
+            free.put(protocol.wireName(), byFamily);
+        }
+        List<NodeIpView> ips = new ArrayList<>();
+        for (NodeIps.NodeIp ip : nodeIps.all()) {
+            ips.add(new NodeIpView(ip.family().name(), Addresses.format(ip.ip()), ip.source()));
+        }
+        List<MappingStatus> all = service.mappings();
+        int endpointCount = (int) all.stream().map(status -> status.key().endpoint()).distinct().count();
+        return new ApiViews.Info(version, new ApiViews.PortRangeView(range.start(), range.end(), range.size()), free,
+                ips, ready.getAsBoolean(), endpointCount, all.size(), token.isPresent());
+    }
+
+    /** The statuses of endpoint {@code name}; 404 if it has none. */
+    private List<MappingStatus> statuses(String name) {
+        List<MappingStatus> statuses = new ArrayList<>();
+        for (MappingStatus status : service.mappings()) {
+            if (status.key().endpoint().equals(name)) {
+                statuses.add(status);
+            }
+        }
+        if (statuses.isEmpty()) {
+            throw new ApiException(404, ApiError.of("endpoint " + name + " not found", "name", name));
+        }
+        return statuses;
+    }
+
+    private void authenticate(ApiRequest request) {
+        if (token.isEmpty()) {
+            return;
+        }
+        boolean change = !READS.contains(request.method());
+        if (!change && request.local() && request.authorization().isEmpty()) {
+            return;
+        }
+        if (!token.get().matches(request.authorization())) {
+            String why = request.authorization().isEmpty() ? "missing" : "wrong";
+            String needed = change ? "every change" : "reads from other hosts";
+            throw new ApiException(401, ApiError.of("unauthorized: " + why + " bearer token (" + needed
+                    + " needs Authorization: Bearer <token>)", "Authorization", (JsonNode) null),
+                    Map.of("WWW-Authenticate", "Bearer realm=\"portlocal\""));
+        }
+    }
+
+    private void requireReady() {
+        if (!ready.getAsBoolean()) {
+            throw notReady();
+        }
+    }
+
+    private static ApiException notReady() {
+        return new ApiException(503, ApiError.of("not ready: restoring state and loading the mapping file"));
+    }
+
+    private static void requireMethod(String method, String path, String... allowed) {
+        for (String candidate : allowed) {
+            if (candidate.equals(method)) {
+                return;
+            }
+        }
+        String list = String.join(", ", allowed);
+        throw new ApiException(405, ApiError.of("method " + method + " not allowed on " + path + " (allowed: "
+                + list + ")", "method", method), Map.of("Allow", list));
+    }
+
+    private static void requireJson(ApiRequest request) {
+        String type = request.contentType().orElse("");
+        String media = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!media.equals("application/json")) {
+            throw new ApiException(415, ApiError.of("Content-Type: " + (type.isEmpty() ? "missing" : type)
+                    + " (expected: application/json)", "Content-Type", type.isEmpty() ? null : type));
+        }
+    }
+
+    private static ApiResponse json(int status, Object body) {
+        return new ApiResponse(status, ApiJson.write(body));
+    }
+
+    /** The path's segments, percent-decoded one by one, so {@code ns%2Fpod} is one segment {@code ns/pod}. */
+    static List<String> segments(String path) {
+        if (!path.startsWith("/")) {
+            throw new ApiException(400, ApiError.of("path: " + path + " (expected: an absolute path)", "path", path));
+        }
+        List<String> segments = new ArrayList<>();
+        for (String raw : path.substring(1).split("/", -1)) {
+            segments.add(percentDecode(path, raw));
+        }
+        return segments;
+    }
+
+    private static String percentDecode(String path, String raw) {
+        if (raw.indexOf('%') < 0) {
+            return raw;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+                int lo = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 2), 16) : -1;
+                if (hi < 0 || lo < 0) {
+                    throw new ApiException(400, ApiError.of("path: " + path + " (expected: valid percent-encoding)",
+                            "path", path));
+                }
+                bytes.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(encoded, 0, encoded.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}

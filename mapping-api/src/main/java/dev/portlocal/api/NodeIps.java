@@ -1,0 +1,136 @@
+package dev.portlocal.api;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The node's address per IP family, published as {@code nodeIP} in the NPL annotation: the one given with
+ * {@code --node-ip}, else the first global-scope address of that family on the host (not loopback, link-local,
+ * multicast or the wildcard), in interface order. A family with neither has no node IP; its endpoints are
+ * published with the other family's node IP, since the node ports listen on every listen address.
+ */
+public final class NodeIps {
+
+    /** One chosen address and where it came from: {@code flag}, or {@code detected} on an interface. */
+    public record NodeIp(InetAddress ip, String source) {
+        public NodeIp {
+            requireNonNull(ip, "ip");
+            requireNonNull(source, "source");
+        }
+
+        public IpFamily family() {
+            return IpFamily.of(ip);
+        }
+
+        @Override
+        public String toString() {
+            return Addresses.format(ip) + " (" + source + ")";
+        }
+    }
+
+    /** An address found on an interface. */
+    public record HostAddress(String interfaceName, InetAddress ip) {
+        public HostAddress {
+            requireNonNull(interfaceName, "interfaceName");
+            requireNonNull(ip, "ip");
+        }
+    }
+
+    private final Map<IpFamily, NodeIp> byFamily;
+
+    private NodeIps(Map<IpFamily, NodeIp> byFamily) {
+        this.byFamily = Collections.unmodifiableMap(new EnumMap<>(byFamily));
+    }
+
+    /** {@code configured} per family (at most one each), the host's addresses for the others. */
+    public static NodeIps resolve(List<InetAddress> configured) {
+        return resolve(configured, hostAddresses());
+    }
+
+    /** As {@link #resolve(List)}, choosing among {@code host} instead of asking the operating system. */
+    public static NodeIps resolve(List<InetAddress> configured, List<HostAddress> host) {
+        Map<IpFamily, NodeIp> chosen = new EnumMap<>(IpFamily.class);
+        for (InetAddress ip : configured) {
+            if (chosen.putIfAbsent(IpFamily.of(ip), new NodeIp(ip, "flag")) != null) {
+                throw new IllegalArgumentException("node-ip: " + Addresses.format(ip)
+                        + " (expected: at most one address per family)");
+            }
+        }
+        for (HostAddress candidate : host) {
+            if (isGlobal(candidate.ip())) {
+                chosen.putIfAbsent(IpFamily.of(candidate.ip()),
+                        new NodeIp(candidate.ip(), "detected on " + candidate.interfaceName()));
+            }
+        }
+        return new NodeIps(chosen);
+    }
+
+    /** True for an address of global scope: what a load balancer elsewhere could send traffic to. */
+    static boolean isGlobal(InetAddress ip) {
+        return !(ip.isLoopbackAddress() || ip.isLinkLocalAddress() || ip.isAnyLocalAddress()
+                || ip.isMulticastAddress() || (ip instanceof Inet6Address && ip.isSiteLocalAddress()));
+    }
+
+    /** The addresses of every interface that is up, in interface index order; empty if they cannot be listed. */
+    public static List<HostAddress> hostAddresses() {
+        List<HostAddress> out = new ArrayList<>();
+        try {
+            List<NetworkInterface> interfaces = Collections.list(NetworkInterface.getNetworkInterfaces());
+            interfaces.sort((a, b) -> Integer.compare(a.getIndex(), b.getIndex()));
+            for (NetworkInterface nif : interfaces) {
+                if (!nif.isUp()) {
+                    continue;
+                }
+                for (InetAddress ip : Collections.list(nif.getInetAddresses())) {
+                    out.add(new HostAddress(nif.getName(), ip));
+                }
+            }
+        } catch (SocketException | RuntimeException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    /** The node IP chosen for {@code family}, if any. */
+    public Optional<NodeIp> get(IpFamily family) {
+        return Optional.ofNullable(byFamily.get(family));
+    }
+
+    /**
+     * The address to publish for an endpoint of {@code family}: that family's node IP, else the other family's,
+     * else the loopback address.
+     */
+    public InetAddress forFamily(IpFamily family) {
+        NodeIp own = byFamily.get(family);
+        if (own != null) {
+            return own.ip();
+        }
+        for (NodeIp other : byFamily.values()) {
+            return other.ip();
+        }
+        return InetAddress.getLoopbackAddress();
+    }
+
+    /** Every chosen node IP, IPv4 first. */
+    public List<NodeIp> all() {
+        return List.copyOf(byFamily.values());
+    }
+
+    @Override
+    public String toString() {
+        return byFamily.values().toString();
+    }
+}

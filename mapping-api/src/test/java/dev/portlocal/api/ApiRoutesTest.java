@@ -1,0 +1,362 @@
+package dev.portlocal.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.portlocal.control.MappingService;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+import dev.portlocal.state.StateStore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/** The routes without a channel: a real {@link MappingService} over a socket-less opener. */
+class ApiRoutesTest {
+
+    private static final PortRange RANGE = new PortRange(61000, 61009);
+    private static final String WEB = "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080},{\"port\":9090}]}";
+
+    @TempDir
+    Path stateDir;
+
+    private final InMemoryOpener opener = new InMemoryOpener();
+    private final AtomicBoolean ready = new AtomicBoolean(true);
+    private MappingService service;
+    private ApiRoutes routes;
+
+    @BeforeEach
+    void start() {
+        routes = routes(Optional.empty());
+    }
+
+    private ApiRoutes routes(Optional<BearerToken> token) {
+        if (service != null) {
+            service.close();
+        }
+        service = new MappingService(RANGE, opener, new StateStore(stateDir));
+        service.restore();
+        ApiEndpoints endpoints = new ApiEndpoints(service);
+        endpoints.restore();
+        NodeIps nodeIps = NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10"),
+                Addresses.parseIp("ip", "fd12:3456:789a:1::1")), List.of());
+        return new ApiRoutes(service, endpoints, nodeIps, token, ready::get, "1.2.3");
+    }
+
+    @AfterEach
+    void stop() {
+        service.close();
+    }
+
+    private ApiResponse call(String method, String uri) {
+        return routes.handle(ApiRequest.of(method, uri, true));
+    }
+
+    private ApiResponse put(String uri, String json) {
+        return routes.handle(ApiRequest.of("PUT", uri, true)
+                .withBody("application/json", json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static JsonNode json(ApiResponse response) {
+        try {
+            return ApiJson.mapper().readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + response, e);
+        }
+    }
+
+    /** Everything a request could change: the API's view, the open ports and the state file. */
+    private String snapshot() throws IOException {
+        Path file = stateDir.resolve(StateStore.FILE_NAME);
+        return call("GET", "/v1/mappings").bodyText() + "\n" + opener.openPorts() + "\n"
+                + (Files.exists(file) ? Files.readString(file) : "<no state file>");
+    }
+
+    @Test
+    void putCreatesThenIsIdempotentThenUpdatesInPlace() {
+        ApiResponse created = put("/v1/endpoints/shop/web", WEB);
+        assertEquals(201, created.status(), created.toString());
+        assertEquals("/v1/endpoints/shop/web", created.headers().get("Location"));
+        assertEquals("{\"name\":\"shop/web\",\"ip\":\"10.0.0.1\",\"source\":\"api\",\"ports\":["
+                + "{\"port\":8080,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":61000,\"state\":\"listening\","
+                + "\"message\":\"\"},"
+                + "{\"port\":9090,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":61001,\"state\":\"listening\","
+                + "\"message\":\"\"}]}", created.bodyText());
+        assertEquals(List.of(61000, 61001), opener.openNodePorts(), "listening on return");
+
+        ApiResponse again = put("/v1/endpoints/shop/web", WEB);
+        assertEquals(200, again.status());
+        assertEquals(created.bodyText(), again.bodyText(), "the same PUT changes nothing");
+
+        ApiResponse moved = put("/v1/endpoints/shop/web",
+                "{\"name\":\"shop/web\",\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":8080}]}");
+        assertEquals(200, moved.status());
+        assertEquals("10.0.0.2", json(moved).get("ip").asText());
+        assertEquals(61000, json(moved).at("/ports/0/nodePort").asInt(), "a new IP keeps the node port");
+        assertEquals(List.of(61000), opener.openNodePorts(), "the dropped port closed");
+    }
+
+    @Test
+    void getListAndMappingsDescribeEveryEndpoint() {
+        service.apply(Source.FILE, List.of(new Endpoint("from-file", Addresses.parseIp("ip", "10.0.0.9"),
+                List.of(new EndpointPort(80, Protocol.TCP)))));
+        put("/v1/endpoints/shop/web", WEB);
+
+        ApiResponse one = call("GET", "/v1/endpoints/shop/web");
+        assertEquals(200, one.status());
+        assertEquals("shop/web", json(one).get("name").asText());
+
+        JsonNode list = json(call("GET", "/v1/endpoints"));
+        assertEquals(2, list.size());
+        assertEquals("from-file", list.get(0).get("name").asText());
+        assertEquals("file", list.get(0).get("source").asText());
+
+        ApiResponse mappings = call("GET", "/v1/mappings");
+        assertEquals(200, mappings.status());
+        assertEquals("{\"endpoint\":\"from-file\",\"ip\":\"10.0.0.9\",\"port\":80,\"protocol\":\"tcp\","
+                + "\"nodeIP\":\"10.10.10.10\",\"nodePort\":61000,\"ipFamily\":\"IPv4\",\"source\":\"file\","
+                + "\"state\":\"listening\",\"message\":\"\"}", json(mappings).get(0).toString());
+        assertEquals(3, json(mappings).size());
+    }
+
+    @Test
+    void theAnnotationIsExactlyNodePortLocals() {
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":9090},{\"port\":8080,"
+                + "\"nodePort\":61002}]}");
+        put("/v1/endpoints/shop/v6", "{\"ip\":\"fd00::5\",\"ports\":[{\"port\":8080}]}");
+
+        ApiResponse v4 = call("GET", "/v1/endpoints/shop/web/annotation");
+        assertEquals(200, v4.status());
+        assertEquals("[{\"podPort\":8080,\"nodeIP\":\"10.10.10.10\",\"nodePort\":61002,\"protocol\":\"tcp\","
+                + "\"ipFamily\":\"IPv4\"},{\"podPort\":9090,\"nodeIP\":\"10.10.10.10\",\"nodePort\":61000,"
+                + "\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\"}]", v4.bodyText());
+        assertEquals("[{\"podPort\":8080,\"nodeIP\":\"fd12:3456:789a:1:0:0:0:1\",\"nodePort\":61000,"
+                + "\"protocol\":\"tcp\",\"ipFamily\":\"IPv6\"}]",
+                call("GET", "/v1/endpoints/shop%2Fv6/annotation").bodyText(), "an encoded slash works too");
+        assertEquals(404, call("GET", "/v1/endpoints/shop/none/annotation").status());
+    }
+
+    @Test
+    void deleteClosesThePortsAndIsThen404() {
+        put("/v1/endpoints/shop/web", WEB);
+        ApiResponse deleted = call("DELETE", "/v1/endpoints/shop/web");
+        assertEquals(200, deleted.status());
+        assertEquals("{\"deleted\":\"shop/web\"}", deleted.bodyText());
+        assertEquals(Map.of(), opener.openPorts());
+        assertEquals(404, call("GET", "/v1/endpoints/shop/web").status());
+        ApiResponse again = call("DELETE", "/v1/endpoints/shop/web");
+        assertEquals(404, again.status());
+        assertEquals("name", json(again).get("field").asText());
+    }
+
+    @Test
+    void fileEndpointsAreReadOnlyThroughTheApi() throws IOException {
+        service.apply(Source.FILE, List.of(new Endpoint("shop/web", Addresses.parseIp("ip", "10.0.0.9"),
+                List.of(new EndpointPort(80, Protocol.TCP)))));
+        String before = snapshot();
+
+        for (ApiResponse refused : List.of(put("/v1/endpoints/shop/web", WEB),
+                call("DELETE", "/v1/endpoints/shop/web"))) {
+            assertEquals(409, refused.status(), refused.toString());
+            assertTrue(json(refused).get("error").asText().contains("mapping file"), refused.toString());
+            assertEquals("name", json(refused).get("field").asText());
+        }
+        assertEquals(before, snapshot());
+        assertEquals(200, call("GET", "/v1/endpoints/shop/web").status(), "reading is fine");
+    }
+
+    @Test
+    void aPinnedPortThatIsTakenIs409AndChangesNothing() throws IOException {
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61003}]}");
+        opener.takenByOtherProcess.add(61005);
+        String before = snapshot();
+
+        ApiResponse taken = put("/v1/endpoints/shop/other",
+                "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80},{\"port\":81,\"nodePort\":61005}]}");
+        assertEquals(409, taken.status(), taken.toString());
+        assertEquals("ports[1].nodePort", json(taken).get("field").asText());
+        assertEquals(61005, json(taken).get("value").asInt());
+        assertTrue(json(taken).get("error").asText().contains("in use by another process"), taken.toString());
+
+        ApiResponse held = put("/v1/endpoints/shop/web",
+                "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61005}]}");
+        assertEquals(409, held.status(), "moving to a taken pin fails and keeps the old definition");
+        assertEquals(before, snapshot());
+    }
+
+    @Test
+    void aFullRangeIs503AndChangesNothing() throws IOException {
+        for (int i = 0; i < 10; i++) {
+            assertEquals(201, put("/v1/endpoints/e" + i, "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":" + (80 + i)
+                    + "}]}").status());
+        }
+        String before = snapshot();
+        ApiResponse full = put("/v1/endpoints/one-more", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}");
+        assertEquals(503, full.status(), full.toString());
+        assertTrue(json(full).get("error").asText().contains("no free port in 61000-61009"), full.toString());
+        assertEquals(before, snapshot());
+    }
+
+    static Stream<Arguments> badRequests() {
+        String ok = "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080}]}";
+        return Stream.of(
+                arguments("PUT", "/v1/endpoints/shop/web", "application/json", "{\"ip\":", 400, "body"),
+                arguments("PUT", "/v1/endpoints/shop/web", "application/json", "{\"ip\":\"10.0.0.1\",\"ports\":[{"
+                        + "\"port\":\"8080\"}]}", 400, "ports[0].port"),
+                arguments("PUT", "/v1/endpoints/shop/web", "application/json", "{\"ip\":\"10.0.0.1\",\"ports\":[{"
+                        + "\"port\":8080}],\"labels\":{}}", 400, "labels"),
+                arguments("PUT", "/v1/endpoints/shop/web", "application/json", "{\"ip\":\"10.0.0.1\",\"ports\":[{"
+                        + "\"port\":70000}]}", 400, "ports[0].port"),
+                arguments("PUT", "/v1/endpoints/shop/web", "application/json", "{\"ip\":\"10.0.0.1\",\"ports\":[{"
+                        + "\"port\":80,\"nodePort\":62000}]}", 400, "ports[0].nodePort"),
+                arguments("PUT", "/v1/endpoints/" + "a".repeat(254), "application/json", ok, 400, "name"),
+                arguments("PUT", "/v1/endpoints/a/b/c", "application/json", ok, 400, "name"),
+                arguments("PUT", "/v1/endpoints/-web", "application/json", ok, 400, "name"),
+                arguments("PUT", "/v1/endpoints/we%20b", "application/json", ok, 400, "name"),
+                arguments("PUT", "/v1/endpoints/w%C3%A9b", "application/json", ok, 400, "name"),
+                arguments("PUT", "/v1/endpoints/..", "application/json", ok, 400, "name"),
+                arguments("PUT", "/v1/endpoints/web%zz", "application/json", ok, 400, "path"),
+                arguments("PUT", "/v1/endpoints/shop/web", "text/plain", ok, 415, "Content-Type"),
+                arguments("PUT", "/v1/endpoints/shop/web", null, ok, 415, "Content-Type"),
+                arguments("PUT", "/v1/endpoints/shop/web", "application/jsonx", ok, 415, "Content-Type"),
+                arguments("POST", "/v1/endpoints/shop/web", "application/json", ok, 405, "method"),
+                arguments("PATCH", "/v1/endpoints/shop/web", "application/json", ok, 405, "method"),
+                arguments("PUT", "/v1/endpoints", "application/json", ok, 405, "method"),
+                arguments("DELETE", "/v1/mappings", null, "", 405, "method"),
+                arguments("PUT", "/v1/endpoints/shop/web/annotation", "application/json", ok, 405, "method"),
+                arguments("PUT", "/v2/endpoints/shop/web", "application/json", ok, 404, "path"),
+                arguments("DELETE", "/v1/endpoints/shop/absent", null, "", 404, "name"),
+                arguments("GET", "/v1/ports/0/tcp", null, "", 400, "nodePort"),
+                arguments("GET", "/v1/ports/http/tcp", null, "", 400, "nodePort"),
+                arguments("GET", "/v1/ports/61000/sctp", null, "", 400, "protocol"),
+                arguments("GET", "/v1/ports/61009/tcp", null, "", 404, "nodePort"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badRequests")
+    void badRequestsGetTheirStatusNameTheFieldAndChangeNothing(String method, String uri, String type, String body,
+                                                                int status, String field) throws IOException {
+        put("/v1/endpoints/shop/web", WEB);
+        String before = snapshot();
+        ApiResponse response = routes.handle(ApiRequest.of(method, uri, true)
+                .withBody(type, body.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(status, response.status(), response.toString());
+        JsonNode error = json(response);
+        assertEquals(field, error.get("field").asText(), response.toString());
+        assertTrue(error.get("error").asText().length() > 10, response.toString());
+        assertEquals(before, snapshot(), "state after " + method + " " + uri);
+        if (status == 405) {
+            assertTrue(response.headers().containsKey("Allow"), response.headers().toString());
+        }
+    }
+
+    @Test
+    void portsNameTheirOwner() {
+        put("/v1/endpoints/shop/web", WEB);
+        ApiResponse owner = call("GET", "/v1/ports/61001/TCP");
+        assertEquals(200, owner.status());
+        assertEquals(61001, json(owner).get("nodePort").asInt());
+        assertEquals("tcp", json(owner).get("protocol").asText());
+        assertEquals("shop/web", json(owner).at("/mappings/0/endpoint").asText());
+        assertEquals(9090, json(owner).at("/mappings/0/port").asInt());
+        assertEquals(404, call("GET", "/v1/ports/61001/udp").status(), "UDP is another port space");
+    }
+
+    @Test
+    void infoTellsVersionRangeFreePortsAndNodeIps() {
+        put("/v1/endpoints/shop/web", WEB);
+        JsonNode info = json(call("GET", "/v1/info"));
+        assertEquals("1.2.3", info.get("version").asText());
+        assertEquals("{\"start\":61000,\"end\":61009,\"size\":10}", info.get("portRange").toString());
+        assertEquals(8, info.at("/freePorts/tcp/IPv4").asInt());
+        assertEquals(10, info.at("/freePorts/udp/IPv4").asInt());
+        assertEquals("{\"ipFamily\":\"IPv4\",\"ip\":\"10.10.10.10\",\"source\":\"flag\"}",
+                info.get("nodeIPs").get(0).toString());
+        assertEquals(1, info.get("endpoints").asInt());
+        assertEquals(2, info.get("mappings").asInt());
+        assertTrue(info.get("ready").asBoolean());
+    }
+
+    @Test
+    void probesAndReadiness() throws IOException {
+        assertEquals("{\"status\":\"ok\"}", call("GET", "/healthz").bodyText());
+        assertEquals(200, call("GET", "/readyz").status());
+        ready.set(false);
+        assertEquals(200, call("GET", "/healthz").status());
+        assertEquals(503, call("GET", "/readyz").status());
+        String before = snapshot();
+        ApiResponse early = put("/v1/endpoints/shop/web", WEB);
+        assertEquals(503, early.status(), "no changes before the restore is done");
+        assertEquals(503, call("DELETE", "/v1/endpoints/shop/web").status());
+        assertEquals(before, snapshot());
+        assertEquals(200, call("GET", "/v1/mappings").status(), "reads work before ready");
+    }
+
+    @Test
+    void withATokenChangesNeedItAndRemoteReadsNeedIt() throws IOException {
+        routes = routes(Optional.of(BearerToken.of("t0ken")));
+        String before = snapshot();
+        byte[] body = WEB.getBytes(StandardCharsets.UTF_8);
+        ApiRequest putRequest = ApiRequest.of("PUT", "/v1/endpoints/shop/web", true)
+                .withBody("application/json", body);
+
+        ApiResponse missing = routes.handle(putRequest);
+        assertEquals(401, missing.status());
+        assertEquals("Authorization", json(missing).get("field").asText());
+        assertTrue(missing.headers().get("WWW-Authenticate").startsWith("Bearer"));
+        assertEquals(401, routes.handle(putRequest.withAuthorization("Bearer wrong")).status());
+        assertEquals(401, routes.handle(ApiRequest.of("DELETE", "/v1/endpoints/shop/web", true)).status());
+        assertEquals(before, snapshot(), "refused changes change nothing");
+        assertTrue(!missing.bodyText().contains("t0ken"), "no secret in answers");
+
+        assertEquals(201, routes.handle(putRequest.withAuthorization("Bearer t0ken")).status());
+
+        assertEquals(200, routes.handle(ApiRequest.of("GET", "/v1/mappings", true)).status(), "local read");
+        assertEquals(401, routes.handle(ApiRequest.of("GET", "/v1/mappings", false)).status(), "remote read");
+        assertEquals(401, routes.handle(ApiRequest.of("GET", "/v1/mappings", true)
+                .withAuthorization("Bearer nope")).status(), "a wrong token is wrong even locally");
+        assertEquals(200, routes.handle(ApiRequest.of("GET", "/v1/mappings", false)
+                .withAuthorization("Bearer t0ken")).status());
+        assertEquals(200, routes.handle(ApiRequest.of("GET", "/healthz", false)).status(), "probes are open");
+        assertEquals(200, routes.handle(ApiRequest.of("GET", "/readyz", false)).status());
+    }
+
+    @Test
+    void apiEndpointsComeBackAfterARestartWithTheSamePorts() {
+        put("/v1/endpoints/shop/a", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80},{\"port\":81}]}");
+        put("/v1/endpoints/shop/b", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80,\"nodePort\":61007}]}");
+        put("/v1/endpoints/shop/c", "{\"ip\":\"10.0.0.3\",\"ports\":[{\"port\":80}]}");
+        call("DELETE", "/v1/endpoints/shop/a");
+        String before = call("GET", "/v1/endpoints").bodyText();
+
+        routes = routes(Optional.empty());
+
+        assertEquals(before, call("GET", "/v1/endpoints").bodyText());
+        assertEquals(List.of(61002, 61007), opener.openNodePorts());
+        ApiResponse unpin = put("/v1/endpoints/shop/b", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80}]}");
+        assertEquals(200, unpin.status(), "restored endpoints are the API's to change");
+        assertEquals(61007, json(unpin).at("/ports/0/nodePort").asInt());
+    }
+}

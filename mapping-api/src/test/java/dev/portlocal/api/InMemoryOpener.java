@@ -1,0 +1,57 @@
+package dev.portlocal.api;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.dataplane.PortOpener;
+import dev.portlocal.model.Mapping;
+
+/** A {@link PortOpener} without sockets: keeps the open mappings, and refuses ports "held by another process". */
+final class InMemoryOpener implements PortOpener {
+
+    final Set<Integer> takenByOtherProcess = new HashSet<>();
+    /** By {@code nodePort/protocol/family}: each protocol and family is its own port space. */
+    private final Map<String, Mapping> open = new TreeMap<>();
+
+    private static String space(Mapping mapping) {
+        return mapping.nodePort() + "/" + mapping.protocol() + "/" + mapping.family();
+    }
+
+    @Override
+    public synchronized BindOutcome open(Mapping mapping) {
+        if (takenByOtherProcess.contains(mapping.nodePort())) {
+            return BindOutcome.inUse("Address already in use");
+        }
+        if (open.containsKey(space(mapping))) {
+            throw new AssertionError("opened twice: " + mapping);
+        }
+        open.put(space(mapping), mapping);
+        return BindOutcome.bound();
+    }
+
+    @Override
+    public synchronized void retarget(Mapping mapping) {
+        open.put(space(mapping), mapping);
+    }
+
+    @Override
+    public synchronized void close(Mapping mapping) {
+        open.remove(space(mapping));
+    }
+
+    /** The open node ports ({@code nodePort/protocol/family}) and what they forward to. */
+    synchronized Map<String, String> openPorts() {
+        Map<String, String> out = new TreeMap<>();
+        open.forEach((port, mapping) -> out.put(port, mapping.toString()));
+        return out;
+    }
+
+    /** The open node ports, sorted, whatever their protocol and family. */
+    synchronized List<Integer> openNodePorts() {
+        return open.values().stream().map(Mapping::nodePort).sorted().distinct().toList();
+    }
+}
