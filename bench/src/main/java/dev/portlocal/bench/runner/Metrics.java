@@ -51,6 +51,20 @@ final class Metrics {
         return new Metric("idle.opened", workload, "connections held", "connections", Better.HIGHER, 0);
     }
 
+    /** A label that stands alone, outside its workload's table: for the chart's axis. */
+    static String shortLabel(Metric metric) {
+        String id = metric.id();
+        if (id.startsWith("bulk.")) {
+            return "bulk " + metric.label();
+        }
+        return switch (id) {
+            case "ka.closed.rate" -> "keep-alive req/s";
+            case "ka.open.rate" -> "open loop achieved";
+            case "conn.rate" -> "new conn/s";
+            default -> metric.label();
+        };
+    }
+
     private static String dir(Direction direction) {
         return direction.name().toLowerCase(Locale.ROOT);
     }
