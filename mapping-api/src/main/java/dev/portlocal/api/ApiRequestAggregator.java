@@ -3,17 +3,16 @@ package dev.portlocal.api;
 import java.util.List;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
- * Netty's aggregator, answering a body above the limit with the API's JSON 413 and closing the connection. When
- * the limit is exceeded before the body has arrived (a {@code Content-Length} too large, or a long chunked body),
- * the rest of the body is read and discarded first and the connection closes after it, so a client that writes
- * its whole request before reading still gets the 413 instead of a reset.
+ * Netty's aggregator, answering a body above the limit with the API's JSON 413 and closing the connection. The
+ * 413 goes out as soon as the limit is exceeded (at once for a {@code Content-Length} too large); the rest of the
+ * body is then read and discarded, and the connection closes after its last part, so a client that writes its
+ * whole request before reading gets the 413 instead of a reset. The read timeout bounds an endless body.
  *
  * <p>Threading: one instance per connection, on its event loop.
  */
@@ -30,12 +29,8 @@ final class ApiRequestAggregator extends HttpObjectAggregator {
         ApiResponse response = ApiRoutes.error(new ApiException(413, ApiError.of("body: more than "
                 + maxContentLength() + " bytes (expected: at most " + maxContentLength() + ")", "body",
                 (String) null)));
-        if (oversized instanceof FullHttpMessage) {
-            ApiHttpHandler.write(ctx, response, false);
-        } else {
-            closeAfterBody = true;
-            ctx.writeAndFlush(ApiHttpHandler.toHttp(response, false));
-        }
+        closeAfterBody = true;
+        ctx.writeAndFlush(ApiHttpHandler.toHttp(response, false));
     }
 
     @Override
