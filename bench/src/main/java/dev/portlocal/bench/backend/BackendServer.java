@@ -15,7 +15,6 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
@@ -45,10 +44,9 @@ public final class BackendServer implements AutoCloseable {
         EventLoopGroup group = Transport.newGroup(threads);
         try {
             ByteBuf chunk = Transport.newChunk();
-            LongAdder discarded = new LongAdder();
             Channel sink = bind(group, new InetSocketAddress(host, sinkPort), true, () -> SinkHandler.INSTANCE);
             Channel source = bind(group, new InetSocketAddress(host, sourcePort), true,
-                    () -> new ChunkPump(chunk, discarded));
+                    () -> new ChunkPump(chunk));
             Channel http = bind(group, new InetSocketAddress(host, httpPort), false, HttpOkHandler::new);
             return new BackendServer(group, sink, source, http);
         } catch (InterruptedException | RuntimeException e) {

@@ -20,14 +20,25 @@ public final class ChunkPump extends ChannelInboundHandlerAdapter {
 
     private final ByteBuf chunk;
     private final int chunkSize;
+    /** Null when nothing is counted. */
     private final LongAdder bytesWritten;
     private final ChannelFutureListener onWritten = this::countIfWritten;
 
-    /** {@code chunk} is shared and never released: see {@link Transport#newChunk()}. */
+    /**
+     * A pump that counts what the socket accepted into {@code bytesWritten}. {@code chunk} is shared and never
+     * released: see {@link Transport#newChunk()}.
+     */
     public ChunkPump(ByteBuf chunk, LongAdder bytesWritten) {
         this.chunk = requireNonNull(chunk, "chunk");
         this.chunkSize = chunk.readableBytes();
         this.bytesWritten = requireNonNull(bytesWritten, "bytesWritten");
+    }
+
+    /** A pump that counts nothing, for the bulk source: it writes with void promises, no listener per chunk. */
+    public ChunkPump(ByteBuf chunk) {
+        this.chunk = requireNonNull(chunk, "chunk");
+        this.chunkSize = chunk.readableBytes();
+        this.bytesWritten = null;
     }
 
     private void countIfWritten(ChannelFuture future) {
@@ -64,7 +75,11 @@ public final class ChunkPump extends ChannelInboundHandlerAdapter {
         }
         boolean wrote = false;
         while (channel.isWritable()) {
-            channel.write(chunk.duplicate()).addListener(onWritten);
+            if (bytesWritten != null) {
+                channel.write(chunk.duplicate()).addListener(onWritten);
+            } else {
+                channel.write(chunk.duplicate(), channel.voidPromise());
+            }
             wrote = true;
         }
         if (wrote) {

@@ -1,0 +1,92 @@
+package dev.portlocal.bench.load;
+
+import dev.portlocal.bench.backend.BackendServer;
+import dev.portlocal.bench.load.BulkWorkload.Direction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every workload, briefly, against the harness's own backends on 127.0.0.1 (ports chosen by the kernel). */
+@Timeout(60)
+class WorkloadsIT {
+
+    private static BackendServer backend;
+    private static LoadGenerator generator;
+    private static final Window SHORT = new Window(Duration.ofMillis(100), Duration.ofMillis(300), () -> -1);
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = BackendServer.start(InetAddress.getLoopbackAddress(), 0, 0, 0, 1);
+        generator = new LoadGenerator(1);
+    }
+
+    @AfterAll
+    static void stop() {
+        generator.close();
+        backend.close();
+    }
+
+    private static InetSocketAddress local(int port) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
+    @Test
+    void bulkMovesBytesBothWays() throws Exception {
+        BulkWorkload bulk = new BulkWorkload(generator);
+        BulkWorkload.Result up = bulk.run(local(backend.sinkPort()), Direction.UPLOAD, 2, SHORT);
+        BulkWorkload.Result down = bulk.run(local(backend.sourcePort()), Direction.DOWNLOAD, 1, SHORT);
+        assertTrue(up.bytes() > 1 << 20, "upload bytes " + up.bytes());
+        assertTrue(down.bytes() > 1 << 20, "download bytes " + down.bytes());
+        assertTrue(Double.isNaN(up.measured().cpuSeconds()), "no proxy, no CPU figure");
+    }
+
+    @Test
+    void keepAliveClosedAndOpenLoop() throws Exception {
+        KeepAliveWorkload keepAlive = new KeepAliveWorkload(generator);
+        RequestResult closed = keepAlive.run(local(backend.httpPort()), 4, OptionalDouble.empty(), SHORT);
+        assertTrue(closed.latencies().getTotalCount() > 100, "closed-loop requests " + closed.latencies());
+        assertEquals(0, closed.errors());
+
+        RequestResult open = keepAlive.run(local(backend.httpPort()), 4, OptionalDouble.of(2_000), SHORT);
+        // 2,000 req/s for 0.3 s: about 600, give or take the interval's edges.
+        assertTrue(Math.abs(open.perSecond() - 2_000) < 400, "open-loop rate " + open.perSecond());
+        assertEquals(0, open.errors());
+    }
+
+    @Test
+    void connectionPerRequest() throws Exception {
+        RequestResult r = new ConnectionPerRequestWorkload(generator).run(local(backend.httpPort()), 4, SHORT);
+        assertTrue(r.latencies().getTotalCount() > 20, "connections " + r.latencies().getTotalCount());
+        assertEquals(0, r.errors());
+    }
+
+    @Test
+    void idleConnectionsAreHeldWhileProbing() throws Exception {
+        AtomicInteger probes = new AtomicInteger();
+        IdleConnectionsWorkload.Result r = new IdleConnectionsWorkload(generator).run(local(backend.sinkPort()),
+                300, 50, 10_000, () -> probes.incrementAndGet() * 1_000L);
+        assertEquals(300, r.opened());
+        assertEquals(2, probes.get());
+        assertEquals(1_000.0 / 300, r.kibPerConnection(), 1e-9);
+    }
+
+    @Test
+    void refusesNonLoopbackTargets() {
+        InetSocketAddress remote = new InetSocketAddress("192.0.2.1", 80); // TEST-NET-1, never contacted
+        assertThrows(IllegalArgumentException.class, () -> new BulkWorkload(generator)
+                .run(remote, Direction.UPLOAD, 1, SHORT));
+        assertThrows(IllegalArgumentException.class, () -> new ConnectionPerRequestWorkload(generator)
+                .run(remote, 1, SHORT));
+    }
+}
