@@ -9,7 +9,6 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
-import dev.portlocal.model.Addresses;
 import dev.portlocal.model.MappingStatus;
 
 /**
@@ -96,14 +95,14 @@ public final class ApiViews {
             ports.add(new PortView(status.key().port(), status.key().protocol().wireName(),
                     status.key().family().name(), nodePort(status), status.state().wireName(), status.message()));
         }
-        return new EndpointView(first.key().endpoint(), Addresses.format(first.target().getAddress()),
+        return new EndpointView(first.key().endpoint(), IpText.format(first.target().getAddress()),
                 first.source().wireName(), ports);
     }
 
     public static MappingRow row(MappingStatus status, NodeIps nodeIps) {
-        return new MappingRow(status.key().endpoint(), Addresses.format(status.target().getAddress()),
+        return new MappingRow(status.key().endpoint(), IpText.format(status.target().getAddress()),
                 status.key().port(), status.key().protocol().wireName(),
-                Addresses.format(nodeIps.forFamily(status.key().family())), nodePort(status),
+                IpText.format(nodeIps.forFamily(status.key().family())), nodePort(status),
                 status.key().family().name(), status.source().wireName(), status.state().wireName(),
                 status.message());
     }
@@ -125,7 +124,7 @@ public final class ApiViews {
         for (MappingStatus status : statuses) {
             if (status.isListening()) {
                 entries.add(new AnnotationEntry(status.key().port(),
-                        Addresses.format(nodeIps.forFamily(status.key().family())), status.nodePort().getAsInt(),
+                        IpText.format(nodeIps.forFamily(status.key().family())), status.nodePort().getAsInt(),
                         status.key().protocol().wireName(), status.key().family().name()));
             }
         }

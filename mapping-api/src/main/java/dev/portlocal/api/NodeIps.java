@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -37,7 +38,7 @@ public final class NodeIps {
 
         @Override
         public String toString() {
-            return Addresses.format(ip) + " (" + source + ")";
+            return IpText.format(ip) + " (" + source + ")";
         }
     }
 
@@ -72,10 +73,19 @@ public final class NodeIps {
         for (HostAddress candidate : host) {
             if (isGlobal(candidate.ip())) {
                 chosen.putIfAbsent(IpFamily.of(candidate.ip()),
-                        new NodeIp(candidate.ip(), "detected on " + candidate.interfaceName()));
+                        new NodeIp(withoutZone(candidate.ip()), "detected on " + candidate.interfaceName()));
             }
         }
         return new NodeIps(chosen);
+    }
+
+    /** The address without its interface scope: a global address needs none, and the annotation has none. */
+    private static InetAddress withoutZone(InetAddress ip) {
+        try {
+            return InetAddress.getByAddress(ip.getAddress());
+        } catch (UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes always make an address", e);
+        }
     }
 
     /** True for an address of global scope: what a load balancer elsewhere could send traffic to. */

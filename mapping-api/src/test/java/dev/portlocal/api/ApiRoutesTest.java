@@ -152,7 +152,7 @@ class ApiRoutesTest {
         assertEquals("[{\"podPort\":8080,\"nodeIP\":\"10.10.10.10\",\"nodePort\":61002,\"protocol\":\"tcp\","
                 + "\"ipFamily\":\"IPv4\"},{\"podPort\":9090,\"nodeIP\":\"10.10.10.10\",\"nodePort\":61000,"
                 + "\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\"}]", v4.bodyText());
-        assertEquals("[{\"podPort\":8080,\"nodeIP\":\"fd12:3456:789a:1:0:0:0:1\",\"nodePort\":61000,"
+        assertEquals("[{\"podPort\":8080,\"nodeIP\":\"fd12:3456:789a:1::1\",\"nodePort\":61000,"
                 + "\"protocol\":\"tcp\",\"ipFamily\":\"IPv6\"}]",
                 call("GET", "/v1/endpoints/shop%2Fv6/annotation").bodyText(), "an encoded slash works too");
         assertEquals(404, call("GET", "/v1/endpoints/shop/none/annotation").status());

@@ -1,5 +1,6 @@
 package dev.portlocal.api;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -32,6 +33,14 @@ class NodeIpsTest {
         assertEquals(ip("10.10.10.10"), ips.forFamily(IpFamily.IPv4));
         assertEquals(ip("fd12:3456:789a:1::1"), ips.forFamily(IpFamily.IPv6));
         assertEquals("detected on eth0", ips.get(IpFamily.IPv4).orElseThrow().source());
+    }
+
+    @Test
+    void aDetectedAddressLosesItsInterfaceZone() throws Exception {
+        InetAddress zoned = Inet6Address.getByAddress(null, ip("fd00::2").getAddress(), 2);
+        NodeIps ips = NodeIps.resolve(List.of(), List.of(new NodeIps.HostAddress("eth0", zoned)));
+        assertEquals("fd00::2", IpText.format(ips.forFamily(IpFamily.IPv6)));
+        assertEquals(0, ((Inet6Address) ips.forFamily(IpFamily.IPv6)).getScopeId());
     }
 
     @Test

@@ -22,13 +22,17 @@ import java.util.List;
  * portRange: 61000-62000
  * listenAddresses: [0.0.0.0, "::"]
  * drainTimeout: 30s
+ * api: 127.0.0.1:9180
+ * apiTokenFile: /etc/portlocal/api-token
+ * apiInsecure: false
  * </pre>
  */
 record ConfigFile(String mappings, String portRange, List<String> listenAddresses, List<String> nodeIps,
                   String stateDir, String transport, Integer threads, String drainTimeout, String connectTimeout,
-                  String idleTimeout, String logLevel) {
+                  String idleTimeout, String logLevel, String api, String apiTokenFile, Boolean apiInsecure) {
 
-    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null);
+    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null,
+            null, null, null);
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -1,6 +1,7 @@
 package dev.portlocal.cli;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.portlocal.api.ApiAddress;
 import dev.portlocal.daemon.Daemon;
 import dev.portlocal.daemon.DaemonConfig;
 import dev.portlocal.model.MappingState;
@@ -67,12 +68,14 @@ final class DemoCommand implements Callable<Integer> {
                 + "    ports:\n"
                 + "      - port: " + backend.getAddress().getPort() + "\n"
                 + "        protocol: tcp\n");
-        // The built-in defaults, except that the demo listens on loopback only and keeps its state in a temp dir.
+        // The built-in defaults, except that the demo listens on loopback only, keeps its state in a temp dir and
+        // lets the kernel choose the API's port, so it never collides with a daemon already running.
         DaemonConfig cfg = DaemonConfig.builder()
                 .mappingsFile(mappingFile)
                 .portRange(PortRange.DEFAULT)
                 .listenAddresses(List.of(loopback))
                 .stateDir(dir.resolve("state"))
+                .api(new ApiAddress.Tcp(new InetSocketAddress(loopback, 0)))
                 .build();
         Daemon daemon = new Daemon(cfg);
         try {
@@ -93,8 +96,10 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Try it:");
             out.println("  curl " + url);
             out.println();
+            out.println("  portlocal mappings --api " + daemon.apiAddress());
+            out.println();
             out.println("The mapping file is " + mappingFile + "; edit it and the daemon applies the change within "
-                    + "a second.");
+                    + "a second. The HTTP API is at http://" + daemon.apiAddress() + "/v1/mappings.");
             out.println(limit == null ? "Ctrl-C stops the demo." : "The demo stops by itself after " + duration + ".");
             out.flush();
             RunCommand.installSignalHandlers(daemon);

@@ -1,5 +1,6 @@
 package dev.portlocal.cli;
 
+import dev.portlocal.api.ApiAddress;
 import dev.portlocal.daemon.Daemon;
 import dev.portlocal.daemon.DaemonConfig;
 import dev.portlocal.daemon.Signals;
@@ -26,7 +27,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code portlocal run}: the daemon. */
-@Command(name = "run", description = "Run the daemon: watch the mapping file and serve its node ports.")
+@Command(name = "run", description = "Run the daemon: watch the mapping file, serve the HTTP API, and serve the "
+        + "node ports of both.")
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -75,6 +77,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn, error (default: info).")
     String logLevel;
 
+    @Option(names = "--api", paramLabel = "ADDR:PORT|unix:PATH",
+            description = "Where the HTTP API listens (default: " + ApiAddress.DEFAULT + ").")
+    String api;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+            description = "Require Authorization: Bearer <the token in FILE> on every change, and on reads from "
+                    + "other hosts.")
+    Path apiTokenFile;
+
+    @Option(names = "--api-insecure", description = "Allow the API on a non-loopback address without a token.")
+    Boolean apiInsecure;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -92,6 +106,10 @@ final class RunCommand implements Callable<Integer> {
             for (String error : e.errors()) {
                 err.println(error);
             }
+            daemon.stop();
+            return ExitCodes.INVALID;
+        } catch (IllegalArgumentException e) {
+            err.println("portlocal run: " + e.getMessage());
             daemon.stop();
             return ExitCodes.INVALID;
         } catch (RuntimeException e) {
@@ -182,6 +200,15 @@ final class RunCommand implements Callable<Integer> {
             relay = relay.withIdleTimeout(positive("idle-timeout", idle));
         }
         b.relay(relay);
+        String apiAddress = pick(api, file.api());
+        if (apiAddress != null) {
+            b.api(ApiAddress.parse(apiAddress));
+        }
+        String tokenFile = pick(apiTokenFile == null ? null : apiTokenFile.toString(), file.apiTokenFile());
+        if (tokenFile != null) {
+            b.apiTokenFile(Path.of(tokenFile));
+        }
+        b.apiInsecure(Boolean.TRUE.equals(pick(apiInsecure, file.apiInsecure())));
         return b.build();
     }
 

@@ -1,5 +1,11 @@
 package dev.portlocal.daemon;
 
+import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiEndpoints;
+import dev.portlocal.api.ApiRoutes;
+import dev.portlocal.api.ApiServer;
+import dev.portlocal.api.BearerToken;
+import dev.portlocal.api.NodeIps;
 import dev.portlocal.control.ApplyResult;
 import dev.portlocal.control.KernelPortRange;
 import dev.portlocal.control.MappingService;
@@ -19,21 +25,30 @@ import dev.portlocal.state.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * A running portlocal: event loops, the data plane, the mapping service and the mapping file watcher.
+ * A running portlocal: event loops, the data plane, the mapping service, the mapping file watcher and the HTTP API.
  *
- * <p>Lifecycle: {@link #start()} binds every mapping from the state and the file, or throws
- * {@link MappingFileException} if the file is invalid at start. {@link #stop()} stops accepting on every node port at
- * once, drains connections up to the drain timeout and releases everything. The state file keeps the assignments,
- * so the next start gets the same node ports back.
+ * <p>Lifecycle: {@link #start()} starts the API (alive, not ready), restores the state (the API's endpoints first,
+ * with their ports), applies the mapping file, then turns ready; it throws {@link MappingFileException} if the file
+ * is invalid at start. {@link #stop()} closes the API, stops accepting on every node port at once, drains
+ * connections up to the drain timeout and releases everything. The state file keeps the assignments, so the next
+ * start gets the same node ports back.
+ *
+ * <p>Threading: one control thread runs the restore, every API request, every reload of the mapping file and the
+ * retry timer, so changes never interleave; the API's event loop and the file watcher only hand work to it.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -47,6 +62,8 @@ public final class Daemon implements AutoCloseable {
     private MappingService service;
     private MappingFileWatcher watcher;
     private ScheduledExecutorService control;
+    private ApiServer apiServer;
+    private final AtomicBoolean ready = new AtomicBoolean();
     private boolean stopping;
 
     public Daemon(DaemonConfig config) {
@@ -62,26 +79,82 @@ public final class Daemon implements AutoCloseable {
         if (config.mappingsFile().isPresent()) {
             initial = Optional.of(parser.parse(config.mappingsFile().get()));
         }
+        Optional<BearerToken> token = config.apiTokenFile().map(BearerToken::read);
+        NodeIps nodeIps = NodeIps.resolve(config.nodeIps());
+        logNodeIps(nodeIps);
         loops = new EventLoops(config.transport(), config.threads());
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
                 config.listenAddresses(), config.relay(), config.drainTimeout()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
-        service.restore();
-        initial.ifPresent(endpoints -> apply(endpoints));
-        if (config.mappingsFile().isPresent()) {
-            watcher = new MappingFileWatcher(config.mappingsFile().get(), parser, this::apply, this::rejected);
-            watcher.start();
-        }
         control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portlocal-retry");
+            Thread t = new Thread(r, "portlocal-control");
             t.setDaemon(true);
             return t;
         });
+        ApiEndpoints apiEndpoints = new ApiEndpoints(service);
+        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version());
+        try {
+            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        if (!config.api().isLocal() && token.isEmpty()) {
+            log.warn("event=api_insecure api={} risk=\"any host that reaches it can change mappings\"",
+                    apiServer.address());
+        }
+        List<Endpoint> fromFile = initial.orElse(null);
+        // The restore runs on the control thread, which owns the API's endpoints; the API answers 503 meanwhile.
+        onControl(() -> {
+            service.restore();
+            apiEndpoints.restore();
+            if (fromFile != null) {
+                apply(fromFile);
+            }
+        });
+        if (config.mappingsFile().isPresent()) {
+            // Reloads run on the control thread too, so the file and the API never interleave within a change.
+            watcher = new MappingFileWatcher(config.mappingsFile().get(), parser,
+                    endpoints -> control.execute(() -> apply(endpoints)), this::rejected);
+            watcher.start();
+        }
         control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
-        log.info("event=started transport={} threads={} portRange={} listen={} stateDir={} mappingsFile={} {}",
-                loops.transport(), config.threads(), range,
+        ready.set(true);
+        log.info("event=started transport={} threads={} portRange={} listen={} stateDir={} mappingsFile={} api={} "
+                        + "apiToken={} {}", loops.transport(), config.threads(), range,
                 config.listenAddresses().stream().map(Addresses::format).collect(Collectors.joining(",")),
-                config.stateDir(), config.mappingsFile().map(Object::toString).orElse("-"), summary());
+                config.stateDir(), config.mappingsFile().map(Object::toString).orElse("-"), apiServer.address(),
+                token.isPresent() ? "required" : "none", summary());
+    }
+
+    private void onControl(Runnable task) {
+        try {
+            control.submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during start", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static void logNodeIps(NodeIps nodeIps) {
+        if (nodeIps.all().isEmpty()) {
+            log.warn("event=node_ip_missing fallback={} hint=\"set --node-ip\"",
+                    Addresses.format(InetAddress.getLoopbackAddress()));
+        }
+        for (NodeIps.NodeIp ip : nodeIps.all()) {
+            log.info("event=node_ip family={} ip={} source=\"{}\"", ip.family(), Addresses.format(ip.ip()),
+                    ip.source());
+        }
+    }
+
+    /** The version in the jar's manifest, or "dev" when run from classes. */
+    static String version() {
+        String v = Daemon.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     private void apply(List<Endpoint> endpoints) {
@@ -121,6 +194,16 @@ public final class Daemon implements AutoCloseable {
         return dataPlane;
     }
 
+    /** Where the API listens: with port 0 asked, the port the kernel chose. */
+    public ApiAddress apiAddress() {
+        return apiServer.address();
+    }
+
+    /** True once the state is restored and the mapping file applied: what {@code /readyz} reports. */
+    public boolean isReady() {
+        return ready.get();
+    }
+
     /** Blocks until {@link #stop()} has finished. */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
@@ -137,6 +220,10 @@ public final class Daemon implements AutoCloseable {
         try {
             log.info("event=stopping drainTimeout={}s active={}", config.drainTimeout().toSeconds(),
                     dataPlane == null ? 0 : dataPlane.activeConnections());
+            ready.set(false);
+            if (apiServer != null) {
+                apiServer.close();
+            }
             if (watcher != null) {
                 watcher.close();
             }

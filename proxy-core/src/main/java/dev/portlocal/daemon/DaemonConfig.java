@@ -1,5 +1,7 @@
 package dev.portlocal.daemon;
 
+import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiServer;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
@@ -29,6 +31,10 @@ public final class DaemonConfig {
     private final int threads;
     private final Duration drainTimeout;
     private final RelayConfig relay;
+    private final ApiAddress api;
+    private final Optional<Path> apiTokenFile;
+    private final boolean apiInsecure;
+    private final int apiMaxBodyBytes;
 
     private DaemonConfig(Builder b) {
         this.mappingsFile = Optional.ofNullable(b.mappingsFile);
@@ -40,6 +46,10 @@ public final class DaemonConfig {
         this.threads = b.threads;
         this.drainTimeout = b.drainTimeout;
         this.relay = b.relay;
+        this.api = b.api;
+        this.apiTokenFile = Optional.ofNullable(b.apiTokenFile);
+        this.apiInsecure = b.apiInsecure;
+        this.apiMaxBodyBytes = b.apiMaxBodyBytes;
     }
 
     public static Builder builder() {
@@ -82,6 +92,26 @@ public final class DaemonConfig {
         return relay;
     }
 
+    /** Where the HTTP API listens (default {@value ApiAddress#DEFAULT}). */
+    public ApiAddress api() {
+        return api;
+    }
+
+    /** The file holding the API's bearer token; without one, the API needs no token. */
+    public Optional<Path> apiTokenFile() {
+        return apiTokenFile;
+    }
+
+    /** True if the API may serve other hosts without a token. */
+    public boolean apiInsecure() {
+        return apiInsecure;
+    }
+
+    /** The largest request body the API reads (default 1 MiB); larger ones get 413. */
+    public int apiMaxBodyBytes() {
+        return apiMaxBodyBytes;
+    }
+
     /** Fluent, mutable; {@link #build()} validates and freezes. */
     public static final class Builder {
         private Path mappingsFile;
@@ -93,6 +123,10 @@ public final class DaemonConfig {
         private int threads = Runtime.getRuntime().availableProcessors();
         private Duration drainTimeout = Duration.ofSeconds(30);
         private RelayConfig relay = RelayConfig.DEFAULT;
+        private ApiAddress api = ApiAddress.parse(ApiAddress.DEFAULT);
+        private Path apiTokenFile;
+        private boolean apiInsecure;
+        private int apiMaxBodyBytes = ApiServer.DEFAULT_MAX_BODY;
 
         private Builder() {
         }
@@ -151,7 +185,40 @@ public final class DaemonConfig {
             return this;
         }
 
+        public Builder api(ApiAddress value) {
+            this.api = requireNonNull(value, "api");
+            return this;
+        }
+
+        public Builder apiTokenFile(Path value) {
+            this.apiTokenFile = value;
+            return this;
+        }
+
+        public Builder apiInsecure(boolean value) {
+            this.apiInsecure = value;
+            return this;
+        }
+
+        public Builder apiMaxBodyBytes(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("apiMaxBodyBytes: " + value + " (expected: >= 1)");
+            }
+            this.apiMaxBodyBytes = value;
+            return this;
+        }
+
+        /**
+         * Validates and freezes.
+         *
+         * @throws IllegalArgumentException if the API would serve other hosts without a token and without
+         *                                  {@code apiInsecure}
+         */
         public DaemonConfig build() {
+            if (!api.isLocal() && apiTokenFile == null && !apiInsecure) {
+                throw new IllegalArgumentException("api: " + api + " is reachable from other hosts (expected: "
+                        + "--api-token-file FILE, or --api-insecure to serve it without a token)");
+            }
             if (stateDir == null) {
                 stateDir = StateStore.defaultStateDir();
             }

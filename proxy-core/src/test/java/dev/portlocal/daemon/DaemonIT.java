@@ -96,7 +96,9 @@ class DaemonIT {
                 "--listen-address", "127.0.0.1",
                 "--state-dir", dir.resolve("state").toString(),
                 "--threads", "2",
-                "--drain-timeout", "5s");
+                "--drain-timeout", "5s",
+                // A unix socket keeps the API out of the TCP ports these tests count, and never collides.
+                "--api", "unix:" + dir.resolve(logName + ".sock"));
         cleanup.add(d);
         return d;
     }
