@@ -7,6 +7,8 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.relay.LoopResources;
+import dev.portlocal.relay.RelayStats;
 import dev.portlocal.relay.RelayedConnection;
 import dev.portlocal.relay.nio.NioAcceptHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -53,13 +55,26 @@ public final class DataPlane implements PortOpener, AutoCloseable {
 
     private final EventLoops loops;
     private final DataPlaneConfig config;
-    private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+    private final List<LoopResources> loopResources = new ArrayList<>();
     private final Map<MappingKey, OpenMapping> open = new ConcurrentHashMap<>();
     private final Map<OpenMapping, Boolean> draining = new ConcurrentHashMap<>();
 
     public DataPlane(EventLoops loops, DataPlaneConfig config) {
         this.loops = loops;
         this.config = config;
+        ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+        for (IoEventLoop loop : loops.loops()) {
+            loopResources.add(new LoopResources(loop, config.relay(), allocator));
+        }
+    }
+
+    /** The relay's counters, summed over every loop. */
+    public RelayStats relayStats() {
+        RelayStats sum = RelayStats.ZERO;
+        for (LoopResources r : loopResources) {
+            sum = sum.plus(r.snapshot());
+        }
+        return sum;
     }
 
     @Override
@@ -163,6 +178,9 @@ public final class DataPlane implements PortOpener, AutoCloseable {
             forceCloseAll(om);
             draining.remove(om);
         }
+        for (LoopResources r : loopResources) {
+            r.close();
+        }
     }
 
     @Override
@@ -212,7 +230,7 @@ public final class DataPlane implements PortOpener, AutoCloseable {
         }
         List<EpollListener> bound = new ArrayList<>();
         for (InetAddress address : addresses) {
-            for (IoEventLoop loop : loops.loops()) {
+            for (LoopResources resources : loopResources) {
                 Socket s = newStreamSocket(address);
                 try {
                     s.setReusePort(true);
@@ -222,7 +240,7 @@ public final class DataPlane implements PortOpener, AutoCloseable {
                     s.close();
                     throw e;
                 }
-                EpollListener l = new EpollListener(s, loop, om, config.relay(), allocator);
+                EpollListener l = new EpollListener(s, resources, om);
                 bound.add(l);
                 listeners.add(l::closeSync);
             }

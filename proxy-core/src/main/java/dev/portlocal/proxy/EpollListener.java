@@ -1,8 +1,7 @@
 package dev.portlocal.proxy;
 
-import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.relay.LoopResources;
 import dev.portlocal.relay.RelayConnection;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -35,19 +34,16 @@ final class EpollListener implements EpollIoHandle {
     private final Socket socket;
     private final IoEventLoop loop;
     private final OpenMapping mapping;
-    private final RelayConfig config;
-    private final ByteBufAllocator allocator;
+    private final LoopResources resources;
     private final byte[] addressScratch = new byte[26];
     private IoRegistration registration;
     private boolean closed;
 
-    EpollListener(Socket socket, IoEventLoop loop, OpenMapping mapping, RelayConfig config,
-                  ByteBufAllocator allocator) {
+    EpollListener(Socket socket, LoopResources resources, OpenMapping mapping) {
         this.socket = socket;
-        this.loop = loop;
+        this.loop = resources.loop();
         this.mapping = mapping;
-        this.config = config;
-        this.allocator = allocator;
+        this.resources = resources;
     }
 
     /** Registers with the loop and starts accepting; blocks until done. */
@@ -101,7 +97,7 @@ final class EpollListener implements EpollIoHandle {
             if (fd < 0) {
                 return;
             }
-            RelayConnection.start(loop, config, mapping, new Socket(fd), mapping.target(), allocator);
+            RelayConnection.start(resources, mapping, new Socket(fd), mapping.target());
         }
     }
 

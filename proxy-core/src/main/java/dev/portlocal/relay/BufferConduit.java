@@ -13,14 +13,16 @@ import java.io.IOException;
 final class BufferConduit implements Conduit {
 
     private final ByteBufAllocator allocator;
+    private final RelayCounters counters;
     private final int capacity;
     private ByteBuf buffer;
     private long address;
     private int readIndex;
     private int writeIndex;
 
-    BufferConduit(ByteBufAllocator allocator, int capacity) {
+    BufferConduit(ByteBufAllocator allocator, RelayCounters counters, int capacity) {
         this.allocator = allocator;
+        this.counters = counters;
         this.capacity = capacity;
     }
 
@@ -60,6 +62,7 @@ final class BufferConduit implements Conduit {
     public int drain(Socket dst) throws IOException {
         int n = dst.sendAddress(address, readIndex, writeIndex);
         readIndex += n;
+        counters.bytesCopied += n;
         if (readIndex == writeIndex) {
             release();
         }

@@ -1,6 +1,5 @@
 package dev.portlocal.relay;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.LinuxSocket;
@@ -44,25 +43,25 @@ public final class RelayConnection implements RelayedConnection {
     private ScheduledFuture<?> timer;
     private long lastActivityNanos;
 
-    private RelayConnection(IoEventLoop loop, RelayConfig config, ConnectionTracker tracker, Socket clientSocket,
-                            Socket backendSocket, InetSocketAddress target, ByteBufAllocator allocator) {
-        this.loop = loop;
-        this.config = config;
+    private RelayConnection(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
+                            Socket backendSocket, InetSocketAddress target) {
+        this.loop = resources.loop();
+        this.config = resources.config();
         this.tracker = tracker;
         this.target = target;
         this.client = new SocketHandle(clientSocket, this);
         this.backend = new SocketHandle(backendSocket, this);
-        this.upstream = new Direction(client, backend, new BufferConduit(allocator, config.bufferSize()));
-        this.downstream = new Direction(backend, client, new BufferConduit(allocator, config.bufferSize()));
+        this.upstream = new Direction(client, backend, resources);
+        this.downstream = new Direction(backend, client, resources);
     }
 
     /**
      * Takes ownership of an accepted client socket and starts connecting to {@code target}. Must be called on
-     * {@code loop}. Never throws: on any failure the client is reset.
+     * the resources' loop. Never throws: on any failure the client is reset.
      */
-    public static void start(IoEventLoop loop, RelayConfig config, ConnectionTracker tracker, Socket clientSocket,
-                             InetSocketAddress target, ByteBufAllocator allocator) {
-        assert loop.inEventLoop();
+    public static void start(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
+                             InetSocketAddress target) {
+        assert resources.loop().inEventLoop();
         Socket backendSocket;
         try {
             backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
@@ -71,8 +70,7 @@ public final class RelayConnection implements RelayedConnection {
             resetQuietly(clientSocket);
             return;
         }
-        RelayConnection c = new RelayConnection(
-                loop, config, tracker, clientSocket, backendSocket, target, allocator);
+        RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target);
         c.connect();
     }
 

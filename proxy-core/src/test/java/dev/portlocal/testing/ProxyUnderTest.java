@@ -36,7 +36,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         }
         InetAddress listen = backend.getAddress();
         loops = new EventLoops(mode.transport(), 2);
-        dataPlane = new DataPlane(loops, new DataPlaneConfig(List.of(listen), relay, drain));
+        dataPlane = new DataPlane(loops, new DataPlaneConfig(List.of(listen), mode.relay(relay), drain));
         MappingKey key = new MappingKey("test/backend", backend.getPort(), Protocol.TCP,
                 IpFamily.of(backend.getAddress()));
         Mapping m = null;
