@@ -9,12 +9,16 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "A node-local userspace L4 proxy: each local endpoint gets its own node port.",
-        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, VersionCommand.class},
+        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, EndpointsCommand.class,
+            MappingsCommand.class, VersionCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
-            "1:runtime failure",
-            "2:usage error, or invalid configuration or mapping file"})
+            "1:runtime failure; the API is unreachable or failed",
+            "2:usage error; invalid configuration, mapping file or request",
+            "3:no such endpoint or node port",
+            "4:conflict: the mapping file owns the endpoint, or a pinned port is taken",
+            "5:the API refused the token"})
 final class PortlocalCommand implements Runnable {
 
     @Spec

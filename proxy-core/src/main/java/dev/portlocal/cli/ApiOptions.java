@@ -1,0 +1,43 @@
+package dev.portlocal.cli;
+
+import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiClient;
+import dev.portlocal.api.BearerToken;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** How a client command reaches the API: {@code --api}, {@code --api-token-file}, {@code --timeout}. */
+final class ApiOptions {
+
+    @Option(names = "--api", paramLabel = "ADDR:PORT|unix:PATH",
+            defaultValue = "${env:PORTLOCAL_API:-" + ApiAddress.DEFAULT + "}",
+            description = "The daemon's API (default: $PORTLOCAL_API, else " + ApiAddress.DEFAULT + ").")
+    String api;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE", defaultValue = "${env:PORTLOCAL_API_TOKEN_FILE}",
+            description = "Send the token in FILE as Authorization: Bearer (default: $PORTLOCAL_API_TOKEN_FILE).")
+    Path tokenFile;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Connect and read timeout (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    /**
+     * A client for these options.
+     *
+     * @throws IllegalArgumentException naming the option if the address, token file or timeout is invalid
+     */
+    ApiClient client() {
+        ApiAddress address = ApiAddress.parse(api);
+        Optional<String> token = tokenFile == null ? Optional.empty()
+                : Optional.of(BearerToken.readText(tokenFile));
+        Duration d = Durations.parse("timeout", timeout);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
+        }
+        return new ApiClient(address, token, d);
+    }
+}
