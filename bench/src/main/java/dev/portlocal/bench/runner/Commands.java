@@ -34,6 +34,11 @@ final class Commands {
      * @throws IOException if it cannot start, overruns or exits non-zero (with the output's tail)
      */
     static String run(List<String> command, Duration limit) throws IOException, InterruptedException {
+        return run(command, limit, true);
+    }
+
+    private static String run(List<String> command, Duration limit, boolean requireSuccess)
+            throws IOException, InterruptedException {
         List<String> wrapped = new ArrayList<>(List.of("timeout", "-k", "2", Long.toString(limit.toSeconds())));
         wrapped.addAll(command);
         Path output = Files.createTempFile("bench-cmd", ".out");
@@ -49,7 +54,7 @@ final class Commands {
                 throw new IOException(command.get(0) + " overran " + limit.toSeconds() + " s");
             }
             String text = Files.readString(output, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0) {
+            if (requireSuccess && process.exitValue() != 0) {
                 throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ": "
                         + text.substring(Math.max(0, text.length() - 500)));
             }
@@ -59,10 +64,16 @@ final class Commands {
         }
     }
 
-    /** The first line of a version probe, or empty if the tool is missing or fails. */
-    static Optional<String> firstLine(List<String> command) {
+    /**
+     * The first line a probe prints, whatever its exit code ({@code wrk -v} exits 1), or empty if the tool is missing
+     * or prints nothing.
+     */
+    static Optional<String> probe(List<String> command) {
         try {
-            String text = run(command, Duration.ofSeconds(10)).strip();
+            String text = run(command, Duration.ofSeconds(10), false).strip();
+            if (text.isEmpty() || !onPath(command.get(0))) {
+                return Optional.empty();
+            }
             int nl = text.indexOf('\n');
             return Optional.of(nl < 0 ? text : text.substring(0, nl));
         } catch (IOException e) {

@@ -1,0 +1,217 @@
+package dev.portlocal.bench.runner;
+
+import dev.portlocal.bench.report.TargetKind;
+import dev.portlocal.bench.runner.PeerConfigs.Route;
+import dev.portlocal.bench.runner.RunnerOptions.PortlocalMode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Starts what a run needs as child processes, all on 127.0.0.1: the backends, the iperf3 server and every proxy
+ * target, each on its fixed ports; and stops them all by PID. A proxy that fails to start is skipped with a note.
+ */
+final class Launcher {
+
+    static final int SINK_PORT = 5201;
+    static final int SOURCE_PORT = 5202;
+    static final int HTTP_PORT = 5280;
+    static final int IPERF3_PORT = 5301;
+    static final String PORTLOCAL_RANGE = "61000-62000";
+    static final String NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+    /** Children never live longer than this, even if the runner is killed. */
+    private static final Duration CHILD_LIFETIME = Duration.ofMinutes(70);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final RunnerOptions options;
+    private final Path runDir;
+    private final RunLog log;
+    private final List<ChildProcess> children = new CopyOnWriteArrayList<>();
+
+    Launcher(RunnerOptions options, Path runDir, RunLog log) {
+        this.options = requireNonNull(options, "options");
+        this.runDir = requireNonNull(runDir, "runDir");
+        this.log = requireNonNull(log, "log");
+    }
+
+    /** The baseline: the backends themselves. */
+    static Target direct() {
+        return new Target("direct", TargetKind.DIRECT, Target.loopback(SINK_PORT), Target.loopback(SOURCE_PORT),
+                Target.loopback(HTTP_PORT), Optional.empty(), false);
+    }
+
+    /** Stops every child started so far, by PID. Idempotent; safe from a shutdown hook. */
+    void stopAll() {
+        for (ChildProcess child : children) {
+            child.stop();
+        }
+    }
+
+    void checkPortsFree() throws IOException {
+        List<Integer> ports = new ArrayList<>(List.of(SINK_PORT, SOURCE_PORT, HTTP_PORT, IPERF3_PORT));
+        for (int i = 0; i < 3; i++) {
+            ports.addAll(List.of(haproxyPort(1, i), haproxyPort(2, i), nginxPort(i)));
+        }
+        for (int port : ports) {
+            if (ChildProcess.accepts(Target.loopback(port))) {
+                throw new IOException("port " + port + " on 127.0.0.1 is in use (expected: free; is another "
+                        + "bench run or a stale proxy still up?)");
+            }
+        }
+    }
+
+    void startBackend() throws IOException, InterruptedException {
+        List<String> cmd = List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC",
+                "-Dio.netty.leakDetection.level=disabled",
+                "-cp", System.getProperty("java.class.path"), "dev.portlocal.bench.backend.BackendMain",
+                "--host", "127.0.0.1", "--sink-port", Integer.toString(SINK_PORT),
+                "--source-port", Integer.toString(SOURCE_PORT), "--http-port", Integer.toString(HTTP_PORT),
+                "--threads", Integer.toString(options.backendThreads()),
+                "--max-seconds", Long.toString(CHILD_LIFETIME.toSeconds()));
+        ChildProcess backend = startChild("backend", cmd);
+        backend.awaitListening(List.of(Target.loopback(SINK_PORT), Target.loopback(SOURCE_PORT),
+                Target.loopback(HTTP_PORT)), START_TIMEOUT);
+        log.log("backend up: pid=%d sink=%d source=%d http=%d", backend.pid(), SINK_PORT, SOURCE_PORT, HTTP_PORT);
+    }
+
+    void startIperf3Server() throws IOException, InterruptedException {
+        if (!Commands.onPath("iperf3")) {
+            log.note("iperf3 is not installed: the bulk cross-check was skipped.");
+            return;
+        }
+        ChildProcess iperf = startChild("iperf3-server",
+                List.of("iperf3", "-s", "-B", "127.0.0.1", "-p", Integer.toString(IPERF3_PORT)));
+        iperf.awaitListening(List.of(Target.loopback(IPERF3_PORT)), START_TIMEOUT);
+    }
+
+    /** Starts the proxy targets the options ask for; direct first, then portlocal's variants, then the peers. */
+    List<Target> startTargets() throws InterruptedException, IOException {
+        List<Target> targets = new ArrayList<>();
+        targets.add(direct());
+        if (options.targets().contains("portlocal")) {
+            startPortlocal(targets);
+        }
+        if (options.targets().contains("haproxy")) {
+            startHaproxy(targets);
+        }
+        if (options.targets().contains("nginx")) {
+            startNginx(targets);
+        }
+        return targets;
+    }
+
+    private ChildProcess startChild(String name, List<String> cmd) throws IOException {
+        ChildProcess child = ChildProcess.start(name, cmd, CHILD_LIFETIME, runDir.resolve(name + ".log"));
+        children.add(child);
+        return child;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static List<Route> routes(int sinkPort, int sourcePort, int httpPort) {
+        return List.of(new Route("sink", sinkPort, SINK_PORT), new Route("source", sourcePort, SOURCE_PORT),
+                new Route("http", httpPort, HTTP_PORT));
+    }
+
+    static int haproxyPort(int threads, int route) {
+        return 62100 + 10 * threads + route + 1;
+    }
+
+    static int nginxPort(int route) {
+        return 62151 + route;
+    }
+
+    /** Target names: {@code portlocal-t1}; with modes other than the default, {@code portlocal-MODE-t1}. */
+    static String portlocalName(RunnerOptions options, PortlocalMode mode, int threads) {
+        boolean named = options.portlocalModes().size() > 1 || !mode.equals(RunnerOptions.DEFAULT_MODE);
+        return "portlocal" + (named ? "-" + mode.name() : "") + "-t" + threads;
+    }
+
+    private void startPortlocal(List<Target> targets) throws InterruptedException, IOException {
+        Path jar = options.portlocalJar();
+        if (!Files.isRegularFile(jar)) {
+            log.note("portlocal was skipped: " + jar + " does not exist yet (build proxy-core first).");
+            return;
+        }
+        int variant = 0;
+        for (PortlocalMode mode : options.portlocalModes()) {
+            for (int threads : options.portlocalThreads()) {
+                String name = portlocalName(options, mode, threads);
+                int base = 61000 + 10 * variant++;
+                List<Route> routes = routes(base + 1, base + 2, base + 3);
+                Path dir = runDir.resolve(name);
+                Files.createDirectories(dir.resolve("state"));
+                Path mappings = dir.resolve("mappings.yaml");
+                Files.writeString(mappings, PeerConfigs.portlocalMappings(routes));
+                List<String> cmd = new ArrayList<>(List.of(java()));
+                cmd.addAll(options.portlocalJavaOptions());
+                cmd.addAll(List.of("-jar", jar.toString(), "run", "--mappings", mappings.toString(),
+                        "--port-range", PORTLOCAL_RANGE, "--state-dir", dir.resolve("state").toString(),
+                        "--threads", Integer.toString(threads),
+                        // Loopback only, like every other target; a short drain so it stops within our grace time.
+                        "--listen-address", "127.0.0.1", "--drain-timeout", "2s"));
+                cmd.addAll(mode.args());
+                startProxy(targets, name, TargetKind.PORTLOCAL, cmd, routes, true);
+            }
+        }
+    }
+
+    private void startHaproxy(List<Target> targets) throws InterruptedException, IOException {
+        if (!Commands.onPath("haproxy")) {
+            log.note("HAProxy was skipped: not installed (bench/run.sh installs it).");
+            return;
+        }
+        for (int threads : List.of(1, 2)) {
+            String name = "haproxy-splice-t" + threads;
+            List<Route> routes = routes(haproxyPort(threads, 0), haproxyPort(threads, 1), haproxyPort(threads, 2));
+            Path cfg = runDir.resolve(name + ".cfg");
+            Files.writeString(cfg, PeerConfigs.haproxy(threads, routes));
+            startProxy(targets, name, TargetKind.PEER, List.of("haproxy", "-db", "-f", cfg.toString()), routes,
+                    false);
+        }
+    }
+
+    private void startNginx(List<Target> targets) throws InterruptedException, IOException {
+        if (!Commands.onPath("nginx") || !Files.exists(Path.of(NGINX_STREAM_MODULE))) {
+            log.note("nginx was skipped: nginx or libnginx-mod-stream is not installed (bench/run.sh installs "
+                    + "them).");
+            return;
+        }
+        String name = "nginx-w1";
+        List<Route> routes = routes(nginxPort(0), nginxPort(1), nginxPort(2));
+        Path dir = runDir.resolve(name).toAbsolutePath();
+        Files.createDirectories(dir);
+        Path conf = dir.resolve("nginx.conf");
+        Files.writeString(conf, PeerConfigs.nginx(dir.toString(), NGINX_STREAM_MODULE, routes));
+        startProxy(targets, name, TargetKind.PEER, List.of("nginx", "-p", dir.toString(), "-c", conf.toString(),
+                "-e", dir.resolve("error.log").toString()), routes, false);
+    }
+
+    private void startProxy(List<Target> targets, String name, TargetKind kind, List<String> cmd,
+            List<Route> routes, boolean jvm) throws InterruptedException, IOException {
+        ChildProcess child = startChild(name, cmd);
+        try {
+            child.awaitListening(routes.stream().map(r -> Target.loopback(r.listenPort())).toList(), START_TIMEOUT);
+        } catch (IOException e) {
+            log.note(name + " was skipped: it did not start: " + RunLog.firstLine(e.getMessage()));
+            log.log("%s did not start: %s", name, e.getMessage());
+            child.stop();
+            return;
+        }
+        log.log("%s up: pid=%d ports=%s", name, child.pid(), routes.stream().map(Route::listenPort).toList());
+        targets.add(new Target(name, kind, Target.loopback(routes.get(0).listenPort()),
+                Target.loopback(routes.get(1).listenPort()), Target.loopback(routes.get(2).listenPort()),
+                Optional.of(child), jvm));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.portlocal.bench.runner;
+
+import dev.portlocal.bench.runner.RunnerOptions.PortlocalMode;
+import dev.portlocal.model.PortRange;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LauncherTest {
+
+    /** Linux's default ephemeral range, from which every client connection takes its local port. */
+    private static final PortRange EPHEMERAL = new PortRange(32768, 60999);
+
+    @Test
+    void peerPortsAreDistinctAndClearOfPortlocalsRangeAndTheEphemeralRange() {
+        PortRange portlocal = PortRange.parse(Launcher.PORTLOCAL_RANGE);
+        Set<Integer> ports = new HashSet<>(List.of(Launcher.SINK_PORT, Launcher.SOURCE_PORT, Launcher.HTTP_PORT,
+                Launcher.IPERF3_PORT));
+        for (int route = 0; route < 3; route++) {
+            for (int port : List.of(Launcher.haproxyPort(1, route), Launcher.haproxyPort(2, route),
+                    Launcher.nginxPort(route))) {
+                assertTrue(ports.add(port), "port " + port + " used twice");
+                assertFalse(portlocal.contains(port), "port " + port + " inside portlocal's range");
+                assertFalse(EPHEMERAL.contains(port), "port " + port + " inside the ephemeral range");
+                assertTrue(port <= 65535);
+            }
+        }
+        assertEquals(13, ports.size());
+    }
+
+    @Test
+    void portlocalTargetsAreNamedByModeOnlyWhenModesWereAsked() {
+        RunnerOptions defaults = RunnerOptions.parse(List.of());
+        assertEquals("portlocal-t2", Launcher.portlocalName(defaults, RunnerOptions.DEFAULT_MODE, 2));
+        RunnerOptions modes = RunnerOptions.parse(List.of("--portlocal-mode", "copy",
+                "--portlocal-mode", "splice-always=--splice always"));
+        PortlocalMode splice = modes.portlocalModes().get(1);
+        assertEquals("portlocal-splice-always-t1", Launcher.portlocalName(modes, splice, 1));
+    }
+
+    @Test
+    void directIsTheBackendsThemselves() {
+        Target direct = Launcher.direct();
+        assertEquals(List.of(Launcher.SINK_PORT, Launcher.SOURCE_PORT, Launcher.HTTP_PORT),
+                direct.addresses().stream().map(a -> a.getPort()).toList());
+        assertTrue(direct.process().isEmpty());
+        assertTrue(direct.addresses().stream().allMatch(a -> a.getAddress().isLoopbackAddress()));
+    }
+}
