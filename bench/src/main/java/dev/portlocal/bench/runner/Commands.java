@@ -37,7 +37,8 @@ final class Commands {
         return run(command, limit, true);
     }
 
-    private static String run(List<String> command, Duration limit, boolean requireSuccess)
+    /** As {@link #run(List, Duration)}; with {@code requireSuccess} false, any exit code returns the output. */
+    static String run(List<String> command, Duration limit, boolean requireSuccess)
             throws IOException, InterruptedException {
         List<String> wrapped = new ArrayList<>(List.of("timeout", "-k", "2", Long.toString(limit.toSeconds())));
         wrapped.addAll(command);

@@ -132,6 +132,11 @@ final class Launcher {
         return 62151 + route;
     }
 
+    /** The HTTP API port of the {@code variant}-th portlocal target (the bench never calls it). */
+    static int portlocalApiPort(int variant) {
+        return 62171 + variant;
+    }
+
     /** Target names: {@code portlocal-t1}; with modes other than the default, {@code portlocal-MODE-t1}. */
     static String portlocalName(RunnerOptions options, PortlocalMode mode, int threads) {
         boolean named = options.portlocalModes().size() > 1 || !mode.equals(RunnerOptions.DEFAULT_MODE);
@@ -144,6 +149,9 @@ final class Launcher {
             log.note("portlocal was skipped: " + jar + " does not exist yet (build proxy-core first).");
             return;
         }
+        // The daemon serves an HTTP API on 127.0.0.1:9180 by default; give each instance its own port.
+        boolean hasApi = Commands.run(List.of(java(), "-jar", jar.toString(), "run", "--help"),
+                Duration.ofSeconds(30), false).contains("--api=");
         int variant = 0;
         for (PortlocalMode mode : options.portlocalModes()) {
             for (int threads : options.portlocalThreads()) {
@@ -161,6 +169,9 @@ final class Launcher {
                         "--threads", Integer.toString(threads),
                         // Loopback only, like every other target; a short drain so it stops within our grace time.
                         "--listen-address", "127.0.0.1", "--drain-timeout", "2s"));
+                if (hasApi) {
+                    cmd.addAll(List.of("--api", "127.0.0.1:" + portlocalApiPort(variant - 1)));
+                }
                 cmd.addAll(mode.args());
                 startProxy(targets, name, TargetKind.PORTLOCAL, cmd, routes, true);
             }

@@ -31,7 +31,12 @@ class LauncherTest {
                 assertTrue(port <= 65535);
             }
         }
-        assertEquals(13, ports.size());
+        for (int variant = 0; variant < 10; variant++) {
+            int api = Launcher.portlocalApiPort(variant);
+            assertTrue(ports.add(api), "API port " + api + " used twice");
+            assertFalse(portlocal.contains(api) || EPHEMERAL.contains(api), "API port " + api);
+        }
+        assertEquals(23, ports.size());
     }
 
     @Test
