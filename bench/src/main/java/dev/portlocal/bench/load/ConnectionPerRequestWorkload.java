@@ -2,12 +2,16 @@ package dev.portlocal.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -45,8 +49,10 @@ public final class ConnectionPerRequestWorkload {
             run.stopped = true;
         }
         RequestResult result = new RequestResult(run.recording.interval(), measured, run.errors.sum());
-        // Every slot ends within a connect timeout; wait for them so no connection outlives the workload.
+        // A slot ends when its connection does; wait for them, bounded, then close any connection still waiting
+        // for a response, so none outlives the workload.
         run.idle.await(LoadGenerator.CONNECT_TIMEOUT_MILLIS + 1_000, TimeUnit.MILLISECONDS);
+        LoadGenerator.closeAll(List.copyOf(run.open));
         return result;
     }
 
@@ -57,6 +63,8 @@ public final class ConnectionPerRequestWorkload {
         final LatencyRecording recording = new LatencyRecording();
         final LongAdder errors = new LongAdder();
         final CountDownLatch idle;
+        /** Connections opened and not closed yet. */
+        final Set<Channel> open = ConcurrentHashMap.newKeySet();
         volatile boolean stopped;
 
         Run(Bootstrap bootstrap, InetSocketAddress target, int concurrency) {
@@ -83,7 +91,11 @@ public final class ConnectionPerRequestWorkload {
                         loop.schedule(this::startCycle, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
                     }
                 } else {
-                    connect.channel().closeFuture().addListener(c -> startCycle());
+                    open.add(connect.channel());
+                    connect.channel().closeFuture().addListener(c -> {
+                        open.remove(connect.channel());
+                        startCycle();
+                    });
                 }
             });
         }
