@@ -11,6 +11,8 @@ import dev.portlocal.relay.LoopResources;
 import dev.portlocal.relay.RelayStats;
 import dev.portlocal.relay.RelayedConnection;
 import dev.portlocal.relay.nio.NioAcceptHandler;
+import dev.portlocal.udp.UdpListeners;
+import dev.portlocal.udp.UdpMapping;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The data plane: binds a node port for each open mapping and relays its connections. On epoll each mapping gets
@@ -57,11 +60,19 @@ public final class DataPlane implements PortOpener, AutoCloseable {
     private final DataPlaneConfig config;
     private final List<LoopResources> loopResources = new ArrayList<>();
     private final Map<MappingKey, OpenMapping> open = new ConcurrentHashMap<>();
+    private final Map<MappingKey, UdpMapping> openUdp = new ConcurrentHashMap<>();
+    private final LongSupplier udpClock;
     private final Map<OpenMapping, Boolean> draining = new ConcurrentHashMap<>();
 
     public DataPlane(EventLoops loops, DataPlaneConfig config) {
+        this(loops, config, System::nanoTime);
+    }
+
+    /** {@code udpClock} drives UDP session expiry; tests pass a virtual clock. */
+    public DataPlane(EventLoops loops, DataPlaneConfig config, LongSupplier udpClock) {
         this.loops = loops;
         this.config = config;
+        this.udpClock = udpClock;
         ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
         for (IoEventLoop loop : loops.loops()) {
             loopResources.add(new LoopResources(loop, config.relay(), allocator));
@@ -79,6 +90,9 @@ public final class DataPlane implements PortOpener, AutoCloseable {
 
     @Override
     public BindOutcome open(Mapping mapping) {
+        if (mapping.protocol() == Protocol.UDP) {
+            return openUdp(mapping);
+        }
         OpenMapping existing = open.get(mapping.key());
         if (existing != null) {
             if (existing.nodePort() == mapping.nodePort()) {
@@ -86,9 +100,6 @@ public final class DataPlane implements PortOpener, AutoCloseable {
                 return BindOutcome.bound();
             }
             close(existing.mapping());
-        }
-        if (mapping.protocol() != Protocol.TCP) {
-            return BindOutcome.failed("protocol " + mapping.protocol() + " is not supported by this data plane yet");
         }
         List<InetAddress> addresses = addressesOf(mapping.family());
         if (addresses.isEmpty()) {
@@ -116,6 +127,15 @@ public final class DataPlane implements PortOpener, AutoCloseable {
 
     @Override
     public void retarget(Mapping mapping) {
+        if (mapping.protocol() == Protocol.UDP) {
+            UdpMapping um = openUdp.get(mapping.key());
+            if (um == null || um.nodePort() != mapping.nodePort()) {
+                throw new IllegalStateException("retarget: " + mapping
+                        + " (expected: an open mapping on that node port)");
+            }
+            um.retarget(mapping);
+            return;
+        }
         OpenMapping om = open.get(mapping.key());
         if (om == null || om.nodePort() != mapping.nodePort()) {
             throw new IllegalStateException("retarget: " + mapping + " (expected: an open mapping on that node port)");
@@ -125,6 +145,15 @@ public final class DataPlane implements PortOpener, AutoCloseable {
 
     @Override
     public void close(Mapping mapping) {
+        if (mapping.protocol() == Protocol.UDP) {
+            UdpMapping um = openUdp.remove(mapping.key());
+            if (um != null) {
+                um.close();
+                log.info("event=listener_closed endpoint={} port={} protocol=udp nodePort={}",
+                        mapping.key().endpoint(), mapping.key().port(), um.nodePort());
+            }
+            return;
+        }
         OpenMapping om = open.remove(mapping.key());
         if (om == null) {
             return;
@@ -159,6 +188,10 @@ public final class DataPlane implements PortOpener, AutoCloseable {
      * resets what is left. Blocks until done.
      */
     public void shutdown(Duration timeout) {
+        for (UdpMapping um : openUdp.values()) {
+            um.close();
+        }
+        openUdp.clear();
         List<OpenMapping> all = new ArrayList<>(open.values());
         open.clear();
         for (OpenMapping om : all) {
@@ -186,6 +219,38 @@ public final class DataPlane implements PortOpener, AutoCloseable {
     @Override
     public void close() {
         shutdown(Duration.ZERO);
+    }
+
+    /** An open UDP mapping's counters and sessions, or null. */
+    public UdpMapping udpMapping(MappingKey key) {
+        return openUdp.get(key);
+    }
+
+    private BindOutcome openUdp(Mapping mapping) {
+        UdpMapping existing = openUdp.get(mapping.key());
+        if (existing != null) {
+            if (existing.nodePort() == mapping.nodePort()) {
+                existing.retarget(mapping);
+                return BindOutcome.bound();
+            }
+            close(existing.mapping());
+        }
+        List<InetAddress> addresses = addressesOf(mapping.family());
+        if (addresses.isEmpty()) {
+            return BindOutcome.failed("no listen address of family " + mapping.family() + " (see --listen-address)");
+        }
+        UdpMapping um = new UdpMapping(mapping, config.udp());
+        try {
+            int n = UdpListeners.bind(um, loops, addresses, udpClock);
+            openUdp.put(mapping.key(), um);
+            log.info("event=listener_bound endpoint={} port={} protocol=udp target={} nodePort={} listeners={}",
+                    mapping.key().endpoint(), mapping.key().port(), Addresses.format(mapping.target()),
+                    mapping.nodePort(), n);
+            return BindOutcome.bound();
+        } catch (Exception e) {
+            um.close();
+            return outcomeOf(mapping, e);
+        }
     }
 
     private void drain(OpenMapping om, Duration timeout) {

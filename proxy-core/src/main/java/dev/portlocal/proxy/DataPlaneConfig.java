@@ -1,6 +1,7 @@
 package dev.portlocal.proxy;
 
 import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -14,12 +15,19 @@ import static java.util.Objects.requireNonNull;
  * @param listenAddresses the local addresses node ports bind on; a mapping binds those of its own family
  * @param relay           the relay's timeouts and buffer size
  * @param drainTimeout    how long connections of a removed mapping may go on before they are reset
+ * @param udp             UDP session expiry and cap
  */
-public record DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout) {
+public record DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout,
+                              UdpConfig udp) {
+
+    public DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout) {
+        this(listenAddresses, relay, drainTimeout, UdpConfig.DEFAULT);
+    }
 
     public DataPlaneConfig {
         listenAddresses = List.copyOf(requireNonNull(listenAddresses, "listenAddresses"));
         requireNonNull(relay, "relay");
+        requireNonNull(udp, "udp");
         requireNonNull(drainTimeout, "drainTimeout");
         if (listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("listenAddresses: [] (expected: at least one address)");

@@ -49,7 +49,7 @@ final class NioRelay implements RelayedConnection {
                 abort();
                 return;
             }
-            backend = f.channel();
+            attachBackend(f.channel());
             if (closed) {
                 abort();
                 return;
@@ -57,6 +57,11 @@ final class NioRelay implements RelayedConnection {
             client.read();
             backend.read();
         });
+    }
+
+    /** The endpoint's channel, once connected. */
+    void attachBackend(Channel channel) {
+        this.backend = channel;
     }
 
     Channel peerOf(boolean fromClient) {
