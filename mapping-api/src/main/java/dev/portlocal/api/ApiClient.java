@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -94,7 +95,8 @@ public final class ApiClient {
      * Sends one request. {@code contentType} may be null; a token, if this client has one, goes in
      * {@code Authorization: Bearer}.
      *
-     * @throws IOException if the API cannot be reached or the answer is not HTTP
+     * @throws ConnectException if the API cannot be reached (refused, timed out, no such socket)
+     * @throws IOException      if the connection breaks or the answer is not HTTP
      */
     public Response send(String method, String path, String contentType, byte[] body) throws IOException {
         StringBuilder head = new StringBuilder()
@@ -110,15 +112,35 @@ public final class ApiClient {
         byte[] request = head.toString().getBytes(StandardCharsets.ISO_8859_1);
         if (address instanceof ApiAddress.Unix unix) {
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                channel.connect(UnixDomainSocketAddress.of(unix.path()));
+                connect(() -> channel.connect(UnixDomainSocketAddress.of(unix.path())));
                 return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request, body);
             }
         }
         try (Socket socket = new Socket()) {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-            socket.connect(((ApiAddress.Tcp) address).address(), millis);
+            connect(() -> socket.connect(((ApiAddress.Tcp) address).address(), millis));
             socket.setSoTimeout(millis);
             return exchange(socket.getOutputStream(), socket.getInputStream(), request, body);
+        }
+    }
+
+    /** An I/O step that may fail. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs the connect step; any failure there means the API is unreachable: a {@link ConnectException}. */
+    private static void connect(Step step) throws ConnectException {
+        try {
+            step.run();
+        } catch (ConnectException e) {
+            throw e;
+        } catch (IOException e) {
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            ConnectException unreachable = new ConnectException(message);
+            unreachable.initCause(e);
+            throw unreachable;
         }
     }
 

@@ -6,11 +6,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.nio.file.NoSuchFileException;
 
 /**
  * Runs one client command against the API, turning every failure into a short message on stderr and an exit code:
@@ -42,8 +38,7 @@ final class ApiCall {
             return body.run(client, out);
         } catch (Refused e) {
             return report(err, prefix, client, e.response);
-        } catch (ConnectException | NoSuchFileException | NoRouteToHostException | UnknownHostException
-                 | SocketTimeoutException e) {
+        } catch (ConnectException e) {
             err.println(prefix + "cannot reach the API at " + client.address() + " (" + reason(e) + "). Is "
                     + "'portlocal run' running there? Point --api or $PORTLOCAL_API at its address.");
             return ExitCodes.FAILURE;
@@ -86,9 +81,6 @@ final class ApiCall {
     }
 
     private static String reason(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no socket at " + e.getMessage();
-        }
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }

@@ -23,7 +23,9 @@ public final class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExitCodeExceptionMapper(t -> ExitCodes.FAILURE);
+        // picocli consults this mapper for usage errors too: they must stay 2, as documented.
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException
+                ? ExitCodes.INVALID : ExitCodes.FAILURE);
         return cl;
     }
 }

@@ -1,0 +1,150 @@
+package dev.portlocal.cli;
+
+import dev.portlocal.api.ApiAddress;
+import dev.portlocal.daemon.Daemon;
+import dev.portlocal.daemon.DaemonConfig;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.testing.FreePorts;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static dev.portlocal.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI's API clients against a daemon in this JVM: output, messages and exit codes. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CliApiIT {
+
+    @TempDir
+    Path dir;
+
+    private Daemon daemon;
+    private String api;
+    private String tokenFile;
+    private PortRange range;
+
+    @BeforeEach
+    void start() throws Exception {
+        Path token = dir.resolve("token");
+        Files.writeString(token, "t0ken\n");
+        tokenFile = "--api-token-file=" + token;
+        int start = 61000 + ThreadLocalRandom.current().nextInt(0, 980);
+        range = new PortRange(start, start + 9);
+        Path mappings = dir.resolve("endpoints.yaml");
+        Files.writeString(mappings, "endpoints:\n  - name: from-file\n    ip: 127.0.0.1\n    ports:\n"
+                + "      - port: " + FreePorts.refused() + "\n");
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        daemon = new Daemon(DaemonConfig.builder()
+                .portRange(range)
+                .listenAddresses(List.of(loopback))
+                .stateDir(dir.resolve("state"))
+                .mappingsFile(mappings)
+                .threads(1)
+                .drainTimeout(Duration.ofSeconds(1))
+                .api(new ApiAddress.Tcp(new InetSocketAddress(loopback, 0)))
+                .apiTokenFile(token)
+                .build());
+        daemon.start();
+        api = "--api=" + daemon.apiAddress();
+    }
+
+    @AfterEach
+    void stop() {
+        daemon.stop();
+    }
+
+    @Test
+    void putGetListMappingsDelete() {
+        CliTest.Run put = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port", "8080",
+                "--port", "9090/tcp=" + (range.start() + 5), api, tokenFile);
+        assertEquals(ExitCodes.OK, put.code(), put.err());
+        assertTrue(put.out().startsWith("created shop/web\nNAME      SOURCE  IP         PORTS"), put.out());
+        assertTrue(put.out().contains("9090/tcp->" + (range.start() + 5)), put.out());
+
+        CliTest.Run again = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port", "8080",
+                "--port", "9090/tcp=" + (range.start() + 5), api, tokenFile, "-o", "json");
+        assertEquals(ExitCodes.OK, again.code(), again.err());
+        assertTrue(again.out().contains("\"name\" : \"shop/web\""), again.out());
+
+        CliTest.Run get = run("endpoints", "get", "shop/web", api, "-o", "yaml");
+        assertEquals(ExitCodes.OK, get.code(), "reads from loopback need no token: " + get.err());
+        assertTrue(get.out().startsWith("name: shop/web\nip: 127.0.0.1\nsource: api\n"), get.out());
+
+        CliTest.Run annotation = run("endpoints", "get", "shop/web", "--annotation", api);
+        assertEquals(ExitCodes.OK, annotation.code());
+        assertTrue(annotation.out().startsWith("[{\"podPort\":8080,\"nodeIP\":\""), annotation.out());
+
+        CliTest.Run list = run("endpoints", "list", api);
+        assertEquals(ExitCodes.OK, list.code());
+        assertTrue(list.out().contains("from-file  file") && list.out().contains("shop/web   api"), list.out());
+
+        CliTest.Run mappings = run("mappings", api);
+        assertEquals(ExitCodes.OK, mappings.code());
+        assertTrue(mappings.out().matches("(?s)ENDPOINT +IP +PORT +PROTOCOL +NODE_IP +NODE_PORT +IP_FAMILY +SOURCE +"
+                + "STATE +MESSAGE\n.*"), mappings.out());
+        assertEquals(4, mappings.out().lines().count(), mappings.out());
+        CliTest.Run json = run("mappings", api, "-o", "JSON");
+        assertTrue(json.out().startsWith("[ {"), json.out());
+
+        CliTest.Run deleted = run("endpoints", "delete", "shop/web", api, tokenFile);
+        assertEquals(ExitCodes.OK, deleted.code(), deleted.err());
+        assertEquals("deleted shop/web\n", deleted.out());
+        CliTest.Run gone = run("endpoints", "get", "shop/web", api);
+        assertEquals(ExitCodes.NOT_FOUND, gone.code());
+        assertEquals("portlocal endpoints get: endpoint shop/web not found\n", gone.err());
+    }
+
+    @Test
+    void putFromAFile() throws Exception {
+        Path file = dir.resolve("web.yaml");
+        Files.writeString(file, "name: ns/web\nip: 127.0.0.1\nports:\n  - port: 8080\n");
+        CliTest.Run put = run("endpoints", "put", "-f", file.toString(), api, tokenFile);
+        assertEquals(ExitCodes.OK, put.code(), put.err());
+        assertTrue(put.out().startsWith("created ns/web\n"), put.out());
+    }
+
+    @Test
+    void failuresAreShortAndActionableWithTheirExitCodes() {
+        CliTest.Run noToken = run("endpoints", "put", "web", "--ip", "127.0.0.1", "--port", "80", api);
+        assertEquals(ExitCodes.UNAUTHORIZED, noToken.code());
+        assertTrue(noToken.err().startsWith("portlocal endpoints put: the API at " + daemon.apiAddress()
+                + " refused the token (401: unauthorized: missing bearer token"), noToken.err());
+        assertTrue(noToken.err().contains("--api-token-file"), noToken.err());
+        assertEquals(1, noToken.err().lines().count(), noToken.err());
+
+        CliTest.Run invalid = run("endpoints", "put", "web", "--ip", "127.0.0.1", "--port", "70000", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, invalid.code());
+        assertEquals("portlocal endpoints put: ports[0].port: 70000 (expected: 1-65535)\n", invalid.err());
+
+        CliTest.Run fileOwned = run("endpoints", "delete", "from-file", api, tokenFile);
+        assertEquals(ExitCodes.CONFLICT, fileOwned.code());
+        assertTrue(fileOwned.err().contains("comes from the mapping file"), fileOwned.err());
+
+        CliTest.Run missing = run("endpoints", "delete", "nobody", api, tokenFile);
+        assertEquals(ExitCodes.NOT_FOUND, missing.code());
+
+        String nowhere = "--api=127.0.0.1:" + FreePorts.refused();
+        CliTest.Run unreachable = run("mappings", nowhere);
+        assertEquals(ExitCodes.FAILURE, unreachable.code());
+        assertTrue(unreachable.err().startsWith("portlocal mappings: cannot reach the API at 127.0.0.1:"),
+                unreachable.err());
+        assertTrue(unreachable.err().contains("Is 'portlocal run' running there?"), unreachable.err());
+        CliTest.Run noSocket = run("mappings", "--api=unix:" + dir.resolve("none.sock"));
+        assertEquals(ExitCodes.FAILURE, noSocket.code());
+        assertTrue(noSocket.err().contains("cannot reach the API at unix:"), noSocket.err());
+        assertEquals("", unreachable.out());
+    }
+}
