@@ -1,5 +1,6 @@
 package dev.portlocal.relay;
 
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.FileDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,11 @@ public final class PipeNative {
     }
 
     private static boolean load() {
+        // Our pipes are Netty FileDescriptors: Netty's own native library must be loaded first.
+        if (!Epoll.isAvailable()) {
+            log.info("event=pipe_shim_unavailable reason=\"epoll unavailable\" action=default_pipe_size");
+            return false;
+        }
         String arch = System.getProperty("os.arch", "");
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
                 || !(arch.equals("amd64") || arch.equals("x86_64"))) {

@@ -119,24 +119,21 @@ final class NioRelay implements RelayedConnection {
         if (closed) {
             return;
         }
+        closed = true; // before closing: closing fires channelInactive, which comes back here
         reset(client);
         reset(backend);
-        done();
+        tracker.closed(this);
     }
 
     private void finish() {
         if (closed) {
             return;
         }
+        closed = true;
         client.close();
         if (backend != null) {
             backend.close();
         }
-        done();
-    }
-
-    private void done() {
-        closed = true;
         tracker.closed(this);
     }
 
