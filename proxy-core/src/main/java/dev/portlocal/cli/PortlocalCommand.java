@@ -1,11 +1,14 @@
 package dev.portlocal.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** The root command: {@code portlocal <subcommand>}. */
 @Command(name = "portlocal",
+        // Inherited: every subcommand gets --help (and --version) and the exit code list.
+        scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "A node-local userspace L4 proxy: each local endpoint gets its own node port.",

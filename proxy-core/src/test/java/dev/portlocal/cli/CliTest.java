@@ -89,6 +89,10 @@ class CliTest {
             assertTrue(help.out().contains("  " + command + " "), command + " in:\n" + help.out());
         }
         assertTrue(help.out().contains("5   the API refused the token"), help.out());
+        Run subHelp = run("endpoints", "put", "--help");
+        assertEquals(ExitCodes.OK, subHelp.code());
+        assertTrue(subHelp.out().contains("--port=PORT[/PROTOCOL][=NODEPORT]"), subHelp.out());
+        assertTrue(subHelp.out().contains("Exit codes:"), "every subcommand lists the exit codes");
     }
 
     @Test

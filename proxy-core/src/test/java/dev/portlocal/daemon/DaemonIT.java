@@ -1,5 +1,7 @@
 package dev.portlocal.daemon;
 
+import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiClient;
 import dev.portlocal.testing.BackendServer;
 import dev.portlocal.testing.DaemonProcess;
 import dev.portlocal.testing.Patterns;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -202,6 +205,35 @@ class DaemonIT {
         DaemonProcess second = daemon(mappings, range, "second.log");
         second.awaitOutput("event=started", START);
         assertEquals(before, whoAnswers(second.listeningTcpPorts()), "same node port for each endpoint");
+    }
+
+    @Test
+    void endpointsCreatedThroughTheApiSurviveARestartOfTheProcess() throws Exception {
+        int[] range = range(100);
+        Path mappings = dir.resolve("endpoints.yaml");
+        Files.writeString(mappings, "endpoints:\n" + entry("from-file", greeter("file").address(), null));
+        DaemonProcess first = daemon(mappings, range, "first.log");
+        first.awaitOutput("event=started", START);
+        ApiClient api = new ApiClient(ApiAddress.parse("unix:" + dir.resolve("first.log.sock")), Optional.empty(),
+                Duration.ofSeconds(10));
+        InetSocketAddress a = greeter("api-a").address();
+        InetSocketAddress b = greeter("api-b").address();
+        assertEquals(201, api.put("/v1/endpoints/ns/api-a", ("{\"ip\":\"127.0.0.1\",\"ports\":[{\"port\":"
+                + a.getPort() + "}]}").getBytes(StandardCharsets.UTF_8)).status());
+        assertEquals(201, api.put("/v1/endpoints/ns/api-b", ("{\"ip\":\"127.0.0.1\",\"ports\":[{\"port\":"
+                + b.getPort() + ",\"nodePort\":" + (range[0] + 42) + "}]}").getBytes(StandardCharsets.UTF_8))
+                .status());
+        Map<Integer, String> before = whoAnswers(first.listeningTcpPorts());
+        assertEquals(Set.of("file", "api-a", "api-b"), Set.copyOf(before.values()), first.output());
+        assertEquals(0, first.terminate(Duration.ofSeconds(20)), first.output());
+
+        DaemonProcess second = daemon(mappings, range, "second.log");
+        second.awaitOutput("event=started", START);
+        assertEquals(before, whoAnswers(second.listeningTcpPorts()), "same node port for each endpoint");
+        ApiClient again = new ApiClient(ApiAddress.parse("unix:" + dir.resolve("second.log.sock")),
+                Optional.empty(), Duration.ofSeconds(10));
+        assertEquals("api", again.get("/v1/endpoints/ns/api-a").json().get("source").asText());
+        assertEquals(200, again.get("/readyz").status());
     }
 
     @Test
