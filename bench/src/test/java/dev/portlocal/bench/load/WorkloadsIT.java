@@ -59,8 +59,8 @@ class WorkloadsIT {
         assertEquals(0, closed.errors());
 
         RequestResult open = keepAlive.run(local(backend.httpPort()), 4, OptionalDouble.of(2_000), SHORT);
-        // 2,000 req/s for 0.3 s: about 600, give or take the interval's edges.
-        assertTrue(Math.abs(open.perSecond() - 2_000) < 400, "open-loop rate " + open.perSecond());
+        // Paced at 2,000 req/s, where a closed loop does tens of thousands; a busy CI machine may lag behind.
+        assertTrue(open.perSecond() > 1_000 && open.perSecond() < 2_400, "open-loop rate " + open.perSecond());
         assertEquals(0, open.errors());
     }
 
