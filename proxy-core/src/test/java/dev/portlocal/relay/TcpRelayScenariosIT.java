@@ -50,6 +50,15 @@ class TcpRelayScenariosIT {
     private static final long MIB = 1024 * 1024;
     private static final long GIB = 1024 * MIB;
 
+    /** The loopback address of the family under test; {@link TcpRelayScenariosIpv6IT} runs the suite on ::1. */
+    InetAddress loopback() {
+        return InetAddress.getLoopbackAddress();
+    }
+
+    private BackendServer backend(BackendServer.Handler handler) throws IOException {
+        return BackendServer.start(loopback(), handler);
+    }
+
     private static Socket connect(InetSocketAddress address) throws IOException {
         Socket s = new Socket();
         s.connect(address, 5000);
@@ -60,7 +69,7 @@ class TcpRelayScenariosIT {
     @ParameterizedTest
     @EnumSource(RelayMode.class)
     void echoesSmallMessages(RelayMode mode) throws Exception {
-        try (BackendServer backend = BackendServer.start(TcpRelayScenariosIT::echo);
+        try (BackendServer backend = backend(TcpRelayScenariosIT::echo);
              ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address());
              Socket client = connect(proxy.address())) {
             for (int i = 0; i < 100; i++) {
@@ -80,7 +89,7 @@ class TcpRelayScenariosIT {
     void bulk64MiBEachWayIsByteExact(RelayMode mode) throws Exception {
         long size = 64 * MIB;
         AtomicReference<Patterns.Received> upload = new AtomicReference<>();
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 CompletableFuture<Void> send = CompletableFuture.runAsync(() -> sendQuietly(s, 2, size, true));
                 upload.set(Patterns.receive(s.getInputStream()));
                 send.join();
@@ -103,7 +112,7 @@ class TcpRelayScenariosIT {
     @EnumSource(RelayMode.class)
     void clientHalfCloseThenBackendAnswers(RelayMode mode) throws Exception {
         long size = 4 * MIB;
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 Patterns.Received r = Patterns.receive(s.getInputStream());
                 // The answer comes only after the client's FIN arrived.
                 s.getOutputStream().write(r.digest());
@@ -124,7 +133,7 @@ class TcpRelayScenariosIT {
     void backendHalfCloseThenClientAnswers(RelayMode mode) throws Exception {
         long size = 4 * MIB;
         AtomicReference<byte[]> answer = new AtomicReference<>();
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 Patterns.send(s.getOutputStream(), 8, size);
                 s.shutdownOutput();
                 answer.set(s.getInputStream().readAllBytes());
@@ -143,7 +152,7 @@ class TcpRelayScenariosIT {
     @ParameterizedTest
     @EnumSource(RelayMode.class)
     void serverSpeaksFirst(RelayMode mode) throws Exception {
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 OutputStream out = s.getOutputStream();
                 out.write("220 smtp.test ready\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -169,7 +178,7 @@ class TcpRelayScenariosIT {
     @ParameterizedTest
     @EnumSource(RelayMode.class)
     void refusedBackendResetsTheClient(RelayMode mode) throws Exception {
-        InetSocketAddress nobody = new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.refused());
+        InetSocketAddress nobody = new InetSocketAddress(loopback(), FreePorts.refused());
         if (!mode.proxied()) {
             assertThrows(ConnectException.class, () -> connect(nobody).close(), "direct: refused");
             return;
@@ -199,7 +208,7 @@ class TcpRelayScenariosIT {
         }
         // A listener whose accept queue is full never completes a handshake: its SYNs are dropped.
         try (java.net.ServerSocket full = new java.net.ServerSocket()) {
-            full.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            full.bind(new InetSocketAddress(loopback(), 0), 1);
             List<Socket> fillers = new ArrayList<>();
             try {
                 for (int i = 0; i < 8; i++) {
@@ -234,7 +243,7 @@ class TcpRelayScenariosIT {
     @ParameterizedTest
     @EnumSource(RelayMode.class)
     void backendResetMidStreamResetsTheClient(RelayMode mode) throws Exception {
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 s.getInputStream().readNBytes(64 * 1024);
                 s.setSoLinger(true, 0);
                 s.close();
@@ -260,7 +269,7 @@ class TcpRelayScenariosIT {
     @EnumSource(RelayMode.class)
     void clientResetMidStreamResetsTheBackend(RelayMode mode) throws Exception {
         CompletableFuture<Throwable> backendSaw = new CompletableFuture<>();
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 try {
                     InputStream in = s.getInputStream();
                     byte[] buf = new byte[8192];
@@ -290,7 +299,7 @@ class TcpRelayScenariosIT {
     void slowReaderKeepsProxyBufferingBounded(RelayMode mode) throws Exception {
         long size = 256 * MIB;
         AtomicLong written = new AtomicLong();
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 OutputStream out = s.getOutputStream();
                 byte[] block = Patterns.block(5);
                 for (long sent = 0; sent < size; sent += block.length) {
@@ -321,7 +330,7 @@ class TcpRelayScenariosIT {
     @EnumSource(RelayMode.class)
     void thousandConcurrentConnections(RelayMode mode) throws Exception {
         int n = 1000;
-        try (BackendServer backend = BackendServer.start(TcpRelayScenariosIT::echo);
+        try (BackendServer backend = backend(TcpRelayScenariosIT::echo);
              ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address())) {
             List<Socket> clients = new ArrayList<>();
             try {
@@ -354,7 +363,7 @@ class TcpRelayScenariosIT {
     @EnumSource(RelayMode.class)
     void oneGiBDownloadToSlowClientAfterClientFin(RelayMode mode) throws Exception {
         long size = GIB;
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 byte[] req = s.getInputStream().readAllBytes(); // until the client's FIN
                 assertEquals("GET /big\n", new String(req, StandardCharsets.US_ASCII));
                 Patterns.send(s.getOutputStream(), 11, size);
@@ -377,7 +386,7 @@ class TcpRelayScenariosIT {
     void oneGiBUploadAfterBackendGreetingAndFin(RelayMode mode) throws Exception {
         long size = GIB;
         CompletableFuture<Patterns.Received> upload = new CompletableFuture<>();
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BackendServer backend = backend(s -> {
                 s.getOutputStream().write("hello, send me everything\n".getBytes(StandardCharsets.US_ASCII));
                 s.shutdownOutput();
                 upload.complete(Patterns.receive(s.getInputStream()));
