@@ -162,6 +162,11 @@ public final class Runner {
             RequestResult r = keepAlive.run(target.http(), options.connections(),
                     OptionalDouble.of(options.rate()), window);
             recordRequests(target, round, "ka.open", openName, "achieved", "req/s", "CPU µs per request", r);
+            if (r.perSecond() < 0.95 * options.rate()) {
+                log.note(String.format(Locale.ROOT, "round %d: %s could not sustain the open-loop rate of %.0f "
+                        + "req/s (achieved %.0f): its open-loop latencies are those of a saturated target.", round,
+                        target.name(), options.rate(), r.perSecond()));
+            }
         });
         ConnectionPerRequestWorkload perRequest = new ConnectionPerRequestWorkload(generator);
         String connName = "New connection per request (C=" + options.connectConcurrency() + ")";
