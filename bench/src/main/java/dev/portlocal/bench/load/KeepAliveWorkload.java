@@ -84,11 +84,13 @@ public final class KeepAliveWorkload {
         private final LongAdder errors;
         private final OpenLoopSchedule schedule;
         private final ResponseScanner scanner = new ResponseScanner();
+        private final Runnable sendDue = this::sendDue;
+        private ChannelHandlerContext ctx;
+        /** When the next request is due (open loop). */
+        private long due;
         /** When the in-flight request's latency started: its send time (closed) or due time (open). */
         private long latencyStart;
-        private ChannelHandlerContext ctx;
-        private final Runnable sendDue = this::sendDue;
-        private long due;
+        /** Set by the harness thread when the measurement ends: send nothing more. */
         volatile boolean stopped;
 
         Client(LatencyRecording recording, LongAdder errors, OpenLoopSchedule schedule) {

@@ -4,6 +4,7 @@ import dev.portlocal.bench.load.BulkWorkload.Direction;
 import dev.portlocal.bench.report.Metric;
 import dev.portlocal.bench.report.Metric.Better;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -32,7 +33,7 @@ final class Metrics {
 
     static RequestMetrics requests(String key, String workload, String rateLabel, String rateUnit,
             String cpuUnit) {
-        List<Metric> percentiles = java.util.Arrays.stream(RequestMetrics.PERCENTILES)
+        List<Metric> percentiles = Arrays.stream(RequestMetrics.PERCENTILES)
                 .mapToObj(p -> new Metric(key + ".p" + pct(p), workload, "p" + pct(p), "ms", Better.LOWER, 3))
                 .toList();
         return new RequestMetrics(
