@@ -113,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
             daemon.stop();
             return ExitCodes.INVALID;
         } catch (RuntimeException e) {
-            err.println("portlocal run: cannot start: " + e);
+            err.println("portlocal run: cannot start: " + (e.getMessage() == null ? e : e.getMessage()));
             daemon.stop();
             return ExitCodes.FAILURE;
         }

@@ -147,4 +147,15 @@ class CliApiIT {
         assertTrue(noSocket.err().contains("cannot reach the API at unix:"), noSocket.err());
         assertEquals("", unreachable.out());
     }
+
+    @Test
+    void runExitsOneWhenTheApiAddressIsTaken() {
+        CliTest.Run taken = run("run", "--api", daemon.apiAddress().toString(), "--state-dir",
+                dir.resolve("other-state").toString(), "--listen-address", "127.0.0.1", "--threads", "1",
+                "--port-range", range.start() + "-" + range.end());
+        assertEquals(ExitCodes.FAILURE, taken.code());
+        assertTrue(taken.err().startsWith("portlocal run: cannot start: "), taken.err());
+        assertTrue(taken.err().startsWith("portlocal run: cannot start: api: cannot listen on " + daemon.apiAddress()),
+                taken.err());
+    }
 }

@@ -157,6 +157,11 @@ class CliTest {
         assertEquals("portlocal run: api: 0.0.0.0:9180 is reachable from other hosts (expected: --api-token-file "
                 + "FILE, or --api-insecure to serve it without a token)\n", exposed.err());
         assertFalse(Files.exists(dir.resolve("state")), "nothing was started");
+        Run noToken = run("run", "--api", "127.0.0.1:0", "--api-token-file", dir.resolve("absent").toString(),
+                "--state-dir", dir.resolve("state").toString());
+        assertEquals(ExitCodes.INVALID, noToken.code());
+        assertTrue(noToken.err().startsWith("portlocal run: api-token-file: "), noToken.err());
+        assertFalse(Files.exists(dir.resolve("state")), "nothing was started");
         Run badAddress = run("run", "--api", "9180");
         assertEquals(ExitCodes.INVALID, badAddress.code());
         assertTrue(badAddress.err().contains("api: 9180 (expected: IP:PORT"), badAddress.err());
