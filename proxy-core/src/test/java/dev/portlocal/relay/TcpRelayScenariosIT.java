@@ -358,6 +358,47 @@ class TcpRelayScenariosIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void anIdleConnectionIsClosedAfterTheIdleTimeout(RelayMode mode) throws Exception {
+        if (!mode.proxied()) {
+            return; // the idle timeout is the proxy's
+        }
+        try (BackendServer backend = backend(TcpRelayScenariosIT::echo);
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address(),
+                     RelayConfig.DEFAULT.withIdleTimeout(Duration.ofMillis(300)), Duration.ofSeconds(1));
+             Socket client = connect(proxy.address())) {
+            client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
+            assertEquals('x', client.getInputStream().read(), "relayed while active");
+            client.setSoTimeout(10_000);
+            assertEquals(-1, client.getInputStream().read(), "closed (FIN) once idle");
+            Waits.until("relay to close", Duration.ofSeconds(5), () -> proxy.activeConnections() == 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayMode.class)
+    void removingTheMappingRefusesNewConnectionsAndResetsOldOnesAfterTheDrain(RelayMode mode) throws Exception {
+        if (!mode.proxied()) {
+            return;
+        }
+        try (BackendServer backend = backend(TcpRelayScenariosIT::echo);
+             ProxyUnderTest proxy = ProxyUnderTest.start(mode, backend.address(), RelayConfig.DEFAULT,
+                     Duration.ofMillis(500));
+             Socket client = connect(proxy.address())) {
+            client.getOutputStream().write("a".getBytes(StandardCharsets.US_ASCII));
+            assertEquals('a', client.getInputStream().read());
+            proxy.dataPlane().close(proxy.mapping());
+            assertThrows(ConnectException.class, () -> connect(proxy.address()).close(), "new SYNs are refused");
+            client.getOutputStream().write("b".getBytes(StandardCharsets.US_ASCII));
+            assertEquals('b', client.getInputStream().read(), "the old connection still works while draining");
+            client.setSoTimeout(10_000);
+            IOException e = assertThrows(IOException.class, () -> client.getInputStream().read(),
+                    "reset when the drain timeout ends");
+            assertTrue(e.getMessage().contains("reset"), e.toString());
+        }
+    }
+
     /** hotpath.md §2: Netty 4.2.18's epoll relay cut this download. */
     @ParameterizedTest
     @EnumSource(RelayMode.class)

@@ -110,6 +110,11 @@ final class NioRelay implements RelayedConnection {
         }
     }
 
+    /** Nothing moved either way for the idle timeout: close both sides normally. */
+    void idleTimeout() {
+        finish();
+    }
+
     @Override
     public void forceClose() {
         client.eventLoop().execute(this::abort);

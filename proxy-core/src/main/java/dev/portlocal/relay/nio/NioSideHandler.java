@@ -31,7 +31,7 @@ final class NioSideHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             relay.onInputShutdown(client);
         } else if (evt instanceof IdleStateEvent) {
-            relay.abort();
+            relay.idleTimeout();
         }
         ReferenceCountUtil.release(evt);
     }
