@@ -17,6 +17,8 @@ final class Interest {
     static final int OUT = EpollIoOps.EPOLLOUT.value();
     static final int IDLE = EpollIoOps.EPOLLET.value();
 
+    static final int EPOLLIN = EpollIoOps.EPOLLIN.value();
+    static final int EPOLLOUT = EpollIoOps.EPOLLOUT.value();
     static final int EPOLLERR = EpollIoOps.EPOLLERR.value();
     static final int EPOLLRDHUP = EpollIoOps.EPOLLRDHUP.value();
     /** Netty has no constant for it; the kernel's value. */

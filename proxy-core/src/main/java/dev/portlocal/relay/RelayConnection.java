@@ -145,10 +145,21 @@ public final class RelayConnection implements RelayedConnection {
                 abort();
                 return;
             }
+            // Pump only the directions this event concerns: readable src, or writable dst. A one-way bulk flow then
+            // costs no read on the idle direction per wakeup.
+            Direction reading = handle == client ? upstream : downstream;
+            Direction writing = handle == client ? downstream : upstream;
             if ((ops & (Interest.EPOLLRDHUP | Interest.EPOLLHUP)) != 0) {
-                (handle == client ? upstream : downstream).srcHungUp = true;
+                reading.srcHungUp = true;
             }
-            pumpAll();
+            boolean moved = false;
+            if ((ops & (Interest.EPOLLIN | Interest.EPOLLRDHUP | Interest.EPOLLHUP)) != 0) {
+                moved = reading.pump();
+            }
+            if ((ops & (Interest.EPOLLOUT | Interest.EPOLLHUP)) != 0) {
+                moved |= writing.pump();
+            }
+            afterPump(moved);
         } catch (IOException | RuntimeException e) {
             if (!connected) {
                 connectFailed(e);
@@ -164,6 +175,10 @@ public final class RelayConnection implements RelayedConnection {
     private void pumpAll() throws IOException {
         boolean moved = upstream.pump();
         moved |= downstream.pump();
+        afterPump(moved);
+    }
+
+    private void afterPump(boolean moved) {
         if (moved) {
             lastActivityNanos = System.nanoTime();
         }
