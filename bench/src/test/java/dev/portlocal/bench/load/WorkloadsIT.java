@@ -59,8 +59,10 @@ class WorkloadsIT {
         assertEquals(0, closed.errors());
 
         RequestResult open = keepAlive.run(local(backend.httpPort()), 4, OptionalDouble.of(2_000), SHORT);
-        // Paced at 2,000 req/s, where a closed loop does tens of thousands; a busy CI machine may lag behind.
-        assertTrue(open.perSecond() > 1_000 && open.perSecond() < 2_400, "open-loop rate " + open.perSecond());
+        // Paced at 2,000 req/s, where a closed loop does tens of thousands: the schedule, not the server, bounds it.
+        // Only the upper bound is asserted; how far a busy machine lags behind is not a property of the code.
+        assertTrue(open.latencies().getTotalCount() > 0, "open-loop requests " + open.latencies());
+        assertTrue(open.perSecond() < 2_400, "open-loop rate stays under its schedule: " + open.perSecond());
         assertEquals(0, open.errors());
     }
 
