@@ -100,10 +100,10 @@ class ApiRoutesTest {
         assertEquals(201, created.status(), created.toString());
         assertEquals("/v1/endpoints/shop/web", created.headers().get("Location"));
         assertEquals("{\"name\":\"shop/web\",\"ip\":\"10.0.0.1\",\"source\":\"api\",\"ports\":["
-                + "{\"port\":8080,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":61000,\"state\":\"listening\","
-                + "\"message\":\"\"},"
-                + "{\"port\":9090,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":61001,\"state\":\"listening\","
-                + "\"message\":\"\"}]}", created.bodyText());
+                + "{\"port\":8080,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":61000,"
+                + "\"state\":\"listening\",\"message\":\"\"},"
+                + "{\"port\":9090,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":61001,"
+                + "\"state\":\"listening\",\"message\":\"\"}]}", created.bodyText());
         assertEquals(List.of(61000, 61001), opener.openNodePorts(), "listening on return");
 
         ApiResponse again = put("/v1/endpoints/shop/web", WEB);

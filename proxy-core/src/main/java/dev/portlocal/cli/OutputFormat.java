@@ -29,7 +29,8 @@ enum OutputFormat {
     /** {@code tree} as pretty JSON or YAML, ending in a newline; not for {@link #TABLE}. */
     String render(JsonNode tree) {
         try {
-            String text = this == YAML ? YAML_MAPPER.writeValueAsString(tree) : JSON_MAPPER.writeValueAsString(tree);
+            ObjectMapper mapper = this == YAML ? YAML_MAPPER : JSON_MAPPER;
+            String text = mapper.writeValueAsString(tree);
             return text.endsWith("\n") ? text : text + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render the API's answer", e);
