@@ -3,6 +3,9 @@ package dev.portlocal.api;
 import java.util.List;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -26,11 +29,31 @@ final class ApiRequestAggregator extends HttpObjectAggregator {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        ApiResponse response = ApiRoutes.error(new ApiException(413, ApiError.of("body: more than "
-                + maxContentLength() + " bytes (expected: at most " + maxContentLength() + ")", "body",
-                (String) null)));
         closeAfterBody = true;
-        ctx.writeAndFlush(ApiHttpHandler.toHttp(response, false));
+        ctx.writeAndFlush(ApiHttpHandler.toHttp(tooLarge(), false));
+    }
+
+    /**
+     * Netty answers {@code Expect: 100-continue} itself, with an empty 413 (or 417) when it refuses; the API answers
+     * with its JSON error instead. The body was never sent, so the connection stays open.
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        Object response = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (response instanceof FullHttpResponse refusal && refusal.status().code() >= 400) {
+            int status = refusal.status().code();
+            refusal.release();
+            String expect = start.headers().get(HttpHeaderNames.EXPECT);
+            ApiResponse json = status == 413 ? tooLarge() : ApiRoutes.error(new ApiException(status, ApiError.of(
+                    "Expect: " + expect + " (expected: 100-continue)", "Expect", expect)));
+            return ApiHttpHandler.toHttp(json, true);
+        }
+        return response;
+    }
+
+    private ApiResponse tooLarge() {
+        return ApiRoutes.error(new ApiException(413, ApiError.of("body: more than " + maxContentLength()
+                + " bytes (expected: at most " + maxContentLength() + ")", "body", (String) null)));
     }
 
     @Override

@@ -134,6 +134,23 @@ class ApiHttpHandlerTest {
     }
 
     @Test
+    void expectContinueIsAnsweredWithContinueOrAJson413() {
+        pipeline(1024, echo, DIRECT);
+        send("PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3000\r\n\r\n");
+        String refused = responses();
+        assertTrue(refused.startsWith("HTTP/1.1 413"), refused);
+        assertTrue(refused.endsWith("\"field\":\"body\",\"value\":null}"), refused);
+        assertTrue(channel.isOpen(), "no body was sent: the connection stays usable");
+
+        send("PUT /y HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+        assertEquals("HTTP/1.1 100 Continue\r\n\r\n", responses());
+        send("{}");
+        String answered = responses();
+        assertTrue(answered.startsWith("HTTP/1.1 200") && answered.endsWith("\"bytes\":2}"), answered);
+        assertEquals(List.of("/y"), seen.stream().map(ApiRequest::uri).toList());
+    }
+
+    @Test
     void aChunkedBodyAboveTheLimitGets413() {
         pipeline(16, echo, DIRECT);
         send("PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n");
