@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -270,6 +271,29 @@ class ApiRoutesTest {
         if (status == 405) {
             assertTrue(response.headers().containsKey("Allow"), response.headers().toString());
         }
+    }
+
+    /**
+     * A property over seeded random damage to a valid body: truncated anywhere, or with a structural character
+     * inserted anywhere, it is a 400 that names a field, and nothing changes.
+     */
+    @Test
+    void damagedBodiesAreAlways400NamingAFieldAndChangeNothing() throws IOException {
+        put("/v1/endpoints/shop/web", WEB);
+        String before = snapshot();
+        String valid = "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"protocol\":\"tcp\"}]}";
+        SplittableRandom random = new SplittableRandom(20261125);
+        String structural = "{}[]:,\"";
+        for (int i = 0; i < 500; i++) {
+            int at = random.nextInt(valid.length());
+            String damaged = i % 2 == 0 ? valid.substring(0, at)
+                    : valid.substring(0, at) + structural.charAt(random.nextInt(structural.length()))
+                    + valid.substring(at);
+            ApiResponse response = put("/v1/endpoints/shop/web", damaged);
+            assertEquals(400, response.status(), damaged + " -> " + response);
+            assertTrue(json(response).get("field").isTextual(), damaged + " -> " + response);
+        }
+        assertEquals(before, snapshot());
     }
 
     @Test
