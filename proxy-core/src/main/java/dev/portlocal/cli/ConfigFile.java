@@ -29,10 +29,12 @@ import java.util.List;
  */
 record ConfigFile(String mappings, String portRange, List<String> listenAddresses, List<String> nodeIps,
                   String stateDir, String transport, Integer threads, String drainTimeout, String connectTimeout,
-                  String idleTimeout, String logLevel, String api, String apiTokenFile, Boolean apiInsecure) {
+                  String idleTimeout, String logLevel, String api, String apiTokenFile, Boolean apiInsecure,
+                  String splice, Integer pipeSize, Integer maxPipesPerLoop, String udpIdleTimeout,
+                  Integer udpMaxSessions) {
 
     static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null,
-            null, null, null);
+            null, null, null, null, null, null, null, null);
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -10,6 +10,8 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.relay.SplicePolicy;
+import dev.portlocal.udp.UdpConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,6 +75,26 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--idle-timeout", paramLabel = "DURATION",
             description = "Close a connection idle in both directions this long (default: 1h).")
     String idleTimeout;
+
+    @Option(names = "--splice", paramLabel = "auto|always|never",
+            description = "Zero-copy splice for bulk flows (default: auto: after 3 full reads; needs the pipe shim).")
+    String splice;
+
+    @Option(names = "--pipe-size", paramLabel = "BYTES",
+            description = "Pipe capacity for splice, set with F_SETPIPE_SZ (default: 1048576; at most fs.pipe-max-size).")
+    Integer pipeSize;
+
+    @Option(names = "--max-pipes-per-loop", paramLabel = "N",
+            description = "Pipes each event loop may hold at once; past it a flow copies (default: 256).")
+    Integer maxPipesPerLoop;
+
+    @Option(names = "--udp-idle-timeout", paramLabel = "DURATION",
+            description = "End a UDP session idle this long (default: 60s).")
+    String udpIdleTimeout;
+
+    @Option(names = "--udp-max-sessions", paramLabel = "N",
+            description = "UDP sessions per mapping; past it new clients are dropped and counted (default: 16384).")
+    Integer udpMaxSessions;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn, error (default: info).")
     String logLevel;
@@ -199,7 +221,29 @@ final class RunCommand implements Callable<Integer> {
         if (idle != null) {
             relay = relay.withIdleTimeout(positive("idle-timeout", idle));
         }
+        String sp = pick(splice, file.splice());
+        if (sp != null) {
+            relay = relay.withSplicePolicy(SplicePolicy.parse(sp));
+        }
+        Integer ps = pick(pipeSize, file.pipeSize());
+        if (ps != null) {
+            relay = relay.withPipeSize(ps);
+        }
+        Integer mp = pick(maxPipesPerLoop, file.maxPipesPerLoop());
+        if (mp != null) {
+            relay = relay.withMaxPipesPerLoop(mp);
+        }
         b.relay(relay);
+        UdpConfig udp = UdpConfig.DEFAULT;
+        String udpIdle = pick(udpIdleTimeout, file.udpIdleTimeout());
+        if (udpIdle != null) {
+            udp = udp.withIdleTimeout(positive("udp-idle-timeout", udpIdle));
+        }
+        Integer udpMax = pick(udpMaxSessions, file.udpMaxSessions());
+        if (udpMax != null) {
+            udp = udp.withMaxSessions(udpMax);
+        }
+        b.udp(udp);
         String apiAddress = pick(api, file.api());
         if (apiAddress != null) {
             b.api(ApiAddress.parse(apiAddress));

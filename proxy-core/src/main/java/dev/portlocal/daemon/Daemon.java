@@ -84,7 +84,7 @@ public final class Daemon implements AutoCloseable {
         logNodeIps(nodeIps);
         loops = new EventLoops(config.transport(), config.threads());
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
-                config.listenAddresses(), config.relay(), config.drainTimeout()));
+                config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
         control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portlocal-control");

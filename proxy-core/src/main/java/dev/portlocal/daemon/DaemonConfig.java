@@ -5,6 +5,7 @@ import dev.portlocal.api.ApiServer;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.udp.UdpConfig;
 import dev.portlocal.state.StateStore;
 
 import java.net.InetAddress;
@@ -31,6 +32,7 @@ public final class DaemonConfig {
     private final int threads;
     private final Duration drainTimeout;
     private final RelayConfig relay;
+    private final UdpConfig udp;
     private final ApiAddress api;
     private final Optional<Path> apiTokenFile;
     private final boolean apiInsecure;
@@ -46,6 +48,7 @@ public final class DaemonConfig {
         this.threads = b.threads;
         this.drainTimeout = b.drainTimeout;
         this.relay = b.relay;
+        this.udp = b.udp;
         this.api = b.api;
         this.apiTokenFile = Optional.ofNullable(b.apiTokenFile);
         this.apiInsecure = b.apiInsecure;
@@ -92,6 +95,10 @@ public final class DaemonConfig {
         return relay;
     }
 
+    public UdpConfig udp() {
+        return udp;
+    }
+
     /** Where the HTTP API listens (default {@value ApiAddress#DEFAULT}). */
     public ApiAddress api() {
         return api;
@@ -123,6 +130,7 @@ public final class DaemonConfig {
         private int threads = Runtime.getRuntime().availableProcessors();
         private Duration drainTimeout = Duration.ofSeconds(30);
         private RelayConfig relay = RelayConfig.DEFAULT;
+        private UdpConfig udp = UdpConfig.DEFAULT;
         private ApiAddress api = ApiAddress.parse(ApiAddress.DEFAULT);
         private Path apiTokenFile;
         private boolean apiInsecure;
@@ -177,6 +185,11 @@ public final class DaemonConfig {
                 throw new IllegalArgumentException("drainTimeout: " + value + " (expected: >= 0)");
             }
             this.drainTimeout = value;
+            return this;
+        }
+
+        public Builder udp(UdpConfig value) {
+            this.udp = requireNonNull(value, "udp");
             return this;
         }
 

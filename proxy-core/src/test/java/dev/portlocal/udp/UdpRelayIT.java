@@ -292,9 +292,14 @@ class UdpRelayIT {
             UdpCounters counters = proxy.counters();
             proxy.dataPlane.close(proxy.mapping);
             assertEquals(0, counters.sessions(), "sessions ended with the mapping");
-            try (DatagramSocket rebind = new DatagramSocket(proxy.address)) {
-                assertTrue(rebind.isBound(), "the node port is free again");
-            }
+            // On NIO the JDK releases a closed channel's socket at the selector's next turn, so poll briefly.
+            Waits.until("the node port to be free again", Duration.ofSeconds(5), () -> {
+                try (DatagramSocket rebind = new DatagramSocket(proxy.address)) {
+                    return rebind.isBound();
+                } catch (IOException stillBound) {
+                    return false;
+                }
+            });
         }
     }
 
