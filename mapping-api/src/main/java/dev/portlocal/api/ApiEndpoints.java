@@ -2,11 +2,13 @@ package dev.portlocal.api;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Collectors;
 import java.util.TreeMap;
 
 import org.slf4j.Logger;
@@ -68,21 +70,26 @@ public final class ApiEndpoints {
             byName.computeIfAbsent(entry.key().endpoint(), name -> new ArrayList<>()).add(entry);
         }
         for (Map.Entry<String, List<StateEntry>> group : byName.entrySet()) {
-            InetAddress ip = group.getValue().get(0).ip();
-            List<EndpointPort> ports = new ArrayList<>();
+            // One IP per family (a dual-stack endpoint has two); each port once, whatever its families.
+            Map<IpFamily, InetAddress> ipByFamily = new EnumMap<>(IpFamily.class);
+            Map<String, EndpointPort> portsByKey = new LinkedHashMap<>();
             for (StateEntry entry : group.getValue()) {
                 MappingKey key = entry.key();
-                if (!entry.ip().equals(ip) || key.family() != IpFamily.of(ip)) {
+                InetAddress known = ipByFamily.putIfAbsent(key.family(), entry.ip());
+                if (known != null && !known.equals(entry.ip())) {
                     log.warn("api endpoint restore skipped entry endpoint={} port={} protocol={} ip={} "
-                            + "reason=\"another IP than the endpoint's first entry\"", key.endpoint(), key.port(),
-                            key.protocol(), Addresses.format(entry.ip()));
+                            + "reason=\"another {} address than the endpoint's first entry\"", key.endpoint(),
+                            key.port(), key.protocol(), Addresses.format(entry.ip()), key.family());
                     continue;
                 }
-                ports.add(new EndpointPort(key.port(), key.protocol(),
-                        entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty()));
+                portsByKey.putIfAbsent(key.port() + "/" + key.protocol().wireName(),
+                        new EndpointPort(key.port(), key.protocol(),
+                                entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty()));
             }
+            List<InetAddress> ips = new ArrayList<>(ipByFamily.values());
+            List<EndpointPort> ports = new ArrayList<>(portsByKey.values());
             try {
-                endpoints.put(group.getKey(), new Endpoint(group.getKey(), ip, ports));
+                endpoints.put(group.getKey(), new Endpoint(group.getKey(), ips, ports));
             } catch (IllegalArgumentException e) {
                 log.warn("api endpoint restore skipped endpoint={} reason=\"{}\"", group.getKey(), e.getMessage());
             }
@@ -139,7 +146,8 @@ public final class ApiEndpoints {
         PutOutcome outcome = previous == null ? PutOutcome.CREATED : PutOutcome.UPDATED;
         if (!endpoint.equals(previous)) {
             log.info("api endpoint {} name={} ip={} ports={}", outcome == PutOutcome.CREATED ? "created" : "updated",
-                    name, Addresses.format(endpoint.ip()), endpoint.ports());
+                    name, endpoint.ips().stream().map(Addresses::format).collect(Collectors.joining(",")),
+                    endpoint.ports());
         }
         return outcome;
     }
@@ -175,7 +183,8 @@ public final class ApiEndpoints {
     private static ApiException portFailure(Endpoint endpoint, ApplyResult.Failure failed) {
         int index = 0;
         for (int i = 0; i < endpoint.ports().size(); i++) {
-            if (endpoint.key(endpoint.ports().get(i)).equals(failed.key())) {
+            EndpointPort candidate = endpoint.ports().get(i);
+            if (candidate.port() == failed.key().port() && candidate.protocol() == failed.key().protocol()) {
                 index = i;
             }
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import dev.portlocal.model.MappingStatus;
@@ -22,7 +23,9 @@ public final class ApiViews {
 
     /** One endpoint with each of its ports. */
     @JsonPropertyOrder({"name", "ip", "source", "ports"})
-    public record EndpointView(String name, String ip, String source, List<PortView> ports) {
+    public record EndpointView(String name, String ip,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) List<String> ips, String source,
+                               List<PortView> ports) {
     }
 
     /** One port of an endpoint: {@code nodePort} is the bound port, else the pinned one, else null. */
@@ -95,7 +98,15 @@ public final class ApiViews {
             ports.add(new PortView(status.key().port(), status.key().protocol().wireName(),
                     status.key().family().name(), nodePort(status), status.state().wireName(), status.message()));
         }
-        return new EndpointView(first.key().endpoint(), IpText.format(first.target().getAddress()),
+        // A dual-stack endpoint shows both addresses in ips; ip stays the first, for readers of one address.
+        List<String> ips = new ArrayList<>();
+        for (MappingStatus status : statuses) {
+            String ip = IpText.format(status.target().getAddress());
+            if (!ips.contains(ip)) {
+                ips.add(ip);
+            }
+        }
+        return new EndpointView(first.key().endpoint(), ips.get(0), ips.size() > 1 ? List.copyOf(ips) : null,
                 first.source().wireName(), ports);
     }
 

@@ -2,6 +2,7 @@ package dev.portlocal.api;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 
@@ -22,6 +24,7 @@ import static java.util.Objects.requireNonNull;
  * Validates the body of {@code PUT /v1/endpoints/{name}}: one entry of the mapping file, as JSON.
  * <pre>
  * {"name": "shop/web", "ip": "10.244.1.23", "ports": [{"port": 8080, "protocol": "tcp", "nodePort": 61005}]}
+ * {"ips": ["10.244.1.23", "fd00:10:244:1::17"], "ports": [{"port": 8080}]}
  * </pre>
  * {@code name} is optional and must match the path; {@code protocol} defaults to tcp; {@code nodePort} pins a port
  * inside the range. Types are strict (a quoted number is a string, {@code 80.0} is not an integer) and unknown
@@ -31,7 +34,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class EndpointBodyParser {
 
-    private static final List<String> ENDPOINT_FIELDS = List.of("name", "ip", "ports");
+    private static final List<String> ENDPOINT_FIELDS = List.of("name", "ip", "ips", "ports");
     private static final List<String> PORT_FIELDS = List.of("port", "protocol", "nodePort");
 
     private final PortRange range;
@@ -65,16 +68,7 @@ public final class EndpointBodyParser {
             }
         }
 
-        JsonNode ipNode = root.get("ip");
-        if (ipNode == null || !ipNode.isTextual()) {
-            throw invalid("ip", ipNode, "ip: " + ApiJson.describe(ipNode) + " (expected: an IPv4 or IPv6 address)");
-        }
-        InetAddress ip;
-        try {
-            ip = Addresses.parseIp("ip", ipNode.asText());
-        } catch (IllegalArgumentException e) {
-            throw invalid("ip", ipNode, "ip: " + ApiJson.describe(ipNode) + " (expected: an IPv4 or IPv6 address)");
-        }
+        List<InetAddress> ips = ips(root);
 
         JsonNode portsNode = root.get("ports");
         if (portsNode == null || !portsNode.isArray() || portsNode.isEmpty()) {
@@ -94,9 +88,55 @@ public final class EndpointBodyParser {
             ports.add(port);
         }
         try {
-            return new Endpoint(name, ip, ports);
+            return new Endpoint(name, ips, ports);
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, ApiError.of(e.getMessage(), "body", (JsonNode) null));
+        }
+    }
+
+    /** {@code "ip": "A"}, or {@code "ips": ["A", "B"]} for a dual-stack endpoint: one address of each family. */
+    private static List<InetAddress> ips(JsonNode root) {
+        JsonNode ipNode = root.get("ip");
+        JsonNode ipsNode = root.get("ips");
+        if (ipsNode != null && ipNode != null) {
+            throw invalid(
+                    "ips", ipsNode, "ips: " + ApiJson.describe(ipsNode) + " (expected: either ip or ips, not both)");
+        }
+        if (ipsNode == null) {
+            if (ipNode == null || !ipNode.isTextual()) {
+                throw invalid("ip", ipNode, "ip: " + ApiJson.describe(ipNode)
+                        + " (expected: an IPv4 or IPv6 address, or ips: [IPv4, IPv6])");
+            }
+            return List.of(address("ip", ipNode));
+        }
+        if (!ipsNode.isArray() || ipsNode.isEmpty() || ipsNode.size() > 2) {
+            throw invalid("ips", ipsNode, "ips: " + ApiJson.describe(ipsNode)
+                    + " (expected: a list of one address, or one of each family)");
+        }
+        List<InetAddress> ips = new ArrayList<>();
+        Set<IpFamily> families = EnumSet.noneOf(IpFamily.class);
+        for (int k = 0; k < ipsNode.size(); k++) {
+            String field = "ips[" + k + "]";
+            JsonNode node = ipsNode.get(k);
+            if (!node.isTextual()) {
+                throw invalid(field, node, field +
+                        ": " + ApiJson.describe(node) + " (expected: an IPv4 or IPv6 address)");
+            }
+            InetAddress ip = address(field, node);
+            if (!families.add(IpFamily.of(ip))) {
+                throw invalid(field, node, field + ": " + ApiJson.describe(node)
+                        + " (expected: one address of each family, " + IpFamily.of(ip) + " given twice)");
+            }
+            ips.add(ip);
+        }
+        return ips;
+    }
+
+    private static InetAddress address(String field, JsonNode node) {
+        try {
+            return Addresses.parseIp(field, node.asText());
+        } catch (IllegalArgumentException e) {
+            throw invalid(field, node, field + ": " + ApiJson.describe(node) + " (expected: an IPv4 or IPv6 address)");
         }
     }
 

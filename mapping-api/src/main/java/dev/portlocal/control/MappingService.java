@@ -1,6 +1,7 @@
 package dev.portlocal.control;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -358,7 +359,10 @@ public final class MappingService implements AutoCloseable {
                         continue;
                     }
                     for (EndpointPort port : endpoint.ports()) {
-                        wanted.put(endpoint.key(port), new Want(source, endpoint.target(port), port.nodePort()));
+                        for (InetAddress ip : endpoint.ips()) {
+                            wanted.put(endpoint.key(port, ip),
+                                    new Want(source, endpoint.target(port, ip), port.nodePort()));
+                        }
                     }
                 }
             }

@@ -13,8 +13,9 @@ final class MappingFileDto {
     private MappingFileDto() {
     }
 
-    record EndpointDto(String name, String ip, List<JsonNode> ports) {
-        static final List<String> FIELDS = List.of("name", "ip", "ports");
+    /** {@code ip} for one address, or {@code ips} for a dual-stack endpoint (one address of each family). */
+    record EndpointDto(String name, String ip, List<String> ips, List<JsonNode> ports) {
+        static final List<String> FIELDS = List.of("name", "ip", "ips", "ports");
     }
 
     /** Ports are {@code Long} so that an out-of-range number is a validation error, not an overflow. */

@@ -260,16 +260,7 @@ public final class MappingFileParser {
                 }
             }
 
-            InetAddress ip = null;
-            if (dto.ip() == null) {
-                errors.add(prefix + "ip: missing (expected: " + IP_EXPECTED + ")");
-            } else {
-                try {
-                    ip = Addresses.parseIp("ip", dto.ip());
-                } catch (IllegalArgumentException e) {
-                    errors.add(prefix + e.getMessage());
-                }
-            }
+            List<InetAddress> ips = ips(prefix, dto);
 
             List<EndpointPort> ports = new ArrayList<>();
             if (dto.ports() == null) {
@@ -279,7 +270,7 @@ public final class MappingFileParser {
             } else {
                 Map<String, Integer> listedAt = new HashMap<>();
                 for (int j = 0; j < dto.ports().size(); j++) {
-                    EndpointPort port = port(entry, prefix, j, dto.ports().get(j), ip, listedAt);
+                    EndpointPort port = port(entry, prefix, j, dto.ports().get(j), ips, listedAt);
                     if (port != null) {
                         ports.add(port);
                     }
@@ -288,10 +279,52 @@ public final class MappingFileParser {
             if (errors.size() > errorsBefore) {
                 return null;
             }
-            return new Endpoint(name, ip, ports);
+            return new Endpoint(name, ips, ports);
         }
 
-        private EndpointPort port(String entry, String prefix, int index, JsonNode node, InetAddress ip,
+        /** {@code ip: A} or {@code ips: [A, B]}, exactly one of them; at most one address of each family. */
+        private List<InetAddress> ips(String prefix, EndpointDto dto) {
+            List<InetAddress> ips = new ArrayList<>();
+            if (dto.ip() != null && dto.ips() != null) {
+                errors.add(prefix + "ips: " + dto.ips() + " (expected: either ip or ips, not both)");
+                return ips;
+            }
+            if (dto.ip() == null && dto.ips() == null) {
+                errors.add(prefix + "ip: missing (expected: " + IP_EXPECTED + ", or ips: [IPv4, IPv6])");
+                return ips;
+            }
+            if (dto.ip() != null) {
+                try {
+                    ips.add(Addresses.parseIp("ip", dto.ip()));
+                } catch (IllegalArgumentException e) {
+                    errors.add(prefix + e.getMessage());
+                }
+                return ips;
+            }
+            if (dto.ips().isEmpty() || dto.ips().size() > 2) {
+                errors.add(prefix + "ips: " + dto.ips() + " (expected: one address, or one of each family)");
+                return ips;
+            }
+            Map<IpFamily, String> seen = new HashMap<>();
+            for (int k = 0; k < dto.ips().size(); k++) {
+                String text = dto.ips().get(k);
+                try {
+                    InetAddress ip = Addresses.parseIp("ips[" + k + "]", text);
+                    String first = seen.putIfAbsent(IpFamily.of(ip), text);
+                    if (first != null) {
+                        errors.add(prefix + "ips[" + k + "]: " + text + " (expected: one address of each family, "
+                                + IpFamily.of(ip) + " already given as " + first + ")");
+                    } else {
+                        ips.add(ip);
+                    }
+                } catch (IllegalArgumentException e) {
+                    errors.add(prefix + e.getMessage());
+                }
+            }
+            return ips;
+        }
+
+        private EndpointPort port(String entry, String prefix, int index, JsonNode node, List<InetAddress> ips,
                                   Map<String, Integer> listedAt) {
             String field = "ports[" + index + "]";
             if (node == null || !node.isObject()) {
@@ -340,7 +373,8 @@ public final class MappingFileParser {
                             + " (expected: each port and protocol once, already listed at ports[" + first + "])");
                 }
             }
-            if (nodePort.isPresent() && protocol != null && ip != null) {
+            for (InetAddress ip : nodePort.isPresent() && protocol != null ? ips : List.<InetAddress>of()) {
+                // A dual-stack endpoint pins the same number in each family: they are separate port spaces.
                 IpFamily family = IpFamily.of(ip);
                 String pinKey = protocol.wireName() + "/" + family + "/" + nodePort.getAsInt();
                 String where = entry + " " + field;

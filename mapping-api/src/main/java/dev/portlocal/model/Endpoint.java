@@ -11,10 +11,12 @@ import java.util.regex.Pattern;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A local endpoint to expose, such as a Pod: a unique name, one IP and the ports to map. Each port yields one
- * {@link MappingKey}; the IP is not part of the key, so a new IP under the same name keeps the node ports.
+ * A local endpoint to expose, such as a Pod: a unique name, its IPs (one, or one of each family for a dual-stack
+ * endpoint) and the ports to map. Each port yields one {@link MappingKey} per IP family; the IP itself is not part
+ * of the key, so a new IP under the same name keeps the node ports. IPv4 and IPv6 are separate node port spaces,
+ * as in NodePortLocal.
  */
-public record Endpoint(String name, InetAddress ip, List<EndpointPort> ports) {
+public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> ports) {
 
     /** What {@link #checkName} accepts, in words, for error messages. */
     public static final String NAME_EXPECTED = "one or two segments separated by '/', each 1-253 characters of "
@@ -24,8 +26,18 @@ public record Endpoint(String name, InetAddress ip, List<EndpointPort> ports) {
 
     public Endpoint {
         checkName(name);
-        requireNonNull(ip, "ip");
-        IpFamily.of(ip);
+        requireNonNull(ips, "ips");
+        ips = List.copyOf(ips);
+        if (ips.isEmpty()) {
+            throw new IllegalArgumentException("ips: [] (expected: one address, or one of each family)");
+        }
+        Set<IpFamily> families = new HashSet<>();
+        for (InetAddress ip : ips) {
+            if (!families.add(IpFamily.of(ip))) {
+                throw new IllegalArgumentException("ips: " + Addresses.format(ip)
+                        + " (expected: at most one address of each family, " + IpFamily.of(ip) + " given twice)");
+            }
+        }
         requireNonNull(ports, "ports");
         ports = List.copyOf(ports);
         if (ports.isEmpty()) {
@@ -38,6 +50,11 @@ public record Endpoint(String name, InetAddress ip, List<EndpointPort> ports) {
                         + " listed twice (expected: each port and protocol once)");
             }
         }
+    }
+
+    /** A single-stack endpoint. */
+    public Endpoint(String name, InetAddress ip, List<EndpointPort> ports) {
+        this(name, List.of(requireNonNull(ip, "ip")), ports);
     }
 
     /**
@@ -64,25 +81,33 @@ public record Endpoint(String name, InetAddress ip, List<EndpointPort> ports) {
                 && SEGMENT.matcher(name.substring(slash + 1)).matches();
     }
 
-    public IpFamily family() {
-        return IpFamily.of(ip);
+    /** The first IP: the only one of a single-stack endpoint. */
+    public InetAddress ip() {
+        return ips.get(0);
     }
 
-    /** One key per port, in the order of {@link #ports()}. */
+    /** True if the endpoint has an IP of both families. */
+    public boolean dualStack() {
+        return ips.size() > 1;
+    }
+
+    /** One key per port and IP family, in the order of {@link #ports()}, then {@link #ips()}. */
     public List<MappingKey> keys() {
-        List<MappingKey> keys = new ArrayList<>(ports.size());
+        List<MappingKey> keys = new ArrayList<>(ports.size() * ips.size());
         for (EndpointPort port : ports) {
-            keys.add(key(port));
+            for (InetAddress ip : ips) {
+                keys.add(key(port, ip));
+            }
         }
         return keys;
     }
 
-    public MappingKey key(EndpointPort port) {
-        return new MappingKey(name, port.port(), port.protocol(), family());
+    public MappingKey key(EndpointPort port, InetAddress ip) {
+        return new MappingKey(name, port.port(), port.protocol(), IpFamily.of(ip));
     }
 
-    /** Where traffic for {@code port} goes: this endpoint's IP and that port. */
-    public InetSocketAddress target(EndpointPort port) {
+    /** Where traffic for {@code port} on {@code ip}'s family goes. */
+    public InetSocketAddress target(EndpointPort port, InetAddress ip) {
         return new InetSocketAddress(ip, port.port());
     }
 }

@@ -42,6 +42,14 @@ class EndpointBodyParserTest {
                 "the name may be left to the path");
     }
 
+    @Test
+    void parsesADualStackBody() {
+        Endpoint endpoint = parse("{\"ips\":[\"10.0.0.1\",\"fd00::1\"],\"ports\":[{\"port\":8080}]}");
+        assertEquals(List.of(Addresses.parseIp("ip", "10.0.0.1"), Addresses.parseIp("ip", "fd00::1")),
+                endpoint.ips());
+        assertEquals(2, endpoint.keys().size(), "one mapping per family");
+    }
+
     static Stream<Arguments> badBodies() {
         return Stream.of(
                 arguments("", "body", "body: empty"),
@@ -55,7 +63,7 @@ class EndpointBodyParserTest {
                 arguments("\"text\"", "body", "expected: a JSON object"),
                 arguments("null", "body", "expected: a JSON object"),
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}],\"extra\":1}", "extra",
-                        "extra: unknown field (expected one of: name, ip, ports)"),
+                        "extra: unknown field (expected one of: name, ip, ips, ports)"),
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1,\"proto\":\"tcp\"}]}", "ports[0].proto",
                         "ports[0].proto: unknown field (expected one of: port, protocol, nodePort)"),
                 arguments("{\"name\":7,\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}]}", "name",
@@ -67,6 +75,12 @@ class EndpointBodyParserTest {
                 arguments("{\"ip\":167772161,\"ports\":[{\"port\":1}]}", "ip", "ip: 167772161"),
                 arguments("{\"ip\":\"web.example.com\",\"ports\":[{\"port\":1}]}", "ip", "ip: \"web.example.com\""),
                 arguments("{\"ip\":\"10.0.0.256\",\"ports\":[{\"port\":1}]}", "ip", "ip: \"10.0.0.256\""),
+                arguments("{\"ip\":\"10.0.0.1\",\"ips\":[\"fd00::1\"],\"ports\":[{\"port\":1}]}", "ips",
+                        "(expected: either ip or ips, not both)"),
+                arguments("{\"ips\":[],\"ports\":[{\"port\":1}]}", "ips", "ips: []"),
+                arguments("{\"ips\":[\"10.0.0.1\",\"10.0.0.2\"],\"ports\":[{\"port\":1}]}", "ips[1]",
+                        "ips[1]: \"10.0.0.2\" (expected: one address of each family, IPv4 given twice)"),
+                arguments("{\"ips\":[\"10.0.0.1\",7],\"ports\":[{\"port\":1}]}", "ips[1]", "ips[1]: 7"),
                 arguments("{\"ip\":\"10.0.0.1\"}", "ports", "ports: missing"),
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":[]}", "ports", "ports: []"),
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":{\"port\":1}}", "ports", "expected: a list"),

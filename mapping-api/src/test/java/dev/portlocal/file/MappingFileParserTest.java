@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
@@ -71,8 +72,49 @@ class MappingFileParserTest {
                 new EndpointPort(53, Protocol.UDP),
                 new EndpointPort(9090, Protocol.TCP)), frontend.ports());
         Endpoint db = endpoints.get(1);
-        assertEquals(IpFamily.IPv6, db.family());
+        assertEquals(IpFamily.IPv6, IpFamily.of(db.ip()));
         assertEquals(List.of(new EndpointPort(5432, Protocol.TCP, OptionalInt.empty())), db.ports());
+    }
+
+    @Test
+    void aDualStackEndpointListsOneAddressOfEachFamily() throws Exception {
+        List<Endpoint> endpoints = parser.parse("endpoints.yaml", """
+                endpoints:
+                  - name: shop/web
+                    ips: [10.244.1.23, "fd00:10:244:1::17"]
+                    ports:
+                      - port: 8080
+                        nodePort: 61005
+                """.getBytes(StandardCharsets.UTF_8));
+        Endpoint web = endpoints.get(0);
+        assertEquals(List.of(Addresses.parseIp("ip", "10.244.1.23"), Addresses.parseIp("ip", "fd00:10:244:1::17")),
+                web.ips());
+        assertEquals(List.of(new MappingKey("shop/web", 8080, Protocol.TCP, IpFamily.IPv4),
+                new MappingKey("shop/web", 8080, Protocol.TCP, IpFamily.IPv6)), web.keys(),
+                "the same pinned node port in each family: separate port spaces");
+    }
+
+    @Test
+    void badDualStackAddressesAreNamed() {
+        MappingFileException e = assertThrows(MappingFileException.class, () -> parser.parse("endpoints.yaml", """
+                endpoints:
+                  - name: a
+                    ip: 10.0.0.1
+                    ips: ["fd00::1"]
+                    ports: [{port: 80}]
+                  - name: b
+                    ips: [10.0.0.1, 10.0.0.2]
+                    ports: [{port: 80}]
+                  - name: c
+                    ips: []
+                    ports: [{port: 80}]
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (a): ips: [fd00::1] (expected: either ip or ips, not both)",
+                "endpoints.yaml: endpoints[1] (b): ips[1]: 10.0.0.2 (expected: one address of each family, "
+                        + "IPv4 already given as 10.0.0.1)",
+                "endpoints.yaml: endpoints[2] (c): ips: [] (expected: one address, or one of each family)"),
+                e.errors());
     }
 
     @Test
@@ -163,7 +205,7 @@ class MappingFileParserTest {
                 """);
         assertEquals(List.of(
                 "endpoints.yaml: endpoints[0]: name: missing (expected: " + Endpoint.NAME_EXPECTED + ")",
-                "endpoints.yaml: endpoints[1] (b): ip: missing (expected: an IPv4 or IPv6 address)",
+                "endpoints.yaml: endpoints[1] (b): ip: missing (expected: an IPv4 or IPv6 address, or ips: [IPv4, IPv6])",
                 "endpoints.yaml: endpoints[1] (b): ports: missing (expected: at least one port)",
                 "endpoints.yaml: endpoints[2] (c): ports: [] (expected: at least one port)",
                 "endpoints.yaml: endpoints[3] (d): ports[0].port: missing (expected: 1-65535)"), errors);
@@ -299,7 +341,7 @@ class MappingFileParserTest {
                 """);
         assertEquals(List.of(
                 "endpoints.yaml: endpoint: unknown field (expected: endpoints)",
-                "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ports)",
+                "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ips, ports)",
                 "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
                         + "(expected one of: port, protocol, nodePort)"), errors);
     }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EndpointTest {
 
@@ -28,10 +29,32 @@ class EndpointTest {
         Endpoint endpoint = new Endpoint("shop/web", Addresses.parseIp("ip", "fd00::1"),
                 List.of(new EndpointPort(80, Protocol.TCP), new EndpointPort(80, Protocol.UDP)));
 
-        assertEquals(IpFamily.IPv6, endpoint.family());
+        assertEquals(List.of(Addresses.parseIp("ip", "fd00::1")), endpoint.ips());
         assertEquals(List.of(new MappingKey("shop/web", 80, Protocol.TCP, IpFamily.IPv6),
                 new MappingKey("shop/web", 80, Protocol.UDP, IpFamily.IPv6)), endpoint.keys());
-        assertEquals(new InetSocketAddress(endpoint.ip(), 80), endpoint.target(endpoint.ports().get(0)));
+        assertEquals(new InetSocketAddress(endpoint.ip(), 80),
+                endpoint.target(endpoint.ports().get(0), endpoint.ip()));
+    }
+
+    @Test
+    void aDualStackEndpointHasOneKeyPerPortAndFamily() {
+        Endpoint endpoint = new Endpoint("shop/web",
+                List.of(Addresses.parseIp("ip", "10.0.0.1"), Addresses.parseIp("ip", "fd00::1")),
+                List.of(new EndpointPort(80, Protocol.TCP)));
+        assertTrue(endpoint.dualStack());
+        assertEquals(List.of(new MappingKey("shop/web", 80, Protocol.TCP, IpFamily.IPv4),
+                new MappingKey("shop/web", 80, Protocol.TCP, IpFamily.IPv6)), endpoint.keys());
+        assertEquals(new InetSocketAddress(Addresses.parseIp("ip", "fd00::1"), 80),
+                endpoint.target(endpoint.ports().get(0), endpoint.ips().get(1)));
+    }
+
+    @Test
+    void twoAddressesOfOneFamilyAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Endpoint("web",
+                List.of(Addresses.parseIp("ip", "10.0.0.1"), Addresses.parseIp("ip", "10.0.0.2")),
+                List.of(new EndpointPort(80, Protocol.TCP))));
+        assertEquals("ips: 10.0.0.2 (expected: at most one address of each family, IPv4 given twice)",
+                e.getMessage());
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -104,6 +105,57 @@ class DaemonIT {
                 "--api", "unix:" + dir.resolve(logName + ".sock"));
         cleanup.add(d);
         return d;
+    }
+
+    @Test
+    void aDualStackEndpointGetsIndependentNodePortsPerFamily() throws Exception {
+        int[] range = range(10);
+        // One backend socket on :: takes both families on the same port, as a dual-stack pod does.
+        BackendServer both = BackendServer.start(InetAddress.getByName("::"), s -> {
+            // Java shows an IPv4 client on a dual-stack socket as an Inet4Address.
+            String family = s.getInetAddress() instanceof Inet6Address ? "v6\n" : "v4\n";
+            s.getOutputStream().write(family.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.getInputStream().transferTo(s.getOutputStream());
+        });
+        cleanup.add(both);
+        int backendPort = both.address().getPort();
+        try (ServerSocket squatter = new ServerSocket()) {
+            // IPv4's first port is taken; IPv6's is free: the families allocate independently.
+            squatter.setReuseAddress(true);
+            squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), range[0]));
+            Path mappings = dir.resolve("endpoints.yaml");
+            Files.writeString(mappings, "endpoints:\n"
+                    + "  - name: shop/dual\n"
+                    + "    ips: [127.0.0.1, \"::1\"]\n"
+                    + "    ports:\n"
+                    + "      - port: " + backendPort + "\n");
+            DaemonProcess d = DaemonProcess.start(dir.resolve("dual.log"),
+                    "run", "--mappings", mappings.toString(),
+                    "--port-range", range[0] + "-" + range[1],
+                    "--listen-address", "127.0.0.1", "--listen-address", "::1",
+                    "--state-dir", dir.resolve("state").toString(),
+                    "--api", "unix:" + dir.resolve("dual.sock"));
+            cleanup.add(d);
+            d.awaitOutput("event=started", START);
+            assertEquals(Set.of(range[0], range[0] + 1), d.listeningTcpPorts(),
+                    "IPv6 took the first port, IPv4 skipped it:\n" + d.output());
+            assertEquals("v4", greeting(new InetSocketAddress(InetAddress.getLoopbackAddress(), range[0] + 1)));
+            assertEquals("v6", greeting(new InetSocketAddress(InetAddress.getByName("::1"), range[0])));
+        }
+    }
+
+    private static String greeting(InetSocketAddress address) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(address, 5000);
+            s.setSoTimeout(5000);
+            StringBuilder sb = new StringBuilder();
+            int c;
+            while ((c = s.getInputStream().read()) >= 0 && c != '\n') {
+                sb.append((char) c);
+            }
+            return sb.toString();
+        }
     }
 
     /** Which backend answers on each node port, by its greeting. */
