@@ -53,9 +53,17 @@ public final class ApiRoutes {
     private final Optional<BearerToken> token;
     private final BooleanSupplier ready;
     private final String version;
+    private final Optional<MetricsSource> metrics;
 
     public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
                      BooleanSupplier ready, String version) {
+        this(service, endpoints, nodeIps, token, ready, version, Optional.empty());
+    }
+
+    /** With {@code metrics}, {@code GET /metrics} serves it, under the same token rule as every other read. */
+    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
+                     BooleanSupplier ready, String version, Optional<MetricsSource> metrics) {
+        this.metrics = requireNonNull(metrics, "metrics");
         this.service = requireNonNull(service, "service");
         this.endpoints = requireNonNull(endpoints, "endpoints");
         this.parser = new EndpointBodyParser(service.range());
@@ -101,6 +109,11 @@ public final class ApiRoutes {
             return json(200, new ApiViews.Status("ready"));
         }
         authenticate(request);
+        if (path.equals("/metrics") && metrics.isPresent()) {
+            requireMethod(method, path, "GET");
+            return new ApiResponse(200, metrics.get().scrape())
+                    .withHeader("Content-Type", metrics.get().contentType());
+        }
         List<String> segments = segments(path);
         if (segments.size() >= 2 && segments.get(0).equals("v1")) {
             String resource = segments.get(1);
@@ -132,7 +145,7 @@ public final class ApiRoutes {
         }
         throw new ApiException(404, ApiError.of("no such path: " + path
                 + " (expected: /v1/endpoints, /v1/mappings, /v1/ports/{nodePort}/{protocol}, /v1/info, /healthz"
-                + " or /readyz)", "path", path));
+                + (metrics.isPresent() ? ", /metrics" : "") + " or /readyz)", "path", path));
     }
 
     private ApiResponse endpoints(ApiRequest request, String path, List<String> rest) {

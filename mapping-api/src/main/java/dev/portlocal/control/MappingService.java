@@ -80,6 +80,7 @@ public final class MappingService implements AutoCloseable {
     private final Set<Source> appliedSinceRestore = EnumSet.noneOf(Source.class);
     private Set<StateEntry> lastSaved;
     private boolean closed;
+    private final AllocationFailures allocationFailures = new AllocationFailures();
 
     public MappingService(PortRange range, PortOpener opener, StateStore store) {
         this.range = requireNonNull(range, "range");
@@ -212,6 +213,11 @@ public final class MappingService implements AutoCloseable {
     /** How many ports of the space are neither held nor pinned by a desired mapping. */
     public synchronized int freePorts(Protocol protocol, IpFamily family) {
         return allocator.free(protocol, family);
+    }
+
+    /** Failed port assignments since start, by reason; thread-safe without this service's lock. */
+    public AllocationFailures allocationFailures() {
+        return allocationFailures;
     }
 
     /**
@@ -566,6 +572,7 @@ public final class MappingService implements AutoCloseable {
 
         /** Records a failure, logging it only when it differs from the last one, so retries do not flood logs. */
         private void failing(Slot slot, MappingState state, String message) {
+            allocationFailures.record(message);
             boolean changed = slot.state != state || !slot.message.equals(message);
             slot.state = state;
             slot.message = message;

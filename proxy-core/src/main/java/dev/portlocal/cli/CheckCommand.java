@@ -15,18 +15,29 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code portlocal check FILE}: validates a mapping file offline, with the daemon's own messages. */
-@Command(name = "check", description = "Validate a mapping file offline. Exit 0 if valid, 2 if not.")
+/**
+ * {@code portlocal check [FILE] [--config FILE]}: validates a mapping file offline, with the daemon's own messages.
+ * With {@code --config}, the daemon's config file is validated too, and its {@code mappings} and {@code portRange}
+ * are used unless given here; that is what the systemd unit's {@code ExecStartPre=} runs.
+ */
+@Command(name = "check", description = "Validate a mapping file (and with --config, the daemon's config file) "
+        + "offline. Exit 0 if valid, 2 if not.")
 final class CheckCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", description = "The mapping file (.yaml, .yml or .json).")
+    @Parameters(paramLabel = "FILE", arity = "0..1",
+            description = "The mapping file (.yaml, .yml or .json); default: the config file's mappings.")
     Path file;
 
-    @Option(names = "--port-range", paramLabel = "A-B", defaultValue = "61000-62000",
-            description = "The node port range pinned ports must lie in (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "The daemon's config file: validated, and its mappings and portRange used as defaults.")
+    Path config;
+
+    @Option(names = "--port-range", paramLabel = "A-B",
+            description = "The node port range pinned ports must lie in (default: the config's, else "
+                    + "61000-62000).")
     String portRange;
 
     @Override
@@ -34,16 +45,30 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PortRange range;
+        Path mappings = file;
         try {
-            range = PortRange.parse(portRange);
+            ConfigFile cfg = config == null ? ConfigFile.EMPTY : ConfigFile.load(config);
+            String r = portRange != null ? portRange : cfg.portRange();
+            range = r == null ? PortRange.DEFAULT : PortRange.parse(r);
+            if (mappings == null && cfg.mappings() != null) {
+                mappings = Path.of(cfg.mappings());
+            }
         } catch (IllegalArgumentException e) {
             err.println("portlocal check: " + e.getMessage());
             return ExitCodes.INVALID;
         }
+        if (mappings == null) {
+            if (config == null) {
+                err.println("portlocal check: missing FILE (expected: a mapping file, or --config with mappings)");
+                return ExitCodes.INVALID;
+            }
+            out.println(config + ": ok, no mapping file");
+            return ExitCodes.OK;
+        }
         try {
-            List<Endpoint> endpoints = new MappingFileParser(range).parse(file);
+            List<Endpoint> endpoints = new MappingFileParser(range).parse(mappings);
             int ports = endpoints.stream().mapToInt(e -> e.ports().size()).sum();
-            out.println(file + ": ok, " + endpoints.size() + " endpoints, " + ports + " ports");
+            out.println(mappings + ": ok, " + endpoints.size() + " endpoints, " + ports + " ports");
             return ExitCodes.OK;
         } catch (MappingFileException e) {
             for (String error : e.errors()) {

@@ -1,50 +1,29 @@
 package dev.portlocal.cli;
 
-import java.util.Locale;
+import dev.portlocal.logging.LogSetup;
+import org.slf4j.LoggerFactory;
 
 /**
- * Configures slf4j-simple through its system properties. It reads them once, when the first logger is created, so
- * this runs before any command creates one.
+ * The CLI's view of logging: logback is configured by {@link LogSetup} when the first logger is created; commands
+ * only change the level.
  */
 final class Logging {
-
-    private static final String PREFIX = "org.slf4j.simpleLogger.";
 
     private Logging() {
     }
 
+    /** Starts the log backend, so its setup runs before any command logs. */
     static void configureDefaults() {
-        setIfAbsent("logFile", "System.err");
-        // Under systemd (JOURNAL_STREAM set) the journal adds its own timestamps.
-        boolean journal = System.getenv("JOURNAL_STREAM") != null;
-        setIfAbsent("showDateTime", journal ? "false" : "true");
-        setIfAbsent("dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-        setIfAbsent("showThreadName", "false");
-        setIfAbsent("showShortLogName", "true");
-        setIfAbsent("levelInBrackets", "false");
-        setIfAbsent("defaultLogLevel", "info");
-        setIfAbsent("log.io.netty", "warn");
+        LoggerFactory.getILoggerFactory();
     }
 
-    /** Sets the level for every portlocal logger; call before the first logger is created. */
+    /** Sets the level for every portlocal logger, at start or at runtime. */
     static void level(String level) {
-        String l = level.toLowerCase(Locale.ROOT);
-        switch (l) {
-            case "trace":
-            case "debug":
-            case "info":
-            case "warn":
-            case "error":
-                System.setProperty(PREFIX + "defaultLogLevel", l);
-                return;
-            default:
-                throw new IllegalArgumentException("log level: " + level + " (expected: trace, debug, info, warn or error)");
-        }
+        LogSetup.level(level);
     }
 
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(PREFIX + key) == null) {
-            System.setProperty(PREFIX + key, value);
-        }
+    /** Validates {@code level} without applying it. */
+    static void validate(String level) {
+        LogSetup.parse(level);
     }
 }

@@ -11,6 +11,7 @@ import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
 import dev.portlocal.relay.SplicePolicy;
+import dev.portlocal.systemd.SystemdSettings;
 import dev.portlocal.udp.UdpConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +29,10 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** {@code portlocal run}: the daemon. */
+/**
+ * {@code portlocal run}: the daemon. SIGTERM or SIGINT drains and exits 0 (a second one exits at once); SIGHUP
+ * reloads the {@code --config} file (flags still win over it) and the mapping file.
+ */
 @Command(name = "run", description = "Run the daemon: watch the mapping file, serve the HTTP API, and serve the "
         + "node ports of both.")
 final class RunCommand implements Callable<Integer> {
@@ -122,6 +126,9 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.INVALID;
         }
         Daemon daemon = new Daemon(cfg);
+        // Before the start: systemd may send SIGHUP as soon as it sees READY=1, and an unhandled SIGHUP ends the JVM.
+        installSignalHandlers(daemon);
+        Signals.on("HUP", () -> daemon.reload(this::toConfig));
         try {
             daemon.start();
         } catch (MappingFileException e) {
@@ -139,7 +146,6 @@ final class RunCommand implements Callable<Integer> {
             daemon.stop();
             return ExitCodes.FAILURE;
         }
-        installSignalHandlers(daemon);
         try {
             daemon.awaitStopped();
         } catch (InterruptedException e) {
@@ -165,13 +171,20 @@ final class RunCommand implements Callable<Integer> {
         Signals.on("INT", handler);
     }
 
+    /**
+     * Merges the flags over the {@code --config} file (read anew on each call, so SIGHUP sees its changes), then
+     * applies the log level. The level is applied only when everything is valid.
+     *
+     * @throws IllegalArgumentException naming the first invalid flag or key
+     */
     DaemonConfig toConfig() {
         ConfigFile file = config == null ? ConfigFile.EMPTY : ConfigFile.load(config);
         String level = pick(logLevel, file.logLevel());
         if (level != null) {
-            Logging.level(level);
+            Logging.validate(level);
         }
         DaemonConfig.Builder b = DaemonConfig.builder();
+        b.systemd(SystemdSettings.fromEnvironment(System.getenv(), ProcessHandle.current().pid()));
         String m = pick(mappings == null ? null : mappings.toString(), file.mappings());
         if (m != null) {
             b.mappingsFile(Path.of(m));
@@ -253,7 +266,9 @@ final class RunCommand implements Callable<Integer> {
             b.apiTokenFile(Path.of(tokenFile));
         }
         b.apiInsecure(Boolean.TRUE.equals(pick(apiInsecure, file.apiInsecure())));
-        return b.build();
+        DaemonConfig built = b.build();
+        Logging.level(level == null ? "info" : level);
+        return built;
     }
 
     private static Duration positive(String field, String value) {

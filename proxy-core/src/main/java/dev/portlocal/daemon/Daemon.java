@@ -12,6 +12,8 @@ import dev.portlocal.control.MappingService;
 import dev.portlocal.file.MappingFileException;
 import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.file.MappingFileWatcher;
+import dev.portlocal.metrics.DaemonMetrics;
+import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.MappingState;
@@ -22,20 +24,30 @@ import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
 import dev.portlocal.proxy.EventLoops;
 import dev.portlocal.state.StateStore;
+import dev.portlocal.systemd.SystemdNotifier;
+import dev.portlocal.systemd.Watchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -47,8 +59,18 @@ import java.util.stream.Collectors;
  * connections up to the drain timeout and releases everything. The state file keeps the assignments, so the next
  * start gets the same node ports back.
  *
- * <p>Threading: one control thread runs the restore, every API request, every reload of the mapping file and the
- * retry timer, so changes never interleave; the API's event loop and the file watcher only hand work to it.
+ * <p>Reload ({@link #reload}, on SIGHUP): re-reads the configuration and the mapping file and applies what can
+ * change at runtime (the mapping file's path and content); options that need a restart are named in the log and
+ * left as they were. An invalid config or mapping file leaves the old one serving. Unchanged mappings keep their
+ * listeners and connections.
+ *
+ * <p>systemd: {@code READY=1} once the state is restored and every listener is bound; {@code RELOADING=1} then
+ * {@code READY=1} around a reload; {@code STOPPING=1} at shutdown; {@code STATUS=} after every change; and the
+ * {@link Watchdog} when {@code $WATCHDOG_USEC} is set.
+ *
+ * <p>Threading: one control thread runs the restore, every API request (metrics scrapes too), every reload and the
+ * retry timer, so changes never interleave; the API's event loop, the file watcher and signal handlers only hand
+ * work to it.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -63,6 +85,12 @@ public final class Daemon implements AutoCloseable {
     private MappingFileWatcher watcher;
     private ScheduledExecutorService control;
     private ApiServer apiServer;
+    private MappingFileParser parser;
+    private DaemonMetrics metrics;
+    private SystemdNotifier notifier = SystemdNotifier.none();
+    private Watchdog watchdog;
+    /** The mapping file being watched; control thread only after start. */
+    private Optional<Path> mappingsFile = Optional.empty();
     private final AtomicBoolean ready = new AtomicBoolean();
     private boolean stopping;
 
@@ -73,7 +101,7 @@ public final class Daemon implements AutoCloseable {
     public synchronized void start() throws MappingFileException {
         PortRange range = config.portRange();
         warnOnEphemeralOverlap(range);
-        MappingFileParser parser = new MappingFileParser(range);
+        parser = new MappingFileParser(range);
         // Parse before binding anything: an invalid file at start is a configuration error, reported whole.
         Optional<List<Endpoint>> initial = Optional.empty();
         if (config.mappingsFile().isPresent()) {
@@ -91,8 +119,10 @@ public final class Daemon implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
-        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version());
+        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version(),
+                Optional.of(metrics));
         try {
             apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
         } catch (IOException e) {
@@ -111,14 +141,17 @@ public final class Daemon implements AutoCloseable {
                 apply(fromFile);
             }
         });
-        if (config.mappingsFile().isPresent()) {
-            // Reloads run on the control thread too, so the file and the API never interleave within a change.
-            watcher = new MappingFileWatcher(config.mappingsFile().get(), parser,
-                    endpoints -> control.execute(() -> apply(endpoints)), this::rejected);
-            watcher.start();
-        }
+        mappingsFile = config.mappingsFile();
+        mappingsFile.ifPresent(this::watch);
         control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
         ready.set(true);
+        notifier = SystemdNotifier.open(config.systemd());
+        notifier.ready(statusLine());
+        if (config.systemd().watchdogInterval().isPresent()) {
+            List<Executor> watched = new ArrayList<>(loops.loops());
+            watched.add(control);
+            watchdog = Watchdog.start(notifier, config.systemd().watchdogInterval().get(), watched);
+        }
         log.info("event=started transport={} threads={} portRange={} listen={} stateDir={} mappingsFile={} api={} "
                         + "apiToken={} {}", loops.transport(), config.threads(), range,
                 config.listenAddresses().stream().map(Addresses::format).collect(Collectors.joining(",")),
@@ -157,11 +190,124 @@ public final class Daemon implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
+    /** Watches {@code file}; its changes are applied on the control thread, so they never interleave with the API. */
+    private void watch(Path file) {
+        watcher = new MappingFileWatcher(file, parser, endpoints -> control.execute(() -> {
+            apply(endpoints);
+            notifier.status(statusLine());
+        }), this::rejected);
+        watcher.start();
+    }
+
     private void apply(List<Endpoint> endpoints) {
         ApplyResult result = service.apply(Source.FILE, endpoints);
         log.info("event=mappings_applied added={} removed={} retargeted={} unchanged={} failed={}",
                 result.added().size(), result.removed().size(), result.retargeted().size(),
                 result.unchanged().size(), result.failed().size());
+    }
+
+    /**
+     * Reloads on the control thread: {@code next} re-reads the configuration (it throws
+     * {@link IllegalArgumentException} for an invalid one), then the mapping file is read and applied. Sends
+     * {@code RELOADING=1} before and {@code READY=1} after, and counts the result. Returns at once; the future
+     * completes with the result. Before the start has finished, or while stopping, the reload is skipped.
+     */
+    public CompletableFuture<ReloadResult> reload(Supplier<DaemonConfig> next) {
+        synchronized (this) {
+            if (control == null || !ready.get() || stopping) {
+                log.warn("event=reload_skipped reason=\"{}\"", stopping ? "stopping" : "not started");
+                return CompletableFuture.completedFuture(ReloadResult.FAILED);
+            }
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> reloadNow(next), control);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(ReloadResult.FAILED);
+        }
+    }
+
+    private ReloadResult reloadNow(Supplier<DaemonConfig> next) {
+        notifier.reloading();
+        long started = System.nanoTime();
+        ReloadResult result;
+        try {
+            result = reloadWith(next);
+        } catch (RuntimeException e) {
+            log.error("event=reload_failed error=\"{}\"", e.toString(), e);
+            result = ReloadResult.FAILED;
+        }
+        metrics.reload(result);
+        log.info("event=reloaded result={} tookMs={} {}", result.name().toLowerCase(java.util.Locale.ROOT),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), summary());
+        notifier.ready(statusLine());
+        return result;
+    }
+
+    private ReloadResult reloadWith(Supplier<DaemonConfig> next) {
+        DaemonConfig fresh;
+        try {
+            fresh = next.get();
+        } catch (IllegalArgumentException e) {
+            log.error("event=reload_rejected what=config action=keep_serving_old_config error=\"{}\"",
+                    e.getMessage());
+            return ReloadResult.INVALID;
+        }
+        reportRestartRequired(fresh);
+        Optional<Path> file = fresh.mappingsFile();
+        List<Endpoint> endpoints = List.of();
+        if (file.isPresent()) {
+            try {
+                endpoints = parser.parse(file.get());
+            } catch (MappingFileException e) {
+                rejected(e);
+                return ReloadResult.INVALID;
+            }
+        }
+        if (!file.equals(mappingsFile)) {
+            log.info("event=mappings_file_changed old={} new={}", mappingsFile.map(Object::toString).orElse("-"),
+                    file.map(Object::toString).orElse("-"));
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+            boolean hadFile = mappingsFile.isPresent();
+            mappingsFile = file;
+            file.ifPresent(this::watch);
+            if (file.isEmpty() && !hadFile) {
+                return ReloadResult.OK;
+            }
+        } else if (file.isEmpty()) {
+            return ReloadResult.OK;
+        }
+        apply(endpoints);
+        return ReloadResult.OK;
+    }
+
+    /** Options that only a restart can change: named in the log, left as they were. */
+    private void reportRestartRequired(DaemonConfig fresh) {
+        List<String> changed = new ArrayList<>();
+        check(changed, "portRange", fresh, DaemonConfig::portRange);
+        check(changed, "listenAddresses", fresh, DaemonConfig::listenAddresses);
+        check(changed, "nodeIps", fresh, DaemonConfig::nodeIps);
+        check(changed, "stateDir", fresh, DaemonConfig::stateDir);
+        check(changed, "transport", fresh, DaemonConfig::transport);
+        check(changed, "threads", fresh, DaemonConfig::threads);
+        check(changed, "drainTimeout", fresh, DaemonConfig::drainTimeout);
+        check(changed, "relay (connectTimeout, idleTimeout, splice, pipeSize, maxPipesPerLoop)", fresh,
+                DaemonConfig::relay);
+        check(changed, "udp (udpIdleTimeout, udpMaxSessions)", fresh, DaemonConfig::udp);
+        check(changed, "api", fresh, DaemonConfig::api);
+        check(changed, "apiTokenFile", fresh, DaemonConfig::apiTokenFile);
+        check(changed, "apiInsecure", fresh, DaemonConfig::apiInsecure);
+        for (String option : changed) {
+            log.warn("event=reload_option_ignored option=\"{}\" action=\"restart portlocal to apply it\"", option);
+        }
+    }
+
+    private void check(List<String> changed, String option, DaemonConfig fresh, Function<DaemonConfig, ?> get) {
+        if (!Objects.equals(get.apply(config), get.apply(fresh))) {
+            changed.add(option);
+        }
     }
 
     private void rejected(MappingFileException e) {
@@ -175,6 +321,24 @@ public final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("event=retry_failed error=\"{}\"", e.toString());
         }
+    }
+
+    /** systemd's STATUS= line, e.g. {@code 142 mappings, 3 conflicts, 0 errors}. */
+    String statusLine() {
+        List<MappingStatus> all = service.mappings();
+        long conflict = all.stream().filter(m -> m.state() == MappingState.CONFLICT).count();
+        long error = all.stream().filter(m -> m.state() == MappingState.ERROR).count();
+        return all.size() + " mappings, " + conflict + " conflicts, " + error + " errors";
+    }
+
+    /** The daemon's metrics, as {@code GET /metrics} serves them. */
+    public DaemonMetrics metrics() {
+        return metrics;
+    }
+
+    /** The data plane's event loops, e.g. for tests that block one. */
+    public EventLoops loops() {
+        return loops;
     }
 
     /** A one-line summary, e.g. {@code mappings=3 listening=2 conflict=1 error=0}. */
@@ -221,6 +385,11 @@ public final class Daemon implements AutoCloseable {
             log.info("event=stopping drainTimeout={}s active={}", config.drainTimeout().toSeconds(),
                     dataPlane == null ? 0 : dataPlane.activeConnections());
             ready.set(false);
+            if (watchdog != null) {
+                watchdog.close();
+            }
+            notifier.stopping("stopping: draining " + (dataPlane == null ? 0 : dataPlane.activeConnections())
+                    + " connections for up to " + config.drainTimeout().toSeconds() + "s");
             if (apiServer != null) {
                 apiServer.close();
             }
@@ -236,6 +405,7 @@ public final class Daemon implements AutoCloseable {
             if (loops != null) {
                 loops.close();
             }
+            notifier.close();
             log.info("event=stopped");
         } finally {
             stopped.countDown();

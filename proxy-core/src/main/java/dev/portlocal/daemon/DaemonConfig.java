@@ -5,6 +5,7 @@ import dev.portlocal.api.ApiServer;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.systemd.SystemdSettings;
 import dev.portlocal.udp.UdpConfig;
 import dev.portlocal.state.StateStore;
 
@@ -37,6 +38,7 @@ public final class DaemonConfig {
     private final Optional<Path> apiTokenFile;
     private final boolean apiInsecure;
     private final int apiMaxBodyBytes;
+    private final SystemdSettings systemd;
 
     private DaemonConfig(Builder b) {
         this.mappingsFile = Optional.ofNullable(b.mappingsFile);
@@ -53,6 +55,7 @@ public final class DaemonConfig {
         this.apiTokenFile = Optional.ofNullable(b.apiTokenFile);
         this.apiInsecure = b.apiInsecure;
         this.apiMaxBodyBytes = b.apiMaxBodyBytes;
+        this.systemd = b.systemd;
     }
 
     public static Builder builder() {
@@ -119,6 +122,11 @@ public final class DaemonConfig {
         return apiMaxBodyBytes;
     }
 
+    /** What systemd passed in the environment: the notify socket and the watchdog interval. */
+    public SystemdSettings systemd() {
+        return systemd;
+    }
+
     /** Fluent, mutable; {@link #build()} validates and freezes. */
     public static final class Builder {
         private Path mappingsFile;
@@ -135,6 +143,7 @@ public final class DaemonConfig {
         private Path apiTokenFile;
         private boolean apiInsecure;
         private int apiMaxBodyBytes = ApiServer.DEFAULT_MAX_BODY;
+        private SystemdSettings systemd = SystemdSettings.NONE;
 
         private Builder() {
         }
@@ -218,6 +227,11 @@ public final class DaemonConfig {
                 throw new IllegalArgumentException("apiMaxBodyBytes: " + value + " (expected: >= 1)");
             }
             this.apiMaxBodyBytes = value;
+            return this;
+        }
+
+        public Builder systemd(SystemdSettings value) {
+            this.systemd = requireNonNull(value, "systemd");
             return this;
         }
 

@@ -25,6 +25,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +65,8 @@ public final class DataPlane implements PortOpener, AutoCloseable {
     private final Map<MappingKey, UdpMapping> openUdp = new ConcurrentHashMap<>();
     private final LongSupplier udpClock;
     private final Map<OpenMapping, Boolean> draining = new ConcurrentHashMap<>();
+    /** The relay counters each loop last reported to {@link #metricsSnapshot}; scrape thread only. */
+    private final Map<Integer, RelayStats> lastRelayStats = new HashMap<>();
 
     public DataPlane(EventLoops loops, DataPlaneConfig config) {
         this(loops, config, System::nanoTime);
@@ -77,6 +81,101 @@ public final class DataPlane implements PortOpener, AutoCloseable {
         for (IoEventLoop loop : loops.loops()) {
             loopResources.add(new LoopResources(loop, config.relay(), allocator));
         }
+    }
+
+    /**
+     * The data plane's counters for the metrics scrape. First reads what closed connections left in each mapping,
+     * then runs a task on every loop that sums the bytes of the live connections it owns and reads its relay
+     * counters, waiting at most {@code timeout} for all of them. A connection that closes between those two reads
+     * is missed once; byte totals are therefore held at their last reported value so a counter never goes back.
+     *
+     * <p>Threading: any thread but an event loop; one at a time (the control thread). Never blocks longer than
+     * {@code timeout}, even if a loop is stuck.
+     */
+    public synchronized DataPlaneSnapshot metricsSnapshot(Duration timeout) {
+        List<OpenMapping> tcp = new ArrayList<>(open.values());
+        long[][] closed = new long[tcp.size()][];
+        for (int i = 0; i < closed.length; i++) {
+            closed[i] = new long[] {tcp.get(i).closedBytesUp.sum(), tcp.get(i).closedBytesDown.sum()};
+        }
+        List<Future<long[][]>> live = new ArrayList<>();
+        List<Future<RelayStats>> relay = new ArrayList<>();
+        for (LoopResources r : loopResources) {
+            if (r.loop().isShuttingDown()) {
+                live.add(null);
+                relay.add(null);
+                continue;
+            }
+            live.add(r.loop().submit(() -> liveBytesOnThisLoop(tcp)));
+            relay.add(r.loop().submit(r::snapshot));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean complete = true;
+        long[][] liveSum = new long[tcp.size()][2];
+        RelayStats relaySum = RelayStats.ZERO;
+        for (int l = 0; l < loopResources.size(); l++) {
+            long[][] bytes = await(live.get(l), deadline);
+            RelayStats stats = await(relay.get(l), deadline);
+            if (bytes == null || stats == null) {
+                complete = false;
+                stats = lastRelayStats.getOrDefault(l, RelayStats.ZERO);
+            } else {
+                lastRelayStats.put(l, stats);
+                for (int i = 0; i < bytes.length; i++) {
+                    liveSum[i][0] += bytes[i][0];
+                    liveSum[i][1] += bytes[i][1];
+                }
+            }
+            relaySum = relaySum.plus(stats);
+        }
+        List<DataPlaneSnapshot.Tcp> tcpOut = new ArrayList<>();
+        for (int i = 0; i < tcp.size(); i++) {
+            OpenMapping om = tcp.get(i);
+            om.reportedBytesUp = Math.max(om.reportedBytesUp, closed[i][0] + liveSum[i][0]);
+            om.reportedBytesDown = Math.max(om.reportedBytesDown, closed[i][1] + liveSum[i][1]);
+            long[] errors = new long[om.connectErrors.length];
+            for (int e = 0; e < errors.length; e++) {
+                errors[e] = om.connectErrors[e].sum();
+            }
+            tcpOut.add(new DataPlaneSnapshot.Tcp(om.mapping(), om.connections().size(), om.connectionsTotal.sum(),
+                    om.reportedBytesUp, om.reportedBytesDown, errors, om.connectLatency.counts(),
+                    om.connectLatency.sumSeconds()));
+        }
+        List<DataPlaneSnapshot.Udp> udpOut = new ArrayList<>();
+        for (UdpMapping um : openUdp.values()) {
+            udpOut.add(new DataPlaneSnapshot.Udp(um.mapping(), um.counters()));
+        }
+        return new DataPlaneSnapshot(tcpOut, udpOut, relaySum, complete);
+    }
+
+    /** On a loop: the bytes of the live connections this loop owns, per mapping of {@code tcp}. */
+    private static long[][] liveBytesOnThisLoop(List<OpenMapping> tcp) {
+        long[][] out = new long[tcp.size()][2];
+        for (int i = 0; i < out.length; i++) {
+            for (RelayedConnection c : tcp.get(i).connections()) {
+                if (c.inEventLoop()) {
+                    out[i][0] += c.bytesUp();
+                    out[i][1] += c.bytesDown();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static <T> T await(Future<T> f, long deadlineNanos) {
+        if (f == null) {
+            return null;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        try {
+            if (left <= 0 ? !f.isDone() : !f.await(left, TimeUnit.NANOSECONDS)) {
+                return null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        return f.isSuccess() ? f.getNow() : null;
     }
 
     /** The relay's counters, summed over every loop. */

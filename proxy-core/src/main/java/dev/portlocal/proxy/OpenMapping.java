@@ -1,6 +1,7 @@
 package dev.portlocal.proxy;
 
 import dev.portlocal.model.Mapping;
+import dev.portlocal.relay.ConnectFailure;
 import dev.portlocal.relay.ConnectionTracker;
 import dev.portlocal.relay.RelayedConnection;
 
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
  * relays now (so removal can drain them).
  *
  * <p>Threading: the target is written by the control thread and read by every loop on accept; the connection set
- * and counters are updated from every loop.
+ * and counters are updated from every loop, once per connection event (never per byte). A connection's bytes are
+ * added to {@link #closedBytesUp}/{@link #closedBytesDown} when it closes; the metrics scrape reads live connections
+ * on their loops. {@link #reportedBytesUp}/{@link #reportedBytesDown} belong to the scraping thread.
  */
 final class OpenMapping implements ConnectionTracker {
 
@@ -25,6 +28,12 @@ final class OpenMapping implements ConnectionTracker {
     private final Set<RelayedConnection> connections = ConcurrentHashMap.newKeySet();
     final LongAdder acceptErrors = new LongAdder();
     final LongAdder connectionsTotal = new LongAdder();
+    final LongAdder closedBytesUp = new LongAdder();
+    final LongAdder closedBytesDown = new LongAdder();
+    final LongAdder[] connectErrors = newAdders(ConnectFailure.values().length);
+    final ConnectLatency connectLatency = new ConnectLatency();
+    long reportedBytesUp;
+    long reportedBytesDown;
 
     OpenMapping(Mapping mapping) {
         this.mapping = mapping;
@@ -66,7 +75,27 @@ final class OpenMapping implements ConnectionTracker {
     }
 
     @Override
+    public void connected(long nanos) {
+        connectLatency.record(nanos);
+    }
+
+    @Override
+    public void connectFailed(ConnectFailure reason) {
+        connectErrors[reason.ordinal()].increment();
+    }
+
+    @Override
     public void closed(RelayedConnection connection) {
+        closedBytesUp.add(connection.bytesUp());
+        closedBytesDown.add(connection.bytesDown());
         connections.remove(connection);
+    }
+
+    private static LongAdder[] newAdders(int n) {
+        LongAdder[] out = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = new LongAdder();
+        }
+        return out;
     }
 }

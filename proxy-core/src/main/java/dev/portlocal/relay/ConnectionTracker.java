@@ -1,7 +1,8 @@
 package dev.portlocal.relay;
 
 /**
- * Told when a relayed connection starts and ends, so its mapping can drain and count it.
+ * Told when a relayed connection starts, reaches its endpoint (or fails to) and ends, so its mapping can drain and
+ * count it. Each call is once per connection, never per byte or per syscall.
  *
  * <p>Threading: called on the connection's event loop; connections of one mapping span every loop, so
  * implementations must be thread-safe.
@@ -9,6 +10,14 @@ package dev.portlocal.relay;
 public interface ConnectionTracker {
 
     void opened(RelayedConnection connection);
+
+    /** The endpoint accepted the connection {@code nanos} after the connect began. */
+    default void connected(long nanos) {
+    }
+
+    /** The connect to the endpoint failed; {@link #closed} follows. */
+    default void connectFailed(ConnectFailure reason) {
+    }
 
     void closed(RelayedConnection connection);
 }

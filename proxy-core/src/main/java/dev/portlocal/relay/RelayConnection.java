@@ -42,6 +42,7 @@ public final class RelayConnection implements RelayedConnection {
     private boolean closed;
     private ScheduledFuture<?> timer;
     private long lastActivityNanos;
+    private long connectStartNanos;
 
     private RelayConnection(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
                             Socket backendSocket, InetSocketAddress target) {
@@ -76,6 +77,7 @@ public final class RelayConnection implements RelayedConnection {
 
     private void connect() {
         tracker.opened(this);
+        connectStartNanos = System.nanoTime();
         try {
             register(client);
             register(backend);
@@ -108,17 +110,24 @@ public final class RelayConnection implements RelayedConnection {
         connected = true;
         cancelTimer();
         lastActivityNanos = System.nanoTime();
+        tracker.connected(lastActivityNanos - connectStartNanos);
         scheduleIdleCheck(config.idleTimeout().toNanos());
         pumpAll();
     }
 
     private void onConnectTimeout() {
         if (!connected && !closed) {
-            connectFailed(new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms"));
+            connectFailed(ConnectFailure.TIMEOUT,
+                    new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms"));
         }
     }
 
     private void connectFailed(Exception e) {
+        connectFailed(ConnectFailure.of(e), e);
+    }
+
+    private void connectFailed(ConnectFailure reason, Exception e) {
+        tracker.connectFailed(reason);
         if (log.isDebugEnabled()) {
             log.debug("event=connect_failed target={} error=\"{}\"", target, e.getMessage());
         }
@@ -137,7 +146,8 @@ public final class RelayConnection implements RelayedConnection {
                         onConnected();
                     }
                 } else if ((ops & (Interest.EPOLLERR | Interest.EPOLLHUP)) != 0) {
-                    abort(); // the client went away while we were connecting
+                    // the client went away while we were connecting
+                    connectFailed(ConnectFailure.CLIENT_GONE, new IOException("client closed while connecting"));
                 }
                 return;
             }
@@ -219,16 +229,23 @@ public final class RelayConnection implements RelayedConnection {
     }
 
     /** Bytes forwarded client → endpoint, and endpoint → client. Event loop only. */
+    @Override
     public long bytesUp() {
         return upstream.bytes;
     }
 
+    @Override
     public long bytesDown() {
         return downstream.bytes;
     }
 
     public IoEventLoop loop() {
         return loop;
+    }
+
+    @Override
+    public boolean inEventLoop() {
+        return loop.inEventLoop();
     }
 
     /** Both FINs forwarded, or idle: close normally. */

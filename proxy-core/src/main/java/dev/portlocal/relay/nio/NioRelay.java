@@ -1,9 +1,11 @@
 package dev.portlocal.relay.nio;
 
+import dev.portlocal.relay.ConnectFailure;
 import dev.portlocal.relay.ConnectionTracker;
 import dev.portlocal.relay.RelayConfig;
 import dev.portlocal.relay.RelayedConnection;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -28,6 +30,8 @@ final class NioRelay implements RelayedConnection {
     private boolean clientInputDone;
     private boolean backendInputDone;
     private boolean closed;
+    private long bytesUp;
+    private long bytesDown;
 
     NioRelay(Channel client, ConnectionTracker tracker) {
         this.client = client;
@@ -36,6 +40,7 @@ final class NioRelay implements RelayedConnection {
 
     void connect(Supplier<InetSocketAddress> target, RelayConfig config) {
         tracker.opened(this);
+        long start = System.nanoTime();
         Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(NioSocketChannel.class)
@@ -46,9 +51,11 @@ final class NioRelay implements RelayedConnection {
                 .handler(new NioSideHandler(this, false));
         b.connect(target.get()).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
+                tracker.connectFailed(ConnectFailure.of(f.cause()));
                 abort();
                 return;
             }
+            tracker.connected(System.nanoTime() - start);
             attachBackend(f.channel());
             if (closed) {
                 abort();
@@ -71,6 +78,13 @@ final class NioRelay implements RelayedConnection {
     void onRead(boolean fromClient, Object msg) {
         Channel src = fromClient ? client : backend;
         Channel dst = peerOf(fromClient);
+        if (msg instanceof ByteBuf buf) {
+            if (fromClient) {
+                bytesUp += buf.readableBytes();
+            } else {
+                bytesDown += buf.readableBytes();
+            }
+        }
         dst.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 src.read();
@@ -113,6 +127,22 @@ final class NioRelay implements RelayedConnection {
     /** Nothing moved either way for the idle timeout: close both sides normally. */
     void idleTimeout() {
         finish();
+    }
+
+    @Override
+    public boolean inEventLoop() {
+        return client.eventLoop().inEventLoop();
+    }
+
+    /** Bytes read from the client to be written to the endpoint. */
+    @Override
+    public long bytesUp() {
+        return bytesUp;
+    }
+
+    @Override
+    public long bytesDown() {
+        return bytesDown;
     }
 
     @Override

@@ -1,0 +1,134 @@
+package dev.portlocal.metrics;
+
+import dev.portlocal.api.MetricsSource;
+import dev.portlocal.control.MappingService;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingState;
+import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.proxy.DataPlane;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Every metric of a running daemon, in one {@link PrometheusRegistry} of its own (never the client's global
+ * default, so in-process daemons in tests do not share series). Served by the API as {@code GET /metrics}.
+ *
+ * <p>Threading: {@link #scrape()} and {@link #reload(ReloadResult)} run on the control thread.
+ */
+public final class DaemonMetrics implements MetricsSource {
+
+    /** How long a scrape waits for each event loop before it reports that loop's last known values. */
+    public static final Duration LOOP_TIMEOUT = Duration.ofSeconds(1);
+
+    /** A reload's result: the label of {@code portlocal_reloads_total}. */
+    public enum ReloadResult {
+        /** The config and the mapping file were read and applied. */
+        OK,
+        /** The config or the mapping file was invalid; the previous one goes on serving. */
+        INVALID,
+        /** Something failed while applying; see the log. */
+        FAILED;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final Counter reloads;
+
+    public DaemonMetrics(String version, String transport, MappingService service, DataPlane dataPlane) {
+        requireNonNull(service, "service");
+        Info.builder()
+                .name("portlocal_build_info")
+                .help("The running build: version, Java runtime and I/O transport.")
+                .labelNames("version", "java_version", "transport")
+                .register(registry)
+                .setLabelValues(version, System.getProperty("java.version"), transport);
+        GaugeWithCallback.builder()
+                .name("portlocal_mappings")
+                .help("Mappings by state: listening, conflict (a pinned port is taken), error.")
+                .labelNames("state")
+                .callback(cb -> {
+                    Map<MappingState, Integer> byState = new EnumMap<>(MappingState.class);
+                    for (MappingState s : MappingState.values()) {
+                        byState.put(s, 0);
+                    }
+                    for (MappingStatus m : service.mappings()) {
+                        byState.merge(m.state(), 1, Integer::sum);
+                    }
+                    byState.forEach((s, n) -> cb.call(n, s.wireName()));
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("portlocal_ports_free")
+                .help("Node ports free in the range, per protocol and IP family.")
+                .labelNames("protocol", "ip_family")
+                .callback(cb -> {
+                    for (Protocol p : Protocol.values()) {
+                        for (IpFamily f : IpFamily.values()) {
+                            cb.call(service.freePorts(p, f), p.wireName(), f.toString());
+                        }
+                    }
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_allocation_failures")
+                .help("Failed node port assignments (every attempt, retries included), by reason.")
+                .labelNames("reason")
+                .callback(cb -> service.allocationFailures().snapshot().forEach((reason, n) -> cb.call(n, reason)))
+                .register(registry);
+        reloads = Counter.builder()
+                .name("portlocal_reloads")
+                .help("Reloads (SIGHUP) by result: ok, invalid (the old config keeps serving), failed.")
+                .labelNames("result")
+                .register(registry);
+        for (ReloadResult r : ReloadResult.values()) {
+            reloads.labelValues(r.label());
+        }
+        registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT));
+    }
+
+    /** Counts one reload. */
+    public void reload(ReloadResult result) {
+        reloads.labelValues(result.label()).inc();
+    }
+
+    @Override
+    public String contentType() {
+        return writer.getContentType();
+    }
+
+    @Override
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try {
+            writer.write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The registry, for tests that read values without the text format. */
+    PrometheusRegistry registry() {
+        return registry;
+    }
+}
