@@ -331,6 +331,11 @@ public final class Daemon implements AutoCloseable {
         return all.size() + " mappings, " + conflict + " conflicts, " + error + " errors";
     }
 
+    /** The configuration it started with; a reload changes only the mapping file of it at runtime. */
+    public DaemonConfig config() {
+        return config;
+    }
+
     /** The daemon's metrics, as {@code GET /metrics} serves them. */
     public DaemonMetrics metrics() {
         return metrics;

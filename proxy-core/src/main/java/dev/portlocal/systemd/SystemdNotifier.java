@@ -75,7 +75,7 @@ public final class SystemdNotifier implements AutoCloseable {
                     .channel();
             log.info("event=sd_notify_connected socket={}", socket);
             return new SystemdNotifier(socket, group, ch);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the connect's IOException (ENOENT, ECONNREFUSED) unchecked
             log.warn("event=sd_notify_unavailable socket={} error=\"{}\"", socket, e.toString());
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             return none();

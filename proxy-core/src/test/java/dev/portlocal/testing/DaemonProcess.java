@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -32,6 +33,11 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code java -jar portlocal.jar ARGS...}, logging to {@code log}. */
     public static DaemonProcess start(Path log, String... args) throws IOException {
+        return start(log, Map.of(), args);
+    }
+
+    /** Starts {@code java -jar portlocal.jar ARGS...} with {@code env} added to the environment. */
+    public static DaemonProcess start(Path log, Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
@@ -39,10 +45,11 @@ public final class DaemonProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         return new DaemonProcess(p, log);
     }
 
@@ -119,6 +126,14 @@ public final class DaemonProcess implements AutoCloseable {
             }
         }
         return ports;
+    }
+
+    /** Sends {@code signal} (e.g. "HUP") with kill(1). */
+    public void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + signal + " " + pid() + " failed");
+        }
     }
 
     /** SIGTERM, then waits for the exit code. */
