@@ -389,6 +389,17 @@ class TcpRelayScenariosIT {
             client.getOutputStream().write("a".getBytes(StandardCharsets.US_ASCII));
             assertEquals('a', client.getInputStream().read());
             proxy.dataPlane().close(proxy.mapping());
+            if (mode == RelayMode.NIO) {
+                // The JDK releases a selector-registered socket a few milliseconds after Netty's close completes.
+                Waits.until("the NIO listener to release its socket", Duration.ofSeconds(2), () -> {
+                    try (Socket probe = new Socket()) {
+                        probe.connect(proxy.address(), 1000);
+                        return false;
+                    } catch (IOException refused) {
+                        return true;
+                    }
+                });
+            }
             assertThrows(ConnectException.class, () -> connect(proxy.address()).close(), "new SYNs are refused");
             client.getOutputStream().write("b".getBytes(StandardCharsets.US_ASCII));
             assertEquals('b', client.getInputStream().read(), "the old connection still works while draining");
