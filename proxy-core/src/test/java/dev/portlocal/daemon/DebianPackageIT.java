@@ -1,0 +1,175 @@
+package dev.portlocal.daemon;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Debian package the build makes ({@code target/portlocal.deb}): its files, its unit (accepted by
+ * {@code systemd-analyze verify}), and its defaults (accepted by {@code portlocal check}), all in a temporary root.
+ * On CI ({@code CI=true}, as root, with no portlocal package installed) it is also installed and purged for real,
+ * and every file must appear and then disappear; a developer's machine is never touched.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DebianPackageIT {
+
+    private static final List<String> FILES = List.of(
+            "usr/share/portlocal/portlocal.jar",
+            "usr/bin/portlocal",
+            "lib/systemd/system/portlocal.service",
+            "usr/lib/sysctl.d/60-portlocal.conf",
+            "etc/portlocal/config.yaml",
+            "etc/portlocal/endpoints.yaml",
+            "usr/share/doc/portlocal/examples/endpoints.yaml",
+            "usr/share/doc/portlocal/operations.md");
+
+    @TempDir
+    Path dir;
+
+    private static Path deb() {
+        Path deb = Path.of("target", "portlocal.deb").toAbsolutePath();
+        assertTrue(Files.exists(deb), "no " + deb + ": the package phase makes it");
+        return deb;
+    }
+
+    private static boolean onCi() {
+        return "true".equals(System.getenv("CI"));
+    }
+
+    private static boolean has(String command) {
+        for (String p : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(p, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs a command; returns its exit code and output (stdout and stderr together). */
+    private static Result run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private record Result(int code, String output) {
+        Result ok(String what) {
+            assertEquals(0, code, what + ":\n" + output);
+            return this;
+        }
+    }
+
+    private Path extract() throws Exception {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root);
+        run("dpkg-deb", "-x", deb().toString(), root.toString()).ok("dpkg-deb -x");
+        return root;
+    }
+
+    @Test
+    void thePackageHoldsTheJarTheWrapperTheUnitTheSysctlSnippetAndTheDefaults() throws Exception {
+        Assumptions.assumeTrue(has("dpkg-deb") || onCi(), "dpkg-deb is not installed");
+        Path root = extract();
+        for (String f : FILES) {
+            assertTrue(Files.isRegularFile(root.resolve(f)), f);
+        }
+        assertTrue(Files.isExecutable(root.resolve("usr/bin/portlocal")));
+        Path control = dir.resolve("control");
+        run("dpkg-deb", "-e", deb().toString(), control.toString()).ok("dpkg-deb -e");
+        List<String> conffiles = Files.readAllLines(control.resolve("conffiles"));
+        assertTrue(conffiles.containsAll(List.of("/etc/portlocal/config.yaml", "/etc/portlocal/endpoints.yaml")),
+                conffiles.toString());
+        String fields = Files.readString(control.resolve("control"));
+        assertTrue(fields.contains("Package: portlocal\n") && fields.contains("Depends: default-jre-headless"),
+                fields);
+        String sysctl = Files.readString(root.resolve("usr/lib/sysctl.d/60-portlocal.conf"));
+        assertTrue(sysctl.contains("fs.pipe-user-pages-soft = "), sysctl);
+        String unit = Files.readString(root.resolve("lib/systemd/system/portlocal.service"));
+        for (String line : List.of("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure",
+                "WatchdogSec=", "StateDirectory=portlocal", "ConfigurationDirectory=portlocal", "LimitNOFILE=",
+                "DynamicUser=yes", "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n",
+                "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service",
+                "ExecStartPre=/usr/bin/portlocal check --config /etc/portlocal/config.yaml")) {
+            assertTrue(unit.contains(line), "the unit has " + line);
+        }
+        assertFalse(unit.lines().anyMatch(l -> l.startsWith("MemoryDenyWriteExecute=")),
+                "MemoryDenyWriteExecute breaks the JIT");
+    }
+
+    @Test
+    void systemdAnalyzeVerifyAcceptsTheUnit() throws Exception {
+        Assumptions.assumeTrue(has("systemd-analyze") || onCi(), "systemd-analyze is not installed");
+        Path root = extract();
+        // verify checks that ExecStart= exists: point the copy at the extracted wrapper.
+        String unit = Files.readString(root.resolve("lib/systemd/system/portlocal.service"))
+                .replace("/usr/bin/portlocal", root.resolve("usr/bin/portlocal").toString());
+        Path copy = dir.resolve("portlocal.service");
+        Files.writeString(copy, unit);
+        Result r = run("systemd-analyze", "verify", copy.toString()).ok("systemd-analyze verify");
+        assertFalse(r.output().contains("portlocal.service"), r.output());
+    }
+
+    @Test
+    void theDefaultConfigurationPassesTheUnitsOwnCheck() throws Exception {
+        Assumptions.assumeTrue(has("dpkg-deb") || onCi(), "dpkg-deb is not installed");
+        Path root = extract();
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, Files.readString(root.resolve("etc/portlocal/config.yaml"))
+                .replace("/etc/portlocal/", root.resolve("etc/portlocal").toString() + "/"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Result r = run(java, "-jar", root.resolve("usr/share/portlocal/portlocal.jar").toString(),
+                "check", "--config", config.toString()).ok("portlocal check --config");
+        assertTrue(r.output().contains("ok, 0 endpoints"), r.output());
+        Path example = root.resolve("usr/share/doc/portlocal/examples/endpoints.yaml");
+        run(java, "-jar", root.resolve("usr/share/portlocal/portlocal.jar").toString(), "check", example.toString())
+                .ok("portlocal check on the example");
+    }
+
+    @Test
+    void onCiItInstallsAndPurgesCleanly() throws Exception {
+        Assumptions.assumeTrue(onCi(), "installs into / only on CI (CI=true)");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "dpkg -i needs root");
+        Assumptions.assumeTrue(run("dpkg", "-s", "portlocal").code() != 0,
+                "a portlocal package is already installed: leave it alone");
+        List<Path> files = new ArrayList<>();
+        for (String f : FILES) {
+            files.add(Path.of("/", f));
+        }
+        try {
+            run("dpkg", "-i", deb().toString()).ok("dpkg -i");
+            for (Path f : files) {
+                assertTrue(Files.isRegularFile(f), f + " installed");
+            }
+            assertTrue(run("/usr/bin/portlocal", "version").ok("portlocal version").output().contains("0."));
+            run("/usr/bin/portlocal", "check", "--config", "/etc/portlocal/config.yaml").ok("portlocal check");
+            if (has("systemd-analyze")) {
+                Result r = run("systemd-analyze", "verify", "/lib/systemd/system/portlocal.service");
+                r.ok("systemd-analyze verify of the installed unit");
+            }
+        } finally {
+            run("dpkg", "--purge", "portlocal").ok("dpkg --purge");
+        }
+        for (Path f : files) {
+            assertFalse(Files.exists(f), f + " removed");
+        }
+        assertFalse(Files.exists(Path.of("/etc/portlocal")), "/etc/portlocal removed on purge");
+        assertTrue(run("dpkg", "-s", "portlocal").code() != 0, "no longer installed");
+    }
+}
