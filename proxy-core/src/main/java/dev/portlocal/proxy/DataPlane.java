@@ -20,7 +20,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -55,8 +53,6 @@ public final class DataPlane implements PortOpener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
     private static final int EADDRINUSE = 98;
-    private static final int IPPROTO_IPV6 = 41;
-    private static final int IPV6_V6ONLY = 26;
 
     private final EventLoops loops;
     private final DataPlaneConfig config;
@@ -382,20 +378,13 @@ public final class DataPlane implements PortOpener, AutoCloseable {
     private void bindEpoll(OpenMapping om, List<InetAddress> addresses, List<AutoCloseable> listeners)
             throws Exception {
         int port = om.nodePort();
-        // SO_REUSEPORT would let us share a port with another process of the same user that set it too. A probe
-        // bound without it fails if anyone holds the port, so we never join a stranger's group.
         for (InetAddress address : addresses) {
-            Socket probe = newStreamSocket(address);
-            try {
-                probe.bind(new InetSocketAddress(address, port));
-            } finally {
-                probe.close();
-            }
+            ListenSockets.probe(ListenSockets.stream(address), address, port);
         }
         List<EpollListener> bound = new ArrayList<>();
         for (InetAddress address : addresses) {
             for (LoopResources resources : loopResources) {
-                Socket s = newStreamSocket(address);
+                Socket s = ListenSockets.stream(address);
                 try {
                     s.setReusePort(true);
                     s.bind(new InetSocketAddress(address, port));
@@ -412,22 +401,6 @@ public final class DataPlane implements PortOpener, AutoCloseable {
         for (EpollListener l : bound) {
             l.startSync();
         }
-    }
-
-    private static Socket newStreamSocket(InetAddress address) throws IOException {
-        boolean v6 = address instanceof Inet6Address;
-        Socket s = LinuxSocket.newSocketStream(v6);
-        try {
-            s.setReuseAddress(true);
-            if (v6) {
-                // Keep the families apart: an IPv6 node port never takes IPv4 traffic by accident.
-                s.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
-            }
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-        return s;
     }
 
     private void bindNio(OpenMapping om, List<InetAddress> addresses, List<AutoCloseable> listeners) {

@@ -1,6 +1,7 @@
 package dev.portlocal.udp;
 
 import dev.portlocal.proxy.EventLoops;
+import dev.portlocal.proxy.ListenSockets;
 import dev.portlocal.proxy.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -9,14 +10,10 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.unix.Socket;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -24,8 +21,6 @@ import java.util.function.LongSupplier;
 /** Binds a UDP mapping's listeners: one per loop and address with {@code SO_REUSEPORT} on epoll, one per address on NIO. */
 public final class UdpListeners {
 
-    private static final int IPPROTO_IPV6 = 41;
-    private static final int IPV6_V6ONLY = 26;
 
     private UdpListeners() {
     }
@@ -39,14 +34,8 @@ public final class UdpListeners {
         boolean epoll = loops.transport() == Transport.EPOLL;
         int port = mapping.nodePort();
         if (epoll) {
-            // As for TCP: a probe without SO_REUSEPORT fails if anyone holds the port, so we never share it.
             for (InetAddress address : addresses) {
-                Socket probe = datagramSocket(address);
-                try {
-                    probe.bind(new InetSocketAddress(address, port));
-                } finally {
-                    probe.close();
-                }
+                ListenSockets.probe(ListenSockets.datagram(address), address, port);
             }
         }
         List<UdpListener> listeners = new ArrayList<>();
@@ -83,24 +72,9 @@ public final class UdpListeners {
 
     private static EpollDatagramChannel newEpollChannel(InetAddress address) {
         try {
-            return new EpollDatagramChannel(datagramSocket(address).intValue());
+            return new EpollDatagramChannel(ListenSockets.datagram(address).intValue());
         } catch (IOException e) {
             throw new IllegalStateException("udp socket: " + e.getMessage(), e);
         }
-    }
-
-    private static Socket datagramSocket(InetAddress address) throws IOException {
-        boolean v6 = address instanceof Inet6Address;
-        LinuxSocket s = LinuxSocket.newSocketDgram(v6);
-        try {
-            s.setReuseAddress(true);
-            if (v6) {
-                s.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
-            }
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-        return s;
     }
 }
