@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 
 import dev.portlocal.api.ApiViews.NodeIpView;
 import dev.portlocal.control.MappingService;
+import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingStatus;
@@ -232,7 +233,7 @@ public final class ApiRoutes {
         }
         List<NodeIpView> ips = new ArrayList<>();
         for (NodeIps.NodeIp ip : nodeIps.all()) {
-            ips.add(new NodeIpView(ip.family().name(), IpText.format(ip.ip()), ip.source()));
+            ips.add(new NodeIpView(ip.family().name(), Addresses.format(ip.ip()), ip.source()));
         }
         List<MappingStatus> all = service.mappings();
         int endpointCount = (int) all.stream().map(status -> status.key().endpoint()).distinct().count();

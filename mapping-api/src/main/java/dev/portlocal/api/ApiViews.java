@@ -10,6 +10,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
+import dev.portlocal.model.Addresses;
 import dev.portlocal.model.MappingStatus;
 
 /**
@@ -22,7 +23,7 @@ public final class ApiViews {
     }
 
     /** One endpoint with each of its ports. */
-    @JsonPropertyOrder({"name", "ip", "source", "ports"})
+    @JsonPropertyOrder({"name", "ip", "ips", "source", "ports"})
     public record EndpointView(String name, String ip,
                                @JsonInclude(JsonInclude.Include.NON_NULL) List<String> ips, String source,
                                List<PortView> ports) {
@@ -101,7 +102,7 @@ public final class ApiViews {
         // A dual-stack endpoint shows both addresses in ips; ip stays the first, for readers of one address.
         List<String> ips = new ArrayList<>();
         for (MappingStatus status : statuses) {
-            String ip = IpText.format(status.target().getAddress());
+            String ip = Addresses.format(status.target().getAddress());
             if (!ips.contains(ip)) {
                 ips.add(ip);
             }
@@ -111,9 +112,9 @@ public final class ApiViews {
     }
 
     public static MappingRow row(MappingStatus status, NodeIps nodeIps) {
-        return new MappingRow(status.key().endpoint(), IpText.format(status.target().getAddress()),
+        return new MappingRow(status.key().endpoint(), Addresses.format(status.target().getAddress()),
                 status.key().port(), status.key().protocol().wireName(),
-                IpText.format(nodeIps.forFamily(status.key().family())), nodePort(status),
+                Addresses.format(nodeIps.forFamily(status.key().family())), nodePort(status),
                 status.key().family().name(), status.source().wireName(), status.state().wireName(),
                 status.message());
     }
@@ -135,7 +136,7 @@ public final class ApiViews {
         for (MappingStatus status : statuses) {
             if (status.isListening()) {
                 entries.add(new AnnotationEntry(status.key().port(),
-                        IpText.format(nodeIps.forFamily(status.key().family())), status.nodePort().getAsInt(),
+                        Addresses.format(nodeIps.forFamily(status.key().family())), status.nodePort().getAsInt(),
                         status.key().protocol().wireName(), status.key().family().name()));
             }
         }

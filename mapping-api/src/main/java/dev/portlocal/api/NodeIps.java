@@ -38,7 +38,7 @@ public final class NodeIps {
 
         @Override
         public String toString() {
-            return IpText.format(ip) + " (" + source + ")";
+            return Addresses.format(ip) + " (" + source + ")";
         }
     }
 

@@ -43,14 +43,51 @@ public final class Addresses {
         }
     }
 
-    /** The address alone, IPv6 without brackets. */
-    public static String format(InetAddress address) {
-        String text = address.getHostAddress();
-        int zone = text.indexOf('%');
-        return zone >= 0 && address instanceof Inet6Address && ((Inet6Address) address).getScopeId() == 0
-                ? text.substring(0, zone) : text;
+    /**
+     * The address alone: IPv4 dotted, IPv6 in RFC 5952's canonical form ({@code fd12:3456:789a:1::1}, lower case,
+     * the longest run of zero groups as {@code ::}, no brackets, no zone), as Go's {@code net.IP.String} writes it
+     * in NodePortLocal's annotation.
+     */
+    public static String format(InetAddress ip) {
+        if (!(ip instanceof Inet6Address)) {
+            return ip.getHostAddress();
+        }
+        byte[] raw = ip.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((raw[2 * i] & 0xff) << 8) | (raw[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
-
     /** {@code ip:port}, with IPv6 in brackets: {@code [fd00::1]:8080}. */
     public static String format(InetSocketAddress address) {
         InetAddress ip = address.getAddress();

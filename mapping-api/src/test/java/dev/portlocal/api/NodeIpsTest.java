@@ -39,7 +39,7 @@ class NodeIpsTest {
     void aDetectedAddressLosesItsInterfaceZone() throws Exception {
         InetAddress zoned = Inet6Address.getByAddress(null, ip("fd00::2").getAddress(), 2);
         NodeIps ips = NodeIps.resolve(List.of(), List.of(new NodeIps.HostAddress("eth0", zoned)));
-        assertEquals("fd00::2", IpText.format(ips.forFamily(IpFamily.IPv6)));
+        assertEquals("fd00::2", Addresses.format(ips.forFamily(IpFamily.IPv6)));
         assertEquals(0, ((Inet6Address) ips.forFamily(IpFamily.IPv6)).getScopeId());
     }
 

@@ -1,4 +1,4 @@
-package dev.portlocal.api;
+package dev.portlocal.model;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class IpTextTest {
+class AddressesFormatTest {
 
     @ParameterizedTest
     @CsvSource({
@@ -22,6 +22,6 @@ class IpTextTest {
         "2001:0:0:1:0:0:0:0, 2001:0:0:1::"
     })
     void writesRfc5952(String literal, String expected) throws UnknownHostException {
-        assertEquals(expected, IpText.format(InetAddress.getByName(literal)));
+        assertEquals(expected, Addresses.format(InetAddress.getByName(literal)));
     }
 }
