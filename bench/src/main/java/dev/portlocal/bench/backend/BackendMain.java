@@ -8,11 +8,11 @@ import java.util.Map;
 
 /**
  * Runs the backends as their own process, so their CPU is not charged to the generator. Prints one
- * {@code ready sink=... source=... http=...} line, then serves until its standard input closes (the runner died or
+ * {@code ready sink=... source=... http=... udp-echo=...} line, then serves until its standard input closes (the runner died or
  * stopped it) or {@code --max-seconds} pass, whichever comes first: it never outlives a run.
  *
- * <p>Usage: {@code BackendMain --host 127.0.0.1 --sink-port P --source-port P --http-port P --threads N
- * --max-seconds S}. Exit codes: 0 stopped, 1 failed to start, 2 bad arguments.
+ * <p>Usage: {@code BackendMain --host 127.0.0.1 --sink-port P --source-port P --http-port P --udp-echo-port P
+ * --threads N --max-seconds S}. Exit codes: 0 stopped, 1 failed to start, 2 bad arguments.
  */
 public final class BackendMain {
 
@@ -44,6 +44,7 @@ public final class BackendMain {
                     Integer.parseInt(options.getOrDefault("sink-port", "0")),
                     Integer.parseInt(options.getOrDefault("source-port", "0")),
                     Integer.parseInt(options.getOrDefault("http-port", "0")),
+                    Integer.parseInt(options.getOrDefault("udp-echo-port", "0")),
                     Integer.parseInt(options.getOrDefault("threads", "1")));
         } catch (Exception e) {
             System.err.println("backend failed to start: " + e);
@@ -51,7 +52,7 @@ public final class BackendMain {
             return;
         }
         System.out.println("ready sink=" + server.sinkPort() + " source=" + server.sourcePort()
-                + " http=" + server.httpPort());
+                + " http=" + server.httpPort() + " udp-echo=" + server.udpEchoPort());
         System.out.flush();
         Thread stdinWatcher = new Thread(() -> drain(System.in), "stdin-watcher");
         stdinWatcher.setDaemon(true);

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 
 import java.io.IOException;
@@ -15,8 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client side of the harness: one group of epoll event loops shared by every workload, and the bootstrap they
- * connect with. Only loopback targets are accepted.
+ * The client side of the harness: one group of epoll event loops shared by every workload, and the bootstraps they
+ * connect with (TCP and UDP). Only loopback targets are accepted.
  */
 public final class LoadGenerator implements AutoCloseable {
 
@@ -37,6 +38,13 @@ public final class LoadGenerator implements AutoCloseable {
                 .channel(EpollSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT_MILLIS);
+    }
+
+    /** A bootstrap for connected UDP sockets on the generator's loops, with batched reads; the caller sets the handler. */
+    Bootstrap datagramBootstrap() {
+        return Transport.datagramOptions(new Bootstrap())
+                .group(group)
+                .channel(EpollDatagramChannel.class);
     }
 
     ByteBuf chunk() {

@@ -58,6 +58,10 @@ public final class MarkdownReport {
         }
         for (Map.Entry<String, List<Metric>> workload : byWorkload.entrySet()) {
             sb.append("\n## ").append(workload.getKey()).append("\n\n");
+            String note = table.workloadNote(workload.getKey());
+            if (note != null) {
+                sb.append(note).append("\n\n");
+            }
             sb.append("| figure | target | median | vs direct | vs best peer | runs |\n");
             sb.append("|---|---|---:|---:|---:|---|\n");
             for (Metric m : workload.getValue()) {

@@ -23,6 +23,8 @@ public final class ResultTable {
     private final Map<String, Metric> metrics = new LinkedHashMap<>();
     /** target -> metric id -> round -> value. */
     private final Map<String, Map<String, TreeMap<Integer, Double>>> values = new LinkedHashMap<>();
+    /** workload -> a note shown under its heading. */
+    private final Map<String, String> workloadNotes = new LinkedHashMap<>();
     /** workload -> target -> merged latency histogram. */
     private final Map<String, Map<String, Histogram>> histograms = new LinkedHashMap<>();
 
@@ -53,6 +55,16 @@ public final class ResultTable {
         values.computeIfAbsent(target, t -> new LinkedHashMap<>())
                 .computeIfAbsent(metric.id(), m -> new TreeMap<>())
                 .put(round, value);
+    }
+
+    /** Sets the note shown under a workload's heading, e.g. why a target has no rows there. */
+    public void noteWorkload(String workload, String note) {
+        workloadNotes.put(requireNonNull(workload, "workload"), requireNonNull(note, "note"));
+    }
+
+    /** The note under a workload's heading, or null. */
+    public String workloadNote(String workload) {
+        return workloadNotes.get(workload);
     }
 
     /** Merges a latency histogram of one run into the target's curve for {@code workload}. */

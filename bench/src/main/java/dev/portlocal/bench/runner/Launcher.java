@@ -5,6 +5,7 @@ import dev.portlocal.bench.runner.PeerConfigs.Route;
 import dev.portlocal.bench.runner.RunnerOptions.PortlocalMode;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,13 +18,16 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Starts what a run needs as child processes, all on 127.0.0.1: the backends, the iperf3 server and every proxy
- * target, each on its fixed ports; and stops them all by PID. A proxy that fails to start is skipped with a note.
+ * target, each on its fixed ports; and stops them all by PID. A proxy that fails to start is skipped with a note; one
+ * whose UDP listener does not echo keeps its TCP workloads and skips the UDP ones, with a note.
  */
 final class Launcher {
 
     static final int SINK_PORT = 5201;
     static final int SOURCE_PORT = 5202;
     static final int HTTP_PORT = 5280;
+    /** A UDP port: UDP and TCP are separate port spaces, but no TCP listener of the run uses it either. */
+    static final int UDP_ECHO_PORT = 5207;
     static final int IPERF3_PORT = 5301;
     static final String PORTLOCAL_RANGE = "61000-62000";
     static final String NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
@@ -46,7 +50,7 @@ final class Launcher {
     /** The baseline: the backends themselves. */
     static Target direct() {
         return new Target("direct", TargetKind.DIRECT, Target.loopback(SINK_PORT), Target.loopback(SOURCE_PORT),
-                Target.loopback(HTTP_PORT), Optional.empty(), false);
+                Target.loopback(HTTP_PORT), Optional.of(Target.loopback(UDP_ECHO_PORT)), Optional.empty(), false);
     }
 
     /** Stops every child started so far, by PID. Idempotent; safe from a shutdown hook. */
@@ -67,6 +71,12 @@ final class Launcher {
                         + "bench run or a stale proxy still up?)");
             }
         }
+        for (int port : List.of(UDP_ECHO_PORT, nginxUdpPort())) {
+            if (UdpProbe.inUse(port)) {
+                throw new IOException("UDP port " + port + " on 127.0.0.1 is in use (expected: free; is another "
+                        + "bench run or a stale proxy still up?)");
+            }
+        }
     }
 
     void startBackend() throws IOException, InterruptedException {
@@ -75,12 +85,18 @@ final class Launcher {
                 "-cp", System.getProperty("java.class.path"), "dev.portlocal.bench.backend.BackendMain",
                 "--host", "127.0.0.1", "--sink-port", Integer.toString(SINK_PORT),
                 "--source-port", Integer.toString(SOURCE_PORT), "--http-port", Integer.toString(HTTP_PORT),
+                "--udp-echo-port", Integer.toString(UDP_ECHO_PORT),
                 "--threads", Integer.toString(options.backendThreads()),
                 "--max-seconds", Long.toString(CHILD_LIFETIME.toSeconds()));
         ChildProcess backend = startChild("backend", cmd);
         backend.awaitListening(List.of(Target.loopback(SINK_PORT), Target.loopback(SOURCE_PORT),
                 Target.loopback(HTTP_PORT)), START_TIMEOUT);
-        log.log("backend up: pid=%d sink=%d source=%d http=%d", backend.pid(), SINK_PORT, SOURCE_PORT, HTTP_PORT);
+        if (!UdpProbe.echoes(Target.loopback(UDP_ECHO_PORT), START_TIMEOUT)) {
+            throw new IOException("the backend's UDP echo on 127.0.0.1:" + UDP_ECHO_PORT + " did not answer; log: "
+                    + backend.log());
+        }
+        log.log("backend up: pid=%d sink=%d source=%d http=%d udp-echo=%d", backend.pid(), SINK_PORT, SOURCE_PORT,
+                HTTP_PORT, UDP_ECHO_PORT);
     }
 
     void startIperf3Server() throws IOException, InterruptedException {
@@ -124,12 +140,24 @@ final class Launcher {
                 new Route("http", httpPort, HTTP_PORT));
     }
 
+    /** The three TCP routes, then the UDP echo's when {@code udpPort} is present. */
+    private static List<Route> routes(int sinkPort, int sourcePort, int httpPort, Optional<Integer> udpPort) {
+        List<Route> routes = new ArrayList<>(routes(sinkPort, sourcePort, httpPort));
+        udpPort.ifPresent(port -> routes.add(new Route("udp-echo", port, UDP_ECHO_PORT, true)));
+        return routes;
+    }
+
     static int haproxyPort(int threads, int route) {
         return 62100 + 10 * threads + route + 1;
     }
 
     static int nginxPort(int route) {
         return 62151 + route;
+    }
+
+    /** nginx's UDP listener: after its three TCP ones (UDP is its own port space, but one number is clearer). */
+    static int nginxUdpPort() {
+        return nginxPort(3);
     }
 
     /** The HTTP API port of the {@code variant}-th portlocal target (the bench never calls it). */
@@ -150,14 +178,22 @@ final class Launcher {
             return;
         }
         // The daemon serves an HTTP API on 127.0.0.1:9180 by default; give each instance its own port.
-        boolean hasApi = Commands.run(List.of(java(), "-jar", jar.toString(), "run", "--help"),
-                Duration.ofSeconds(30), false).contains("--api=");
+        String help = Commands.run(List.of(java(), "-jar", jar.toString(), "run", "--help"), Duration.ofSeconds(30),
+                false);
+        boolean hasApi = help.contains("--api=");
+        boolean hasUdp = help.contains("--udp-idle-timeout");
+        if (options.udp().enabled() && !hasUdp) {
+            log.note("portlocal has no UDP forwarding in " + jar + " (no --udp-idle-timeout): its UDP workloads "
+                    + "were skipped.");
+        }
+        boolean udp = options.udp().enabled() && hasUdp;
         int variant = 0;
         for (PortlocalMode mode : options.portlocalModes()) {
             for (int threads : options.portlocalThreads()) {
                 String name = portlocalName(options, mode, threads);
                 int base = 61000 + 10 * variant++;
-                List<Route> routes = routes(base + 1, base + 2, base + 3);
+                List<Route> routes = routes(base + 1, base + 2, base + 3,
+                        udp ? Optional.of(base + 4) : Optional.empty());
                 Path dir = runDir.resolve(name);
                 Files.createDirectories(dir.resolve("state"));
                 Path mappings = dir.resolve("mappings.yaml");
@@ -171,6 +207,10 @@ final class Launcher {
                         "--listen-address", "127.0.0.1", "--drain-timeout", "2s"));
                 if (hasApi) {
                     cmd.addAll(List.of("--api", "127.0.0.1:" + portlocalApiPort(variant - 1)));
+                }
+                if (udp) {
+                    // Sessions end as nginx's do; the default cap (16,384 per mapping) is far above what a run opens.
+                    cmd.addAll(List.of("--udp-idle-timeout", PeerConfigs.UDP_SESSION_TIMEOUT));
                 }
                 cmd.addAll(mode.args());
                 startProxy(targets, name, TargetKind.PORTLOCAL, cmd, routes, true);
@@ -200,7 +240,8 @@ final class Launcher {
             return;
         }
         String name = "nginx-w1";
-        List<Route> routes = routes(nginxPort(0), nginxPort(1), nginxPort(2));
+        List<Route> routes = routes(nginxPort(0), nginxPort(1), nginxPort(2),
+                options.udp().enabled() ? Optional.of(nginxUdpPort()) : Optional.empty());
         Path dir = runDir.resolve(name).toAbsolutePath();
         Files.createDirectories(dir);
         Path conf = dir.resolve("nginx.conf");
@@ -212,17 +253,31 @@ final class Launcher {
     private void startProxy(List<Target> targets, String name, TargetKind kind, List<String> cmd,
             List<Route> routes, boolean jvm) throws InterruptedException, IOException {
         ChildProcess child = startChild(name, cmd);
+        List<Route> tcp = routes.stream().filter(r -> !r.udp()).toList();
         try {
-            child.awaitListening(routes.stream().map(r -> Target.loopback(r.listenPort())).toList(), START_TIMEOUT);
+            child.awaitListening(tcp.stream().map(r -> Target.loopback(r.listenPort())).toList(), START_TIMEOUT);
         } catch (IOException e) {
             log.note(name + " was skipped: it did not start: " + RunLog.firstLine(e.getMessage()));
             log.log("%s did not start: %s", name, e.getMessage());
             child.stop();
             return;
         }
-        log.log("%s up: pid=%d ports=%s", name, child.pid(), routes.stream().map(Route::listenPort).toList());
-        targets.add(new Target(name, kind, Target.loopback(routes.get(0).listenPort()),
-                Target.loopback(routes.get(1).listenPort()), Target.loopback(routes.get(2).listenPort()),
+        Optional<InetSocketAddress> udpEcho = Optional.empty();
+        for (Route route : routes) {
+            if (route.udp()) {
+                InetSocketAddress address = Target.loopback(route.listenPort());
+                if (UdpProbe.echoes(address, START_TIMEOUT)) {
+                    udpEcho = Optional.of(address);
+                } else {
+                    log.note(name + ": its UDP listener on " + address + " did not echo within "
+                            + START_TIMEOUT.toSeconds() + " s; its UDP workloads were skipped. Log: " + child.log());
+                }
+            }
+        }
+        log.log("%s up: pid=%d ports=%s", name, child.pid(),
+                routes.stream().map(r -> r.listenPort() + (r.udp() ? "/udp" : "")).toList());
+        targets.add(new Target(name, kind, Target.loopback(tcp.get(0).listenPort()),
+                Target.loopback(tcp.get(1).listenPort()), Target.loopback(tcp.get(2).listenPort()), udpEcho,
                 Optional.of(child), jvm));
     }
 }

@@ -43,6 +43,41 @@ final class Metrics {
                 new Metric(key + ".cpu", workload, "proxy CPU", cpuUnit, Better.LOWER, 1));
     }
 
+    /** Echoed datagrams per second of the UDP throughput workload at one payload size. */
+    static Metric udpRate(String workload, int size) {
+        return new Metric("udp.tp." + size + ".rate", workload, "echoed", "datagrams/s", Better.HIGHER, 0);
+    }
+
+    /** Lost datagrams, in percent, of a UDP workload ({@code key}: {@code udp.tp.64}, {@code udp.rr}). */
+    static Metric udpLoss(String key, String workload) {
+        return new Metric(key + ".loss", workload, "lost", "% of datagrams", Better.LOWER, 3);
+    }
+
+    /** Proxy CPU per echoed datagram (a round trip: two datagrams relayed) of the UDP throughput workload. */
+    static Metric udpCpu(String workload, int size) {
+        return new Metric("udp.tp." + size + ".cpu", workload, "proxy CPU", "µs per echoed datagram",
+                Better.LOWER, 2);
+    }
+
+    static String udpThroughputWorkload(int size, int sockets, int window) {
+        return "UDP throughput, " + size + "-byte datagrams (" + sockets + " sockets, " + window
+                + " in flight each)";
+    }
+
+    static String udpRequestResponseWorkload(int size, int sockets) {
+        return "UDP request/response, " + size + "-byte datagrams (" + sockets + " sockets, one in flight each)";
+    }
+
+    /** Shown under every UDP heading: what is measured, and why HAProxy has no rows. */
+    static String udpNote(double lossTimeoutSeconds) {
+        return String.format(Locale.ROOT, "Each socket is its own source port, so its own proxy session. A datagram "
+                + "not echoed within %.2f s counts as lost and is never retried; an echo that comes later is counted "
+                + "as late in the log, not as echoed. Proxy CPU is per echoed datagram, that is per round trip (two "
+                + "datagrams relayed). HAProxy 2.6 has no UDP proxy, so it has no rows here and \"vs best peer\" is "
+                + "against nginx (`listen ... udp`, `proxy_responses 1`, `proxy_timeout %s`, 1 worker).",
+                lossTimeoutSeconds, PeerConfigs.UDP_SESSION_TIMEOUT);
+    }
+
     static Metric idleMemory(String workload) {
         return new Metric("idle.kib_per_conn", workload, "proxy memory growth", "KiB per connection",
                 Better.LOWER, 2);
@@ -58,10 +93,14 @@ final class Metrics {
         if (id.startsWith("bulk.")) {
             return "bulk " + metric.label();
         }
+        if (id.startsWith("udp.tp.") && id.endsWith(".rate")) {
+            return "UDP " + id.split("\\.")[2] + " B datagrams/s";
+        }
         return switch (id) {
             case "ka.closed.rate" -> "keep-alive req/s";
             case "ka.open.rate" -> "open loop achieved";
             case "conn.rate" -> "new conn/s";
+            case "udp.rr.rate" -> "UDP request/response";
             default -> metric.label();
         };
     }

@@ -5,13 +5,24 @@ import java.util.List;
 /**
  * The configuration files of the peers and of portlocal, as text, following /work/shared/anchors.md: HAProxy
  * {@code mode tcp} with forced splice in both directions, nginx {@code stream} with one worker, portlocal with
- * pinned node ports. Each relays the three backends.
+ * pinned node ports. Each relays the three TCP backends; nginx and portlocal also the UDP echo (HAProxy 2.6 has no
+ * UDP proxy).
  */
 final class PeerConfigs {
 
-    /** A listener of a proxy and the backend port it relays to, both on 127.0.0.1. */
-    record Route(String name, int listenPort, int backendPort) {
+    /** A listener of a proxy and the backend port it relays to, both on 127.0.0.1, over TCP or UDP. */
+    record Route(String name, int listenPort, int backendPort, boolean udp) {
+        /** A TCP route. */
+        Route(String name, int listenPort, int backendPort) {
+            this(name, listenPort, backendPort, false);
+        }
     }
+
+    /**
+     * How long nginx keeps a UDP session without traffic, and portlocal's {@code --udp-idle-timeout}: the same, so
+     * both hold the sessions of a run alike.
+     */
+    static final String UDP_SESSION_TIMEOUT = "10s";
 
     /** HAProxy holds 2 fds per connection and 2 per pipe: keep it under the 20,000 fd hard limit. */
     static final int HAPROXY_MAXCONN = 9_600;
@@ -35,6 +46,10 @@ final class PeerConfigs {
                 .append("    timeout server 120s\n")
                 .append("    maxconn ").append(HAPROXY_MAXCONN).append('\n');
         for (Route route : routes) {
+            if (route.udp()) {
+                throw new IllegalArgumentException("route: " + route + " (expected: TCP; HAProxy 2.6 has no UDP "
+                        + "proxy)");
+            }
             sb.append("\nlisten ").append(route.name()).append('\n')
                     .append("    bind 127.0.0.1:").append(route.listenPort()).append('\n')
                     .append("    server backend 127.0.0.1:").append(route.backendPort()).append('\n');
@@ -55,9 +70,15 @@ final class PeerConfigs {
                 .append("stream {\n");
         for (Route route : routes) {
             sb.append("    server {\n")
-                    .append("        listen 127.0.0.1:").append(route.listenPort()).append(";\n")
-                    .append("        proxy_pass 127.0.0.1:").append(route.backendPort()).append(";\n")
-                    .append("    }\n");
+                    .append("        listen 127.0.0.1:").append(route.listenPort()).append(route.udp() ? " udp" : "")
+                    .append(";\n")
+                    .append("        proxy_pass 127.0.0.1:").append(route.backendPort()).append(";\n");
+            if (route.udp()) {
+                // One reply per datagram ends the exchange; a session with no traffic ends after the timeout.
+                sb.append("        proxy_responses 1;\n")
+                        .append("        proxy_timeout ").append(UDP_SESSION_TIMEOUT).append(";\n");
+            }
+            sb.append("    }\n");
         }
         return sb.append("}\n").toString();
     }
@@ -70,7 +91,7 @@ final class PeerConfigs {
                     .append("    ip: 127.0.0.1\n")
                     .append("    ports:\n")
                     .append("      - port: ").append(route.backendPort()).append('\n')
-                    .append("        protocol: tcp\n")
+                    .append("        protocol: ").append(route.udp() ? "udp" : "tcp").append('\n')
                     .append("        nodePort: ").append(route.listenPort()).append('\n');
         }
         return sb.toString();

@@ -92,6 +92,15 @@ final class ReportWriter {
                 + options.portlocalThreads() + " and modes "
                 + options.portlocalModes().stream().map(PortlocalMode::name).toList()
                 + ". Configurations are in run/ next to this report.");
+        RunnerOptions.UdpOptions udp = options.udp();
+        if (udp.enabled()) {
+            lines.add(String.format(Locale.ROOT, "UDP: an echo in the backends' JVM (recvmmsg/sendmmsg); throughput "
+                    + "with %d sockets and %d datagrams in flight each at %s bytes, request/response with %d sockets "
+                    + "and one in flight at %d bytes; lost = not echoed within %.2f s. Through nginx (listen ... udp, "
+                    + "1 worker) and portlocal (--udp-idle-timeout %s); HAProxy 2.6 has no UDP proxy.",
+                    udp.sockets(), udp.window(), udp.sizes(), udp.rrSockets(), udp.sizes().get(0),
+                    udp.lossTimeout().toMillis() / 1e3, PeerConfigs.UDP_SESSION_TIMEOUT));
+        }
         return lines;
     }
 

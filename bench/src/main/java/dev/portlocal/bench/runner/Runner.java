@@ -7,6 +7,8 @@ import dev.portlocal.bench.load.IdleConnectionsWorkload;
 import dev.portlocal.bench.load.KeepAliveWorkload;
 import dev.portlocal.bench.load.LoadGenerator;
 import dev.portlocal.bench.load.RequestResult;
+import dev.portlocal.bench.load.UdpEchoWorkload;
+import dev.portlocal.bench.load.UdpResult;
 import dev.portlocal.bench.load.Window;
 import dev.portlocal.bench.report.CrossCheck;
 import dev.portlocal.bench.report.ResultTable;
@@ -174,6 +176,9 @@ public final class Runner {
             RequestResult r = perRequest.run(target.http(), options.connectConcurrency(), window);
             recordRequests(target, round, "conn", connName, "connections", "conn/s", "CPU µs per connection", r);
         });
+        if (options.udp().enabled() && target.udpEcho().isPresent()) {
+            measureUdp(generator, target, round, window);
+        }
         if (options.idleConnections() > 0 && target.process().isPresent()) {
             String idleName = "Idle connections (N=" + options.idleConnections() + ")";
             attempt(target, round, "idle connections", () -> {
@@ -184,6 +189,44 @@ public final class Runner {
                 log.log("  %-22s idle %d/%d held, %.2f KiB per connection", target.name(), r.opened(),
                         r.requested(), r.kibPerConnection());
             });
+        }
+    }
+
+    private void measureUdp(LoadGenerator generator, Target target, int round, Window window)
+            throws InterruptedException {
+        RunnerOptions.UdpOptions udp = options.udp();
+        InetSocketAddress address = target.udpEcho().orElseThrow();
+        UdpEchoWorkload workload = new UdpEchoWorkload(generator);
+        String note = Metrics.udpNote(udp.lossTimeout().toMillis() / 1e3);
+        for (int size : udp.sizes()) {
+            String name = Metrics.udpThroughputWorkload(size, udp.sockets(), udp.window());
+            table.noteWorkload(name, note);
+            attempt(target, round, "UDP throughput " + size + " B", () -> {
+                UdpResult r = workload.run(address, udp.throughput(size), window);
+                table.add(target.name(), Metrics.udpRate(name, size), round, r.perSecond());
+                table.add(target.name(), Metrics.udpLoss("udp.tp." + size, name), round, r.lossPercent());
+                table.add(target.name(), Metrics.udpCpu(name, size), round, r.cpuMicrosPerDatagram());
+                log.log("  %-22s udp %5d B %,10.0f datagrams/s  lost %d (%.3f%%)  late %d  errors %d",
+                        target.name(), size, r.perSecond(), r.lost(), r.lossPercent(), r.late(), r.errors());
+                noteUdpTrouble(target, round, "UDP throughput " + size + " B", r);
+            });
+        }
+        UdpEchoWorkload.Shape rr = udp.requestResponse();
+        String name = Metrics.udpRequestResponseWorkload(rr.payloadBytes(), rr.sockets());
+        table.noteWorkload(name, note);
+        attempt(target, round, "UDP request/response", () -> {
+            UdpResult r = workload.run(address, rr, window);
+            table.add(target.name(), Metrics.udpLoss("udp.rr", name), round, r.lossPercent());
+            recordRequests(target, round, "udp.rr", name, "exchanges", "exchanges/s", "CPU µs per exchange",
+                    r.asRequests());
+            noteUdpTrouble(target, round, "UDP request/response", r);
+        });
+    }
+
+    private void noteUdpTrouble(Target target, int round, String what, UdpResult r) {
+        if (r.echoed() == 0 || r.lost() > 0 || r.late() > 0 || r.errors() > 0) {
+            log.note(String.format(Locale.ROOT, "round %d: %s %s: %d echoed, %d lost, %d late, %d socket errors.",
+                    round, target.name(), what, r.echoed(), r.lost(), r.late(), r.errors()));
         }
     }
 
@@ -206,6 +249,13 @@ public final class Runner {
                 .run(target.http(), options.connections(), OptionalDouble.of(options.rate()), window));
         attempt(target, 0, "warm-up connection per request", () -> new ConnectionPerRequestWorkload(generator)
                 .run(target.http(), options.connectConcurrency(), window));
+        if (options.udp().enabled() && target.udpEcho().isPresent()) {
+            RunnerOptions.UdpOptions udp = options.udp();
+            attempt(target, 0, "warm-up UDP throughput", () -> new UdpEchoWorkload(generator)
+                    .run(target.udpEcho().get(), udp.throughput(udp.sizes().get(0)), window));
+            attempt(target, 0, "warm-up UDP request/response", () -> new UdpEchoWorkload(generator)
+                    .run(target.udpEcho().get(), udp.requestResponse(), window));
+        }
     }
 
     private void recordRequests(Target target, int round, String key, String workload, String rateLabel,

@@ -1,5 +1,8 @@
 package dev.portlocal.bench.runner;
 
+import dev.portlocal.bench.load.UdpEchoWorkload;
+import dev.portlocal.bench.transport.Transport;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +15,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The runner's options, parsed from {@code bench/run.sh}'s arguments. {@code --quick} changes the defaults so a run
- * finishes in under 2 minutes; explicit options still win, whatever their order.
+ * finishes in about 2 minutes; explicit options still win, whatever their order.
  */
 public record RunnerOptions(
         boolean quick,
@@ -24,6 +27,7 @@ public record RunnerOptions(
         double rate,
         int connectConcurrency,
         int idleConnections,
+        UdpOptions udp,
         Set<String> targets,
         List<PortlocalMode> portlocalModes,
         List<Integer> portlocalThreads,
@@ -45,6 +49,7 @@ public record RunnerOptions(
         requireNonNull(warmup, "warmup");
         requireNonNull(measure, "measure");
         streams = List.copyOf(streams);
+        requireNonNull(udp, "udp");
         targets = Set.copyOf(targets);
         portlocalModes = List.copyOf(portlocalModes);
         portlocalThreads = List.copyOf(portlocalThreads);
@@ -115,6 +120,43 @@ public record RunnerOptions(
         }
     }
 
+    /**
+     * The UDP workloads: throughput with {@code sockets} connected sockets (each its own proxy session) and
+     * {@code window} datagrams in flight on each, once per payload size; request/response with {@code rrSockets}
+     * sockets and one datagram in flight, at the first size. A datagram not echoed within {@code lossTimeout} is
+     * lost.
+     */
+    public record UdpOptions(boolean enabled, List<Integer> sizes, int sockets, int window, int rrSockets,
+            Duration lossTimeout) {
+        public UdpOptions {
+            sizes = List.copyOf(sizes);
+            requireNonNull(lossTimeout, "lossTimeout");
+            if (sizes.isEmpty()) {
+                throw new IllegalArgumentException("udp-sizes: empty (expected: at least one payload size)");
+            }
+            for (int size : sizes) {
+                checkRange("udp-sizes", size, UdpEchoWorkload.HEADER_BYTES, Transport.MAX_DATAGRAM);
+            }
+            checkRange("udp-sockets", sockets, 1, 1_000);
+            checkRange("udp-window", window, 1, 1_024);
+            checkRange("udp-rr-sockets", rrSockets, 1, 1_000);
+            if (lossTimeout.compareTo(Duration.ofMillis(10)) < 0 || lossTimeout.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("udp-loss-timeout: " + lossTimeout.toMillis() / 1e3
+                        + " (expected: 0.01-10 s)");
+            }
+        }
+
+        /** The throughput workload's shape at one payload size. */
+        public UdpEchoWorkload.Shape throughput(int size) {
+            return new UdpEchoWorkload.Shape(sockets, window, size, lossTimeout);
+        }
+
+        /** The request/response workload's shape: one datagram in flight per socket, the first size. */
+        public UdpEchoWorkload.Shape requestResponse() {
+            return new UdpEchoWorkload.Shape(rrSockets, 1, sizes.get(0), lossTimeout);
+        }
+    }
+
     /** The mode portlocal runs in until it grows relay modes: its defaults. */
     public static final PortlocalMode DEFAULT_MODE = new PortlocalMode("default", List.of());
 
@@ -132,6 +174,12 @@ public record RunnerOptions(
         double rate = 20_000;
         int connectConcurrency = 50;
         Integer idle = null;
+        boolean udp = true;
+        List<Integer> udpSizes = null;
+        int udpSockets = 8;
+        int udpWindow = 16;
+        int udpRrSockets = 50;
+        double udpLossTimeout = 0.2;
         Set<String> targets = new LinkedHashSet<>(KNOWN_TARGETS);
         List<PortlocalMode> modes = new ArrayList<>();
         List<Integer> portlocalThreads = List.of(1, 2);
@@ -155,6 +203,12 @@ public record RunnerOptions(
                 case "--rate" -> rate = number(arg, value(args, ++i, arg));
                 case "--conn-concurrency" -> connectConcurrency = intValue(arg, value(args, ++i, arg));
                 case "--idle" -> idle = intValue(arg, value(args, ++i, arg));
+                case "--no-udp" -> udp = false;
+                case "--udp-sizes" -> udpSizes = intList(arg, value(args, ++i, arg));
+                case "--udp-sockets" -> udpSockets = intValue(arg, value(args, ++i, arg));
+                case "--udp-window" -> udpWindow = intValue(arg, value(args, ++i, arg));
+                case "--udp-rr-sockets" -> udpRrSockets = intValue(arg, value(args, ++i, arg));
+                case "--udp-loss-timeout" -> udpLossTimeout = number(arg, value(args, ++i, arg));
                 case "--targets" -> targets = targetSet(value(args, ++i, arg));
                 case "--portlocal-mode" -> modes.add(PortlocalMode.parse(value(args, ++i, arg)));
                 case "--portlocal-threads" -> portlocalThreads = intList(arg, value(args, ++i, arg));
@@ -171,12 +225,14 @@ public record RunnerOptions(
                 quick,
                 runs != null ? runs : quick ? 1 : 3,
                 millis(warmup != null ? warmup : quick ? 0.3 : 0.5),
-                millis(duration != null ? duration : quick ? 1.2 : 3.0),
+                millis(duration != null ? duration : quick ? 1.2 : 2.5),
                 streams != null ? streams : quick ? List.of(1) : List.of(1, 4),
                 connections,
                 rate,
                 connectConcurrency,
                 idle != null ? idle : quick ? 2_000 : 9_000,
+                new UdpOptions(udp, udpSizes != null ? udpSizes : quick ? List.of(64) : List.of(64, 1400),
+                        udpSockets, udpWindow, udpRrSockets, millis(udpLossTimeout)),
                 targets,
                 modes.isEmpty() ? List.of(DEFAULT_MODE) : modes,
                 portlocalThreads,
@@ -185,7 +241,7 @@ public record RunnerOptions(
                 clientThreads,
                 backendThreads,
                 crossCheck,
-                millis(deadline != null ? deadline : quick ? 115 : 840),
+                millis(deadline != null ? deadline : quick ? 130 : 840),
                 out != null ? out : Path.of("bench/target/results"));
     }
 
@@ -193,15 +249,22 @@ public record RunnerOptions(
     public static String usage() {
         return String.join("\n",
                 "usage: bench/run.sh [options]",
-                "  --quick                 short run for a smoke test (< 2 min): 1 run, 1.2 s per workload",
+                "  --quick                 short run for a smoke test (about 2 min): 1 run, 1.2 s per workload",
                 "  --runs N                rounds; every target runs once per round, interleaved (default 3)",
-                "  --warmup S, --duration S  seconds dropped / measured per workload (default 0.5 / 3)",
+                "  --warmup S, --duration S  seconds dropped / measured per workload (default 0.5 / 2.5)",
                 "  --streams 1,4           bulk parallel stream counts (default 1,4; quick 1)",
                 "  --connections C         keep-alive connections (default 50, as wrk -c50)",
                 "  --rate R                open-loop requests per second across all connections (default 20000)",
                 "  --conn-concurrency C    connection-per-request slots (default 50)",
                 "  --idle N                idle connections held (default 9000, max " + MAX_IDLE_CONNECTIONS
                         + "; quick 2000; 0 skips)",
+                "  --no-udp                skip the UDP workloads",
+                "  --udp-sizes 64,1400     UDP payload bytes, a throughput run each; request/response uses the",
+                "                          first (default 64,1400; quick 64)",
+                "  --udp-sockets N, --udp-window W  UDP throughput: N sockets (each its own proxy session), W",
+                "                          datagrams in flight on each (default 8, 16)",
+                "  --udp-rr-sockets N      UDP request/response sockets, one datagram in flight each (default 50)",
+                "  --udp-loss-timeout S    a datagram not echoed within S seconds is lost (default 0.2)",
                 "  --targets a,b           some of " + String.join(",", KNOWN_TARGETS) + " (direct is required)",
                 "  --portlocal-mode M[=ARGS]  repeatable: a relay mode and its daemon args, e.g.",
                 "                          'splice-always=--splice always' (default: one mode, 'default')",
@@ -210,7 +273,7 @@ public record RunnerOptions(
                 "  --portlocal-java-opts 'OPTS'  JVM options for the daemon",
                 "  --client-threads N, --backend-threads N  event loops of the generator / backends (default 1)",
                 "  --no-cross-check        skip the direct iperf3 and wrk runs",
-                "  --deadline S            stop starting work after S seconds (default 840; quick 115)",
+                "  --deadline S            stop starting work after S seconds (default 840; quick 130)",
                 "  --out DIR               report directory (default bench/target/results)");
     }
 

@@ -9,11 +9,11 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Something the workloads run against: its three addresses (bulk sink, bulk source, HTTP) and, for a proxy, the
- * process whose CPU and memory are charged to it.
+ * Something the workloads run against: its three TCP addresses (bulk sink, bulk source, HTTP), its UDP echo address
+ * if it relays UDP, and, for a proxy, the process whose CPU and memory are charged to it.
  */
 record Target(String name, TargetKind kind, InetSocketAddress sink, InetSocketAddress source,
-        InetSocketAddress http, Optional<ChildProcess> process, boolean jvm) {
+        InetSocketAddress http, Optional<InetSocketAddress> udpEcho, Optional<ChildProcess> process, boolean jvm) {
 
     Target {
         requireNonNull(name, "name");
@@ -21,9 +21,11 @@ record Target(String name, TargetKind kind, InetSocketAddress sink, InetSocketAd
         requireNonNull(sink, "sink");
         requireNonNull(source, "source");
         requireNonNull(http, "http");
+        requireNonNull(udpEcho, "udpEcho");
         requireNonNull(process, "process");
     }
 
+    /** The TCP addresses. */
     List<InetSocketAddress> addresses() {
         return List.of(sink, source, http);
     }

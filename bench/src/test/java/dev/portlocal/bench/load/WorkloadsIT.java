@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -27,7 +28,7 @@ class WorkloadsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        backend = BackendServer.start(InetAddress.getLoopbackAddress(), 0, 0, 0, 1);
+        backend = BackendServer.start(InetAddress.getLoopbackAddress(), 0, 0, 0, 0, 1);
         generator = new LoadGenerator(1);
     }
 
@@ -84,11 +85,44 @@ class WorkloadsIT {
     }
 
     @Test
+    void udpThroughputAndRequestResponseAreEchoed() throws Exception {
+        UdpEchoWorkload udp = new UdpEchoWorkload(generator);
+        Duration lossTimeout = Duration.ofMillis(500);
+        for (int size : new int[] {64, 1400}) {
+            UdpResult r = udp.run(local(backend.udpEchoPort()), new UdpEchoWorkload.Shape(4, 8, size, lossTimeout),
+                    SHORT);
+            assertTrue(r.echoed() > 0, size + " B echoed " + r.echoed());
+            assertEquals(0, r.errors(), size + " B errors");
+            assertEquals(r.echoed(), r.latencies().getTotalCount(), "one latency per echo");
+        }
+        UdpResult rr = udp.run(local(backend.udpEchoPort()), new UdpEchoWorkload.Shape(4, 1, 64, lossTimeout),
+                SHORT);
+        assertTrue(rr.echoed() > 0, "request/response echoed " + rr.echoed());
+        assertEquals(0, rr.errors());
+        assertTrue(Double.isNaN(rr.cpuMicrosPerDatagram()), "no proxy, no CPU figure");
+    }
+
+    @Test
+    void udpToAPortWithoutListenerCountsErrorsAndLossesNotEchoes() throws Exception {
+        int closed;
+        try (DatagramSocket s = new DatagramSocket(local(0))) {
+            closed = s.getLocalPort(); // Freed again when the try block ends: nothing listens there.
+        }
+        UdpResult r = new UdpEchoWorkload(generator).run(local(closed),
+                new UdpEchoWorkload.Shape(2, 2, 64, Duration.ofMillis(20)), SHORT);
+        assertEquals(0, r.echoed());
+        assertTrue(r.errors() > 0, "ICMP port unreachable is an error: " + r);
+        assertTrue(r.lost() > 0, "unanswered datagrams are lost: " + r);
+    }
+
+    @Test
     void refusesNonLoopbackTargets() {
         InetSocketAddress remote = new InetSocketAddress("192.0.2.1", 80); // TEST-NET-1, never contacted
         assertThrows(IllegalArgumentException.class, () -> new BulkWorkload(generator)
                 .run(remote, Direction.UPLOAD, 1, SHORT));
         assertThrows(IllegalArgumentException.class, () -> new ConnectionPerRequestWorkload(generator)
                 .run(remote, 1, SHORT));
+        assertThrows(IllegalArgumentException.class, () -> new UdpEchoWorkload(generator)
+                .run(remote, new UdpEchoWorkload.Shape(1, 1, 64, Duration.ofMillis(200)), SHORT));
     }
 }

@@ -27,6 +27,31 @@ class MarkdownReportTest {
     }
 
     @Test
+    void aWorkloadNoteStandsUnderItsHeadingAndPeersWithoutFiguresHaveNoRows() {
+        ResultTable t = new ResultTable();
+        t.addTarget("direct", TargetKind.DIRECT);
+        t.addTarget("portlocal-t1", TargetKind.PORTLOCAL);
+        t.addTarget("haproxy-splice-t1", TargetKind.PEER);
+        t.addTarget("nginx-w1", TargetKind.PEER);
+        String udp = "UDP throughput, 64-byte datagrams";
+        Metric rate = new Metric("udp.tp.64.rate", udp, "echoed", "datagrams/s", Metric.Better.HIGHER, 0);
+        Metric loss = new Metric("udp.tp.64.loss", udp, "lost", "% of datagrams", Metric.Better.LOWER, 3);
+        t.noteWorkload(udp, "HAProxy 2.6 has no UDP proxy.");
+        t.add("direct", rate, 1, 200_000);
+        t.add("portlocal-t1", rate, 1, 100_000);
+        t.add("nginx-w1", rate, 1, 50_000);
+        t.add("direct", loss, 1, 0);
+        t.add("portlocal-t1", loss, 1, 0.5);
+        t.add("nginx-w1", loss, 1, 1.0);
+        String md = MarkdownReport.render(QUICK, t, List.of(), Map.of());
+        assertTrue(md.contains("## " + udp + "\n\nHAProxy 2.6 has no UDP proxy.\n\n| figure |"), md);
+        // With HAProxy silent, the best peer is nginx.
+        assertTrue(md.contains("| echoed (datagrams/s) | portlocal-t1 | 100,000 | 50% | 200% | 100,000 |"), md);
+        assertTrue(md.contains("| lost (% of datagrams) | portlocal-t1 | 0.500 | - | 50% | 0.500 |"), md);
+        assertFalse(md.contains("| haproxy-splice-t1 |"), md);
+    }
+
+    @Test
     void crossCheckShowsTheVerdict() {
         List<CrossCheck> checks = List.of(
                 new CrossCheck("bulk upload P1 (Gbit/s)", "iperf3 -P1", List.of(30.0, 32.0, 31.0),

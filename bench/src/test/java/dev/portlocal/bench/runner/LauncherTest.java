@@ -37,6 +37,11 @@ class LauncherTest {
             assertFalse(portlocal.contains(api) || EPHEMERAL.contains(api), "API port " + api);
         }
         assertEquals(23, ports.size());
+        // UDP is its own port space; still keep its ports clear of the TCP ones, portlocal's and the ephemeral range.
+        for (int udp : List.of(Launcher.UDP_ECHO_PORT, Launcher.nginxUdpPort())) {
+            assertTrue(ports.add(udp), "UDP port " + udp + " used twice");
+            assertFalse(portlocal.contains(udp) || EPHEMERAL.contains(udp), "UDP port " + udp);
+        }
     }
 
     @Test
@@ -56,5 +61,6 @@ class LauncherTest {
                 direct.addresses().stream().map(a -> a.getPort()).toList());
         assertTrue(direct.process().isEmpty());
         assertTrue(direct.addresses().stream().allMatch(a -> a.getAddress().isLoopbackAddress()));
+        assertEquals(Launcher.UDP_ECHO_PORT, direct.udpEcho().orElseThrow().getPort());
     }
 }

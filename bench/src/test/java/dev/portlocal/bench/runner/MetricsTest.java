@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MetricsTest {
 
@@ -28,5 +29,20 @@ class MetricsTest {
                 Metrics.requests("ka.closed", "w", "requests", "req/s", "µs").rate()));
         assertEquals("new conn/s", Metrics.shortLabel(
                 Metrics.requests("conn", "w", "connections", "conn/s", "µs").rate()));
+        assertEquals("UDP 1400 B datagrams/s", Metrics.shortLabel(Metrics.udpRate("w", 1400)));
+        assertEquals("UDP request/response", Metrics.shortLabel(
+                Metrics.requests("udp.rr", "w", "exchanges", "exchanges/s", "µs").rate()));
+    }
+
+    @Test
+    void udpFiguresAreIdentifiedBySizeAndRankedTheRightWay() {
+        String w = Metrics.udpThroughputWorkload(64, 8, 16);
+        assertEquals("UDP throughput, 64-byte datagrams (8 sockets, 16 in flight each)", w);
+        assertEquals("udp.tp.64.rate", Metrics.udpRate(w, 64).id());
+        assertEquals(Metric.Better.HIGHER, Metrics.udpRate(w, 64).better());
+        assertEquals("udp.tp.64.loss", Metrics.udpLoss("udp.tp.64", w).id());
+        assertEquals(Metric.Better.LOWER, Metrics.udpLoss("udp.rr", w).better());
+        assertEquals("udp.tp.64.cpu", Metrics.udpCpu(w, 64).id());
+        assertTrue(Metrics.udpNote(0.2).contains("HAProxy 2.6 has no UDP proxy"));
     }
 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PeerConfigsTest {
@@ -39,6 +40,36 @@ class PeerConfigsTest {
         assertTrue(conf.contains("worker_processes 1;\n"));
         assertTrue(conf.contains("pid /run/x/nginx.pid;\n"));
         assertTrue(conf.contains("listen 127.0.0.1:62111;\n        proxy_pass 127.0.0.1:5201;\n"));
+    }
+
+    @Test
+    void nginxRelaysUdpWithOneResponsePerDatagram() {
+        String conf = PeerConfigs.nginx("/run/x", "/m.so", List.of(new Route("udp-echo", 62154, 5207, true)));
+        assertTrue(conf.contains("""
+                    server {
+                        listen 127.0.0.1:62154 udp;
+                        proxy_pass 127.0.0.1:5207;
+                        proxy_responses 1;
+                        proxy_timeout 10s;
+                    }
+                """), conf);
+    }
+
+    @Test
+    void haproxyRefusesUdpRoutes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PeerConfigs.haproxy(1, List.of(new Route("udp-echo", 62114, 5207, true))));
+        assertTrue(e.getMessage().contains("HAProxy 2.6 has no UDP proxy"), e.getMessage());
+    }
+
+    @Test
+    void portlocalMappingFileCarriesTheUdpPort() throws Exception {
+        List<Route> routes = List.of(new Route("http", 61003, 5280), new Route("udp-echo", 61004, 5207, true));
+        String yaml = PeerConfigs.portlocalMappings(routes);
+        assertTrue(yaml.contains("      - port: 5207\n        protocol: udp\n        nodePort: 61004\n"), yaml);
+        List<Endpoint> endpoints = new MappingFileParser(PortRange.DEFAULT).parse("mappings.yaml",
+                yaml.getBytes(StandardCharsets.UTF_8));
+        assertEquals(EndpointPort.pinned(5207, Protocol.UDP, 61004), endpoints.get(1).ports().get(0));
     }
 
     @Test

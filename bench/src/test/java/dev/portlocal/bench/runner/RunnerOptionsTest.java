@@ -1,5 +1,6 @@
 package dev.portlocal.bench.runner;
 
+import dev.portlocal.bench.load.UdpEchoWorkload;
 import dev.portlocal.bench.runner.RunnerOptions.PortlocalMode;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,9 @@ class RunnerOptionsTest {
         assertEquals(3, o.runs());
         assertEquals(List.of(1, 4), o.streams());
         assertEquals(9_000, o.idleConnections());
+        assertEquals(Duration.ofMillis(2500), o.measure());
+        assertEquals(new RunnerOptions.UdpOptions(true, List.of(64, 1400), 8, 16, 50, Duration.ofMillis(200)),
+                o.udp());
         assertEquals(Duration.ofSeconds(840), o.deadline());
         assertEquals(Set.copyOf(RunnerOptions.KNOWN_TARGETS), o.targets());
         assertEquals(List.of(RunnerOptions.DEFAULT_MODE), o.portlocalModes());
@@ -35,7 +39,9 @@ class RunnerOptionsTest {
         assertEquals(1, quick.runs());
         assertEquals(List.of(1), quick.streams());
         assertEquals(Duration.ofMillis(1200), quick.measure());
-        assertEquals(Duration.ofSeconds(115), quick.deadline());
+        assertEquals(Duration.ofSeconds(130), quick.deadline());
+        assertEquals(List.of(64), quick.udp().sizes());
+        assertTrue(quick.udp().enabled());
 
         RunnerOptions both = RunnerOptions.parse(List.of("--runs", "2", "--quick", "--duration", "2.5"));
         assertEquals(2, both.runs());
@@ -58,6 +64,16 @@ class RunnerOptionsTest {
     }
 
     @Test
+    void parsesTheUdpOptionsIntoTheWorkloadShapes() {
+        RunnerOptions o = RunnerOptions.parse(List.of("--udp-sizes", "128,9000", "--udp-sockets", "4",
+                "--udp-window", "32", "--udp-rr-sockets", "10", "--udp-loss-timeout", "0.5"));
+        assertEquals(List.of(128, 9000), o.udp().sizes());
+        assertEquals(new UdpEchoWorkload.Shape(4, 32, 9000, Duration.ofMillis(500)), o.udp().throughput(9000));
+        assertEquals(new UdpEchoWorkload.Shape(10, 1, 128, Duration.ofMillis(500)), o.udp().requestResponse());
+        assertFalse(RunnerOptions.parse(List.of("--no-udp", "--quick")).udp().enabled());
+    }
+
+    @Test
     void errorsNameTheOptionAndWhatWasExpected() {
         assertMessage("unknown option: --fast (expected: see --help)", "--fast");
         assertMessage("--runs: missing value", "--runs");
@@ -67,6 +83,12 @@ class RunnerOptionsTest {
         assertMessage("targets: envoy (expected: some of [direct, portlocal, haproxy, nginx])", "--targets", "envoy");
         assertMessage("targets: [nginx] (expected: to include direct, the baseline)", "--targets", "nginx");
         assertMessage("duration: 0.1 (expected: 0.2-60 s)", "--duration", "0.1");
+        assertMessage("udp-sizes: 9001 (expected: 12-9000)", "--udp-sizes", "64,9001");
+        assertMessage("--udp-sizes: big (expected: an integer)", "--udp-sizes", "big");
+        assertMessage("udp-window: 0 (expected: 1-1024)", "--udp-window", "0");
+        assertMessage("udp-sockets: 1001 (expected: 1-1000)", "--udp-sockets", "1001");
+        assertMessage("udp-rr-sockets: 0 (expected: 1-1000)", "--udp-rr-sockets", "0");
+        assertMessage("udp-loss-timeout: 0.001 (expected: 0.01-10 s)", "--udp-loss-timeout", "0.001");
         assertMessage("portlocal mode name: Bad Mode (expected: lower-case letters, digits and dashes)",
                 "--portlocal-mode", "Bad Mode");
     }
@@ -83,7 +105,8 @@ class RunnerOptionsTest {
         for (String option : List.of("--quick", "--runs", "--warmup", "--duration", "--streams", "--connections",
                 "--rate", "--conn-concurrency", "--idle", "--targets", "--portlocal-mode", "--portlocal-threads",
                 "--portlocal-jar", "--portlocal-java-opts", "--client-threads", "--backend-threads",
-                "--no-cross-check", "--deadline", "--out")) {
+                "--no-cross-check", "--deadline", "--out", "--no-udp", "--udp-sizes", "--udp-sockets",
+                "--udp-window", "--udp-rr-sockets", "--udp-loss-timeout")) {
             assertTrue(usage.contains(option), option);
         }
     }
