@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Runs the backends as their own process, so their CPU is not charged to the generator. Prints one
- * {@code ready sink=... source=... http=... udp-echo=...} line, then serves until its standard input closes (the runner died or
- * stopped it) or {@code --max-seconds} pass, whichever comes first: it never outlives a run.
+ * {@code ready sink=... source=... http=... udp-echo=...} line, then serves until its standard input closes (the
+ * runner died or stopped it) or {@code --max-seconds} pass, whichever comes first: it never outlives a run.
  *
  * <p>Usage: {@code BackendMain --host 127.0.0.1 --sink-port P --source-port P --http-port P --udp-echo-port P
  * --threads N --max-seconds S}. Exit codes: 0 stopped, 1 failed to start, 2 bad arguments.

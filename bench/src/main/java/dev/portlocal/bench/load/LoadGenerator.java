@@ -40,7 +40,7 @@ public final class LoadGenerator implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT_MILLIS);
     }
 
-    /** A bootstrap for connected UDP sockets on the generator's loops, with batched reads; the caller sets the handler. */
+    /** A bootstrap for connected UDP sockets on the generator's loops, batched reads; the caller sets the handler. */
     Bootstrap datagramBootstrap() {
         return Transport.datagramOptions(new Bootstrap())
                 .group(group)

@@ -216,9 +216,9 @@ public final class Runner {
         table.noteWorkload(name, note);
         attempt(target, round, "UDP request/response", () -> {
             UdpResult r = workload.run(address, rr, window);
-            table.add(target.name(), Metrics.udpLoss("udp.rr", name), round, r.lossPercent());
-            recordRequests(target, round, "udp.rr", name, "exchanges", "exchanges/s", "CPU µs per exchange",
+            recordRequests(target, round, "udp.rr", name, "echoed", "exchanges/s", "CPU µs per exchange",
                     r.asRequests());
+            table.add(target.name(), Metrics.udpLoss("udp.rr", name), round, r.lossPercent());
             noteUdpTrouble(target, round, "UDP request/response", r);
         });
     }

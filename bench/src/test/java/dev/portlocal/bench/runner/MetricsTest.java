@@ -31,7 +31,7 @@ class MetricsTest {
                 Metrics.requests("conn", "w", "connections", "conn/s", "µs").rate()));
         assertEquals("UDP 1400 B datagrams/s", Metrics.shortLabel(Metrics.udpRate("w", 1400)));
         assertEquals("UDP request/response", Metrics.shortLabel(
-                Metrics.requests("udp.rr", "w", "exchanges", "exchanges/s", "µs").rate()));
+                Metrics.requests("udp.rr", "w", "echoed", "exchanges/s", "µs").rate()));
     }
 
     @Test
