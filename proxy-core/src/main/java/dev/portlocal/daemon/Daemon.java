@@ -82,7 +82,8 @@ public final class Daemon implements AutoCloseable {
     private EventLoops loops;
     private DataPlane dataPlane;
     private MappingService service;
-    private MappingFileWatcher watcher;
+    /** Replaced by a reload on the control thread; closed by {@link #stop()}. */
+    private volatile MappingFileWatcher watcher;
     private ScheduledExecutorService control;
     private ApiServer apiServer;
     private MappingFileParser parser;
@@ -226,7 +227,24 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    private synchronized boolean isStopping() {
+        return stopping;
+    }
+
+    private void awaitControl() {
+        try {
+            if (!control.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("event=control_thread_busy action=stop_anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private ReloadResult reloadNow(Supplier<DaemonConfig> next) {
+        if (isStopping()) {
+            return ReloadResult.FAILED;
+        }
         notifier.reloading();
         long started = System.nanoTime();
         ReloadResult result;
@@ -403,6 +421,10 @@ public final class Daemon implements AutoCloseable {
             }
             if (control != null) {
                 control.shutdownNow();
+                awaitControl();
+            }
+            if (watcher != null) {
+                watcher.close(); // a reload that was running may have started a new one
             }
             if (dataPlane != null) {
                 dataPlane.shutdown(config.drainTimeout());

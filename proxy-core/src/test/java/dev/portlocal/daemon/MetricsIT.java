@@ -187,6 +187,49 @@ class MetricsIT {
         assertEquals(0, t.value("portlocal_ports_free", Map.of("protocol", "tcp", "ip_family", "IPv4")));
     }
 
+    @Test
+    void udpSessionsAndDatagramsAreCountedPerMapping() throws Exception {
+        try (java.net.DatagramSocket backend = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket client = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            backend.setSoTimeout(10_000);
+            client.setSoTimeout(10_000);
+            Thread echoer = new Thread(() -> {
+                byte[] buf = new byte[2048];
+                try {
+                    for (int i = 0; i < 3; i++) {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        backend.receive(p);
+                        backend.send(new java.net.DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                    }
+                } catch (IOException e) {
+                    // the test fails on the missing answer
+                }
+            }, "udp-echo");
+            echoer.setDaemon(true);
+            echoer.start();
+            Path mappings = dir.resolve("endpoints.yaml");
+            write(mappings, "endpoints:\n  - name: dns\n    ip: 127.0.0.1\n    ports:\n      - port: "
+                    + backend.getLocalPort() + "\n        protocol: udp\n");
+            Daemon daemon = daemons.start(b -> b.portRange(InProcessDaemons.range(5)).mappingsFile(mappings));
+            int nodePort = nodePort(daemon, "dns");
+            for (int i = 0; i < 3; i++) {
+                byte[] q = ("q" + i).getBytes(StandardCharsets.US_ASCII);
+                client.send(new java.net.DatagramPacket(q, q.length, InetAddress.getLoopbackAddress(), nodePort));
+                java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[64], 64);
+                client.receive(answer);
+                assertEquals("q" + i, new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII));
+            }
+            Map<String, String> udp = Map.of("endpoint", "dns", "protocol", "udp",
+                    "node_port", Integer.toString(nodePort));
+            PrometheusText t = scrape(daemon);
+            assertEquals(1, t.value("portlocal_udp_sessions_active", udp));
+            assertEquals(1, t.value("portlocal_udp_sessions_total", udp));
+            assertEquals(3, t.value("portlocal_udp_datagrams_total", with(udp, "direction", "to_endpoint")));
+            assertEquals(3, t.value("portlocal_udp_datagrams_total", with(udp, "direction", "to_client")));
+            assertEquals(0, t.value("portlocal_udp_dropped_total", with(udp, "reason", "session_cap")));
+        }
+    }
+
     private static Map<String, String> with(Map<String, String> labels, String key, String value) {
         Map<String, String> out = new java.util.HashMap<>(labels);
         out.put(key, value);
