@@ -1,6 +1,7 @@
 package dev.portlocal.daemon;
 
 import dev.portlocal.testing.DaemonProcess;
+import dev.portlocal.testing.Waits;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,6 +48,17 @@ class DnsThroughNodePortIT {
                 "--address=/portlocal.test/10.1.2.3", "--conf-file=/dev/null",
                 "--pid-file=" + dir.resolve("dnsmasq.pid"), "--user=root", "--log-facility=-")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("dnsmasq.log").toFile()).start();
+        // dnsmasq binds after it forks off; ask it directly first, so a slow start is not blamed on the relay.
+        Waits.until("dnsmasq answers on " + dnsPort, Duration.ofSeconds(20), () -> {
+            try {
+                return "10.1.2.3".equals(dig(dnsPort));
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
         int nodePort = 61000 + ThreadLocalRandom.current().nextInt(0, 1000);
         Path mappings = dir.resolve("endpoints.yaml");
         Files.writeString(mappings, "endpoints:\n"
