@@ -102,7 +102,11 @@ class UdpRelayIT {
         final Thread thread;
 
         Echo(InetAddress bind) throws IOException {
-            socket = new DatagramSocket(new InetSocketAddress(bind, 0));
+            this(new InetSocketAddress(bind, 0));
+        }
+
+        Echo(InetSocketAddress bind) throws IOException {
+            socket = new DatagramSocket(bind);
             socket.setReceiveBufferSize(4 << 20);
             thread = new Thread(() -> {
                 byte[] buf = new byte[65_536];
@@ -279,6 +283,12 @@ class UdpRelayIT {
             Waits.until(() -> "port unreachable counted: " + proxy.counters().portUnreachable(),
                     Duration.ofSeconds(5), () -> proxy.counters().portUnreachable() >= 1);
             Waits.until("the session to end", Duration.ofSeconds(5), () -> proxy.counters().sessions() == 0);
+            // The endpoint comes up on the same port: the next datagram starts a fresh session that works.
+            try (Echo late = new Echo(nobody)) {
+                assertEquals(nobody, late.address());
+                byte[] msg = "back?".getBytes();
+                assertArrayEquals(msg, roundTrip(c, proxy.address, msg), "recovers once the endpoint listens");
+            }
         }
     }
 
