@@ -179,7 +179,9 @@ public final class Runner {
         if (options.udp().enabled() && target.udpEcho().isPresent()) {
             measureUdp(generator, target, round, window);
         }
-        if (options.idleConnections() > 0 && target.process().isPresent()) {
+        // Memory a process once took is not given back to the OS, so only a process's first idle run measures
+        // growth: later rounds would report about zero for every target. The idle workload runs in round 1 only.
+        if (options.idleConnections() > 0 && target.process().isPresent() && round == 1) {
             String idleName = "Idle connections (N=" + options.idleConnections() + ")";
             attempt(target, round, "idle connections", () -> {
                 IdleConnectionsWorkload.Result r = new IdleConnectionsWorkload(generator).run(target.sink(),
