@@ -387,6 +387,7 @@ public final class DataPlane implements PortOpener, AutoCloseable {
                 Socket s = ListenSockets.stream(address);
                 try {
                     s.setReusePort(true);
+                    s.setTcpNoDelay(true); // inherited by every accepted socket: one setsockopt fewer per connection
                     s.bind(new InetSocketAddress(address, port));
                     s.listen(NetUtil.SOMAXCONN);
                 } catch (IOException | RuntimeException e) {

@@ -15,8 +15,6 @@ public enum ConnectFailure {
     TIMEOUT("timeout"),
     /** No route: EHOSTUNREACH, ENETUNREACH. */
     UNREACHABLE("unreachable"),
-    /** The client went away while we were connecting. */
-    CLIENT_GONE("client_gone"),
     /** Anything else: a socket that could not be created, an unexpected errno. */
     OTHER("other");
 

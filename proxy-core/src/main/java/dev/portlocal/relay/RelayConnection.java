@@ -81,10 +81,9 @@ public final class RelayConnection implements RelayedConnection {
         try {
             register(client);
             register(backend);
-            client.socket.setTcpNoDelay(true);
+            // The client inherited TCP_NODELAY from the listening socket. It joins epoll only once the endpoint
+            // answers: until then its bytes wait in the kernel, and the connect timeout bounds the wait.
             backend.socket.setTcpNoDelay(true);
-            // Watch the client for errors only until the endpoint answers; its bytes wait in the kernel.
-            client.interest(Interest.of(false, false));
             if (backend.socket.connect(target)) {
                 onConnected();
             } else {
@@ -141,13 +140,9 @@ public final class RelayConnection implements RelayedConnection {
         }
         try {
             if (!connected) {
-                if (handle == backend) {
-                    if (backend.socket.finishConnect()) {
-                        onConnected();
-                    }
-                } else if ((ops & (Interest.EPOLLERR | Interest.EPOLLHUP)) != 0) {
-                    // the client went away while we were connecting
-                    connectFailed(ConnectFailure.CLIENT_GONE, new IOException("client closed while connecting"));
+                // Only the endpoint's socket is in epoll while connecting.
+                if (backend.socket.finishConnect()) {
+                    onConnected();
                 }
                 return;
             }
@@ -268,12 +263,14 @@ public final class RelayConnection implements RelayedConnection {
         }
         closed = true;
         cancelTimer();
-        client.cancel();
-        backend.cancel();
         upstream.release();
         downstream.release();
+        // Close first, then cancel: a closed fd leaves epoll by itself, so Netty skips EPOLL_CTL_DEL (two syscalls
+        // fewer per connection). Safe on this thread: nothing can take the fd numbers in between.
         close(client.socket, reset);
         close(backend.socket, reset);
+        client.cancel();
+        backend.cancel();
         tracker.closed(this);
     }
 
