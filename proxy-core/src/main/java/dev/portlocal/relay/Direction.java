@@ -32,7 +32,9 @@ final class Direction {
     final SocketHandle dst;
     private final SplicePolicy policy;
     private final BufferConduit copy;
-    private final PipeConduit splice;
+    private final LoopResources resources;
+    /** Created on the first switch to splice, so connections that never splice never carry one. */
+    private PipeConduit splice;
     private Conduit current;
     private int streak;
 
@@ -56,7 +58,7 @@ final class Direction {
         }
         this.policy = p;
         this.copy = new BufferConduit(resources.allocator(), resources.counters, config.bufferSize());
-        this.splice = p == SplicePolicy.NEVER ? null : new PipeConduit(resources.pipes, resources.counters);
+        this.resources = resources;
         this.current = copy;
     }
 
@@ -126,7 +128,7 @@ final class Direction {
 
     /** Chooses the conduit for a fill; called only when the current one is empty. */
     private Conduit conduitForNextFill() {
-        if (splice == null) {
+        if (policy == SplicePolicy.NEVER) {
             return copy;
         }
         boolean useSplice;
@@ -136,6 +138,9 @@ final class Direction {
             useSplice = streak >= FULL_READS_TO_SPLICE;
         } else {
             useSplice = streak < SMALL_READS_TO_COPY;
+        }
+        if (useSplice && splice == null) {
+            splice = new PipeConduit(resources.pipes, resources.counters);
         }
         if (useSplice && splice.ready()) {
             if (current != splice) {
