@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,17 +40,17 @@ class DnsThroughNodePortIT {
         }
         Assumptions.assumeTrue(tools, "dnsmasq and dig are not installed");
 
-        int dnsPort;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            dnsPort = s.getLocalPort();
-        }
+        int dnsPort = portFreeForUdpAndTcp();
         Process dnsmasq = new ProcessBuilder("/usr/sbin/dnsmasq", "--keep-in-foreground", "--port=" + dnsPort,
                 "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
                 "--address=/portlocal.test/10.1.2.3", "--conf-file=/dev/null",
                 "--pid-file=" + dir.resolve("dnsmasq.pid"), "--user=root", "--log-facility=-")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("dnsmasq.log").toFile()).start();
         // dnsmasq binds after it forks off; ask it directly first, so a slow start is not blamed on the relay.
-        Waits.until("dnsmasq answers on " + dnsPort, Duration.ofSeconds(20), () -> {
+        Waits.until(() -> "dnsmasq answers on " + dnsPort + ": " + dnsmasqLog(), Duration.ofSeconds(20), () -> {
+            if (!dnsmasq.isAlive()) {
+                throw new AssertionError("dnsmasq exited with " + dnsmasq.exitValue() + ": " + dnsmasqLog());
+            }
             try {
                 return "10.1.2.3".equals(dig(dnsPort));
             } catch (IOException e) {
@@ -78,6 +79,32 @@ class DnsThroughNodePortIT {
         } finally {
             dnsmasq.destroy();
             dnsmasq.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * dnsmasq binds the port for UDP and TCP alike and exits if either is taken, so the port must be free for both:
+     * hold a UDP and a TCP socket on it together before handing it over.
+     */
+    private static int portFreeForUdpAndTcp() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 ServerSocket tcp = new ServerSocket()) {
+                tcp.setReuseAddress(true);
+                tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort()));
+                return udp.getLocalPort();
+            } catch (IOException takenForTcp) {
+                // try another
+            }
+        }
+        throw new AssertionError("no loopback port free for both UDP and TCP in 50 attempts");
+    }
+
+    private String dnsmasqLog() {
+        try {
+            return Files.readString(dir.resolve("dnsmasq.log"));
+        } catch (IOException e) {
+            return "<no log>";
         }
     }
 
