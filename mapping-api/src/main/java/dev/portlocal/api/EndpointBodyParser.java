@@ -1,17 +1,20 @@
 package dev.portlocal.api;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
@@ -35,7 +38,7 @@ import static java.util.Objects.requireNonNull;
 public final class EndpointBodyParser {
 
     private static final List<String> ENDPOINT_FIELDS = List.of("name", "ip", "ips", "ports");
-    private static final List<String> PORT_FIELDS = List.of("port", "protocol", "nodePort");
+    private static final List<String> PORT_FIELDS = List.of("port", "protocol", "nodePort", "idleTimeout");
 
     private final PortRange range;
 
@@ -171,7 +174,23 @@ public final class EndpointBodyParser {
             nodePort = OptionalInt.of(integer(field + ".nodePort", nodePortNode, range.start(), range.end(),
                     "inside port range " + range));
         }
-        return new EndpointPort(port, protocol, nodePort);
+        Optional<Duration> idleTimeout = Optional.empty();
+        JsonNode idleNode = node.get("idleTimeout");
+        if (idleNode != null && !idleNode.isNull()) {
+            String f = field + ".idleTimeout";
+            if (!idleNode.isTextual()) {
+                throw invalid(f, idleNode, f + ": " + ApiJson.describe(idleNode)
+                        + " (expected: a duration such as \"30s\")");
+            }
+            try {
+                Duration d = Durations.parse("idleTimeout", idleNode.asText());
+                EndpointPort.checkIdleTimeout(protocol, d);
+                idleTimeout = Optional.of(d);
+            } catch (IllegalArgumentException e) {
+                throw invalid(f, idleNode, field + "." + e.getMessage());
+            }
+        }
+        return new EndpointPort(port, protocol, nodePort, idleTimeout);
     }
 
     private static int integer(String field, JsonNode node, int min, int max, String expected) {

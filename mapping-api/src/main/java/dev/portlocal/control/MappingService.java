@@ -3,6 +3,7 @@ package dev.portlocal.control;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -367,7 +368,7 @@ public final class MappingService implements AutoCloseable {
                     for (EndpointPort port : endpoint.ports()) {
                         for (InetAddress ip : endpoint.ips()) {
                             wanted.put(endpoint.key(port, ip),
-                                    new Want(source, endpoint.target(port, ip), port.nodePort()));
+                                    new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout()));
                         }
                     }
                 }
@@ -413,7 +414,9 @@ public final class MappingService implements AutoCloseable {
         /** Applies a changed definition to an existing mapping; returns true if it needs a port assigned. */
         private boolean update(Slot slot, Want want) {
             slot.source = want.source();
-            boolean targetChanged = !slot.target.equals(want.target());
+            // A new session idle timeout is applied like a new target: the listener stays, new sessions use it.
+            boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout());
+            slot.idleTimeout = want.idleTimeout();
             boolean movesToNewPin = want.pinned().isPresent()
                     && !(slot.isListening() && slot.nodePort == want.pinned().getAsInt());
             boolean pinChanged = !slot.pinned.equals(want.pinned());
@@ -590,7 +593,7 @@ public final class MappingService implements AutoCloseable {
     }
 
     /** What a source wants for one key. */
-    private record Want(Source source, InetSocketAddress target, OptionalInt pinned) {
+    private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -603,6 +606,7 @@ public final class MappingService implements AutoCloseable {
         Source source;
         InetSocketAddress target;
         OptionalInt pinned;
+        Optional<Duration> idleTimeout;
         int nodePort;
         MappingState state = MappingState.ERROR;
         String message = "";
@@ -612,6 +616,7 @@ public final class MappingService implements AutoCloseable {
             this.source = want.source();
             this.target = want.target();
             this.pinned = want.pinned();
+            this.idleTimeout = want.idleTimeout();
         }
 
         boolean isListening() {
@@ -623,7 +628,7 @@ public final class MappingService implements AutoCloseable {
         }
 
         Mapping mapping(int port) {
-            return new Mapping(key, target, port);
+            return new Mapping(key, target, port, idleTimeout);
         }
 
         MappingStatus status() {

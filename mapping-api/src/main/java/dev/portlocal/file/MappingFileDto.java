@@ -19,7 +19,7 @@ final class MappingFileDto {
     }
 
     /** Ports are {@code Long} so that an out-of-range number is a validation error, not an overflow. */
-    record PortDto(Long port, String protocol, Long nodePort) {
-        static final List<String> FIELDS = List.of("port", "protocol", "nodePort");
+    record PortDto(Long port, String protocol, Long nodePort, String idleTimeout) {
+        static final List<String> FIELDS = List.of("port", "protocol", "nodePort", "idleTimeout");
     }
 }

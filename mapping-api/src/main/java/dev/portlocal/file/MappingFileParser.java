@@ -6,12 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -36,6 +38,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.portlocal.file.MappingFileDto.EndpointDto;
 import dev.portlocal.file.MappingFileDto.PortDto;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
@@ -365,6 +368,19 @@ public final class MappingFileParser {
                 }
             }
 
+            Optional<Duration> idleTimeout = Optional.empty();
+            if (dto.idleTimeout() != null) {
+                try {
+                    Duration d = Durations.parse("idleTimeout", dto.idleTimeout());
+                    if (protocol != null) {
+                        EndpointPort.checkIdleTimeout(protocol, d);
+                    }
+                    idleTimeout = Optional.of(d);
+                } catch (IllegalArgumentException e) {
+                    errors.add(prefix + field + "." + e.getMessage());
+                }
+            }
+
             if (port != null && protocol != null) {
                 String portKey = port + "/" + protocol.wireName();
                 Integer first = listedAt.putIfAbsent(portKey, index);
@@ -387,7 +403,7 @@ public final class MappingFileParser {
             if (errors.size() > errorsBefore) {
                 return null;
             }
-            return new EndpointPort(port, protocol, nodePort);
+            return new EndpointPort(port, protocol, nodePort, idleTimeout);
         }
 
         /** Binds {@code node} strictly; on failure records one error naming the field and returns null. */

@@ -1,14 +1,21 @@
 package dev.portlocal.model;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * A resolved mapping: node port {@code nodePort} forwards to {@code target}. This is what the data plane is asked
- * to open.
+ * to open. {@code idleTimeout}, when present, overrides the daemon's UDP session idle timeout for this mapping.
  */
-public record Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
+public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout) {
+
+    public Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
+        this(key, target, nodePort, Optional.empty());
+    }
+
 
     public Mapping {
         requireNonNull(key, "key");
@@ -25,6 +32,7 @@ public record Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
                     "target: " + target + " (expected: an " + key.family() + " address for " + key + ")");
         }
         PortRange.checkPort("nodePort", nodePort);
+        requireNonNull(idleTimeout, "idleTimeout");
     }
 
     public Protocol protocol() {

@@ -23,7 +23,7 @@ final class FakePortOpener implements PortOpener {
     final Set<Integer> takenByOtherProcess = new HashSet<>();
     final Map<Integer, String> failing = new HashMap<>();
     RuntimeException throwOnOpen;
-    private final Map<String, Mapping> open = new HashMap<>();
+    final Map<String, Mapping> open = new HashMap<>();
 
     private static String space(Mapping mapping) {
         return mapping.protocol() + "/" + mapping.family() + "/" + mapping.nodePort();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -152,6 +153,26 @@ class MappingServiceTest {
         assertEquals(List.of("retarget 61000 shop/web:80/tcp -> 10.0.0.9:80"), opener.calls);
         assertEquals(before, nodePort(key("shop/web", 80)));
         assertEquals("10.0.0.9", Addresses.format(status(key("shop/web", 80)).target().getAddress()));
+    }
+
+    @Test
+    void aNewUdpIdleTimeoutIsAppliedLikeANewTargetKeepingTheNodePort() {
+        service(RANGE);
+        EndpointPort dns = new EndpointPort(53, Protocol.UDP, OptionalInt.empty());
+        EndpointPort dnsQuick = new EndpointPort(53, Protocol.UDP, OptionalInt.empty(),
+                Optional.of(Duration.ofSeconds(5)));
+        service.apply(FILE, List.of(new Endpoint("kube/dns", Addresses.parseIp("ip", "10.0.0.1"), List.of(dns))));
+        MappingKey key = new MappingKey("kube/dns", 53, Protocol.UDP, IpFamily.IPv4);
+        int before = nodePort(key);
+        opener.callsAndClear();
+
+        ApplyResult result = service.apply(FILE,
+                List.of(new Endpoint("kube/dns", Addresses.parseIp("ip", "10.0.0.1"), List.of(dnsQuick))));
+
+        assertEquals(List.of(key), result.retargeted());
+        assertEquals(List.of("retarget " + before + " kube/dns:53/udp -> 10.0.0.1:53"), opener.calls);
+        assertEquals(Optional.of(Duration.ofSeconds(5)), opener.open.values().iterator().next().idleTimeout(),
+                "the data plane got the mapping's own idle timeout");
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.portlocal.file;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,40 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoints[1] (b): ips[1]: 10.0.0.2 (expected: one address of each family, "
                         + "IPv4 already given as 10.0.0.1)",
                 "endpoints.yaml: endpoints[2] (c): ips: [] (expected: one address, or one of each family)"),
+                e.errors());
+    }
+
+    @Test
+    void aUdpPortMayCarryItsOwnSessionIdleTimeout() throws Exception {
+        List<Endpoint> endpoints = parser.parse("endpoints.yaml", """
+                endpoints:
+                  - name: kube/dns
+                    ip: 10.0.0.10
+                    ports:
+                      - port: 53
+                        protocol: udp
+                        idleTimeout: 5s
+                """.getBytes(StandardCharsets.UTF_8));
+        assertEquals(Optional.of(Duration.ofSeconds(5)), endpoints.get(0).ports().get(0).idleTimeout());
+    }
+
+    @Test
+    void badIdleTimeoutsAreNamed() {
+        MappingFileException e = assertThrows(MappingFileException.class, () -> parser.parse("endpoints.yaml", """
+                endpoints:
+                  - name: a
+                    ip: 10.0.0.1
+                    ports:
+                      - port: 80
+                        idleTimeout: 5s
+                      - port: 53
+                        protocol: udp
+                        idleTimeout: soon
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (a): ports[0].idleTimeout: 5s (expected: only on udp ports)",
+                "endpoints.yaml: endpoints[0] (a): ports[1].idleTimeout: soon (expected: a duration such as 500ms, "
+                        + "30s, 5m, 1h)"),
                 e.errors());
     }
 
@@ -343,7 +379,7 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoint: unknown field (expected: endpoints)",
                 "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ips, ports)",
                 "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
-                        + "(expected one of: port, protocol, nodePort)"), errors);
+                        + "(expected one of: port, protocol, nodePort, idleTimeout)"), errors);
     }
 
     @Test

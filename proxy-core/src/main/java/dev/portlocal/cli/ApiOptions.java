@@ -1,5 +1,6 @@
 package dev.portlocal.cli;
 
+import dev.portlocal.model.Durations;
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.api.ApiClient;
 import dev.portlocal.api.BearerToken;

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.daemon.Daemon;
 import dev.portlocal.daemon.DaemonConfig;
+import dev.portlocal.model.Durations;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;

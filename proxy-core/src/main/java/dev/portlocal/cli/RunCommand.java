@@ -5,6 +5,7 @@ import dev.portlocal.daemon.Daemon;
 import dev.portlocal.daemon.DaemonConfig;
 import dev.portlocal.daemon.Signals;
 import dev.portlocal.file.MappingFileException;
+import dev.portlocal.model.Durations;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;

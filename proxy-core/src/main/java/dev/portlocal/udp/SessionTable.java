@@ -30,11 +30,9 @@ final class SessionTable<S> {
 
     private final Map<InetSocketAddress, Entry<S>> sessions = new HashMap<>();
     private final LongSupplier nanoClock;
-    private final long idleNanos;
 
-    SessionTable(LongSupplier nanoClock, long idleNanos) {
+    SessionTable(LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
-        this.idleNanos = idleNanos;
     }
 
     /** The client's session, marked active now, or null. */
@@ -61,8 +59,8 @@ final class SessionTable<S> {
         return false;
     }
 
-    /** Removes and returns every session idle for the idle timeout or longer. */
-    List<S> expire() {
+    /** Removes and returns every session idle for {@code idleNanos} or longer. */
+    List<S> expire(long idleNanos) {
         long now = nanoClock.getAsLong();
         List<S> expired = new ArrayList<>();
         for (Iterator<Entry<S>> it = sessions.values().iterator(); it.hasNext(); ) {

@@ -48,7 +48,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
         this.mapping = mapping;
         this.loop = loop;
         this.epoll = epoll;
-        this.table = new SessionTable<>(nanoClock, mapping.config.idleTimeout().toNanos());
+        this.table = new SessionTable<>(nanoClock);
     }
 
     void bound(Channel ch) {
@@ -136,7 +136,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     }
 
     private void sweep() {
-        for (UdpSession s : table.expire()) {
+        for (UdpSession s : table.expire(mapping.idleNanos())) {
             mapping.counters.sessionsExpired.increment();
             s.close();
         }

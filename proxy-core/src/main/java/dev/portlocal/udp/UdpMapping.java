@@ -35,6 +35,11 @@ public final class UdpMapping {
         return mapping.target();
     }
 
+    /** The session idle timeout: the mapping's own, else the daemon's. Read by each sweep, so a change applies. */
+    long idleNanos() {
+        return mapping.idleTimeout().orElse(config.idleTimeout()).toNanos();
+    }
+
     public void retarget(Mapping next) {
         this.mapping = next;
     }

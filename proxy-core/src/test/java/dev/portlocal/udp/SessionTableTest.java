@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionTableTest {
 
     private final AtomicLong now = new AtomicLong(1_000);
-    private final SessionTable<String> table = new SessionTable<>(now::get, TimeUnit.SECONDS.toNanos(60));
+    private final SessionTable<String> table = new SessionTable<>(now::get);
+    private final long idle = TimeUnit.SECONDS.toNanos(60);
     private final InetSocketAddress a = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1111);
     private final InetSocketAddress b = new InetSocketAddress(InetAddress.getLoopbackAddress(), 2222);
 
@@ -27,12 +28,12 @@ class SessionTableTest {
         table.put(b, "b");
         now.addAndGet(TimeUnit.SECONDS.toNanos(59));
         assertSame("b", table.touch(b), "b is active again at 59 s");
-        assertTrue(table.expire().isEmpty(), "nothing is idle for 60 s yet");
+        assertTrue(table.expire(idle).isEmpty(), "nothing is idle for 60 s yet");
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
-        assertEquals(List.of("a"), table.expire(), "a has been idle for 60 s");
+        assertEquals(List.of("a"), table.expire(idle), "a has been idle for 60 s");
         assertNull(table.touch(a));
         now.addAndGet(TimeUnit.SECONDS.toNanos(59));
-        assertEquals(List.of("b"), table.expire());
+        assertEquals(List.of("b"), table.expire(idle));
         assertEquals(0, table.size());
     }
 

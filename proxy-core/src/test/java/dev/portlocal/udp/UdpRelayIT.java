@@ -29,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +65,10 @@ class UdpRelayIT {
         final InetSocketAddress address;
 
         UdpProxy(Transport transport, InetSocketAddress backend, UdpConfig udp) {
+            this(transport, backend, udp, Optional.empty());
+        }
+
+        UdpProxy(Transport transport, InetSocketAddress backend, UdpConfig udp, Optional<Duration> mappingIdle) {
             InetAddress listen = backend.getAddress();
             loops = new EventLoops(transport, 2);
             dataPlane = new DataPlane(loops, new DataPlaneConfig(List.of(listen), RelayConfig.DEFAULT,
@@ -71,7 +76,7 @@ class UdpRelayIT {
             MappingKey key = new MappingKey("test/udp", backend.getPort(), Protocol.UDP, IpFamily.of(listen));
             Mapping m = null;
             for (int i = 0; i < 20 && m == null; i++) {
-                Mapping candidate = new Mapping(key, backend, FreePorts.next());
+                Mapping candidate = new Mapping(key, backend, FreePorts.next(), mappingIdle);
                 BindOutcome o = dataPlane.open(candidate);
                 if (o.isBound()) {
                     m = candidate;
@@ -233,6 +238,24 @@ class UdpRelayIT {
             assertEquals(1, um.counters().sessionsExpired());
             roundTrip(c, proxy.address, "two".getBytes());
             assertEquals(2, um.counters().sessionsCreated(), "the next datagram starts a new session");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void aMappingsOwnIdleTimeoutOverridesTheDaemons(Transport transport, InetAddress ip) throws Exception {
+        try (Echo echo = new Echo(ip);
+             UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT,
+                     Optional.of(Duration.ofSeconds(5)));
+             DatagramSocket c = client(ip)) {
+            roundTrip(c, proxy.address, "one".getBytes());
+            UdpMapping um = proxy.dataPlane.udpMapping(proxy.mapping.key());
+            proxy.clock.addAndGet(TimeUnit.SECONDS.toNanos(4));
+            um.sweepNow();
+            assertEquals(1, um.counters().sessions(), "not idle for the mapping's 5 s yet");
+            proxy.clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+            um.sweepNow();
+            assertEquals(0, um.counters().sessions(), "expired after 5 s, not the daemon's 60 s");
         }
     }
 

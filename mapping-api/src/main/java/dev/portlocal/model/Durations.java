@@ -1,4 +1,4 @@
-package dev.portlocal.cli;
+package dev.portlocal.model;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -6,14 +6,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses durations written as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, or ISO-8601 ({@code PT30S}). */
-final class Durations {
+public final class Durations {
 
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     private Durations() {
     }
 
-    static Duration parse(String field, String value) {
+    /**
+     * Parses {@code value}.
+     *
+     * @throws IllegalArgumentException naming {@code field} and the value
+     */
+    public static Duration parse(String field, String value) {
         String text = value == null ? "" : value.trim();
         Matcher m = SIMPLE.matcher(text);
         try {
