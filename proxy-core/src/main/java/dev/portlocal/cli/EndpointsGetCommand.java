@@ -30,9 +30,8 @@ final class EndpointsGetCommand implements Callable<Integer> {
             description = "Print the NPL annotation value exactly, as one line of JSON (ignores -o).")
     boolean annotation;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
@@ -43,8 +42,8 @@ final class EndpointsGetCommand implements Callable<Integer> {
                 return ExitCodes.OK;
             }
             JsonNode endpoint = ApiCall.check(client.get(path)).json();
-            out.print(output == OutputFormat.TABLE ? EndpointsCommand.table(List.of(endpoint))
-                    : output.render(endpoint));
+            out.print(output.format == OutputFormat.TABLE ? EndpointsCommand.table(List.of(endpoint))
+                    : output.format.render(endpoint));
             return ExitCodes.OK;
         });
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.util.ArrayList;
@@ -21,20 +20,19 @@ final class EndpointsListCommand implements Callable<Integer> {
     @Mixin
     ApiOptions api;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
         return ApiCall.run(spec, api, (client, out) -> {
             JsonNode endpoints = ApiCall.check(client.get("/v1/endpoints")).json();
-            if (output == OutputFormat.TABLE) {
+            if (output.format == OutputFormat.TABLE) {
                 List<JsonNode> list = new ArrayList<>();
                 endpoints.forEach(list::add);
                 out.print(EndpointsCommand.table(list));
             } else {
-                out.print(output.render(endpoints));
+                out.print(output.format.render(endpoints));
             }
             return ExitCodes.OK;
         });

@@ -61,9 +61,8 @@ final class EndpointsPutCommand implements Callable<Integer> {
             description = "A port to map, repeatable: 8080, 53/udp, or 8080/tcp=61005 to pin the node port.")
     List<String> ports;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
@@ -81,11 +80,11 @@ final class EndpointsPutCommand implements Callable<Integer> {
         return ApiCall.run(spec, api, (client, out) -> {
             ApiClient.Response response = ApiCall.check(client.put(ApiClient.endpointPath(target), json));
             JsonNode endpoint = response.json();
-            if (output == OutputFormat.TABLE) {
+            if (output.format == OutputFormat.TABLE) {
                 out.println((response.status() == 201 ? "created " : "updated ") + target);
                 out.print(EndpointsCommand.table(List.of(endpoint)));
             } else {
-                out.print(output.render(endpoint));
+                out.print(output.format.render(endpoint));
             }
             return ExitCodes.OK;
         });

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.util.ArrayList;
@@ -25,16 +24,15 @@ final class MappingsCommand implements Callable<Integer> {
     @Mixin
     ApiOptions api;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
         return ApiCall.run(spec, api, (client, out) -> {
             JsonNode mappings = ApiCall.check(client.get("/v1/mappings")).json();
-            if (output != OutputFormat.TABLE) {
-                out.print(output.render(mappings));
+            if (output.format != OutputFormat.TABLE) {
+                out.print(output.format.render(mappings));
                 return ExitCodes.OK;
             }
             List<List<String>> rows = new ArrayList<>();

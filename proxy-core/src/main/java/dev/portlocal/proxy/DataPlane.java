@@ -189,17 +189,12 @@ public final class DataPlane implements PortOpener, AutoCloseable {
             return openUdp(mapping);
         }
         OpenMapping existing = open.get(mapping.key());
-        if (existing != null) {
-            if (existing.nodePort() == mapping.nodePort()) {
-                existing.retarget(mapping);
-                return BindOutcome.bound();
-            }
-            close(existing.mapping());
+        BindOutcome early = reuseOrPrepare(mapping, existing == null ? null : existing.mapping(),
+                () -> existing.retarget(mapping));
+        if (early != null) {
+            return early;
         }
         List<InetAddress> addresses = addressesOf(mapping.family());
-        if (addresses.isEmpty()) {
-            return BindOutcome.failed("no listen address of family " + mapping.family() + " (see --listen-address)");
-        }
         OpenMapping om = new OpenMapping(mapping);
         List<AutoCloseable> listeners = new ArrayList<>();
         try {
@@ -323,17 +318,12 @@ public final class DataPlane implements PortOpener, AutoCloseable {
 
     private BindOutcome openUdp(Mapping mapping) {
         UdpMapping existing = openUdp.get(mapping.key());
-        if (existing != null) {
-            if (existing.nodePort() == mapping.nodePort()) {
-                existing.retarget(mapping);
-                return BindOutcome.bound();
-            }
-            close(existing.mapping());
+        BindOutcome early = reuseOrPrepare(mapping, existing == null ? null : existing.mapping(),
+                () -> existing.retarget(mapping));
+        if (early != null) {
+            return early;
         }
         List<InetAddress> addresses = addressesOf(mapping.family());
-        if (addresses.isEmpty()) {
-            return BindOutcome.failed("no listen address of family " + mapping.family() + " (see --listen-address)");
-        }
         UdpMapping um = new UdpMapping(mapping, config.udp());
         try {
             int n = UdpListeners.bind(um, loops, addresses, udpClock);
@@ -363,6 +353,25 @@ public final class DataPlane implements PortOpener, AutoCloseable {
         for (RelayedConnection c : om.connections()) {
             c.forceClose();
         }
+    }
+
+    /**
+     * The first steps of {@code open}, TCP and UDP alike: a key already open on the same node port only takes the new
+     * target (returns BOUND); one open on another port is closed first. Returns FAILED when no listen address has
+     * the mapping's family, else null: go on and bind.
+     */
+    private BindOutcome reuseOrPrepare(Mapping mapping, Mapping current, Runnable retarget) {
+        if (current != null) {
+            if (current.nodePort() == mapping.nodePort()) {
+                retarget.run();
+                return BindOutcome.bound();
+            }
+            close(current);
+        }
+        if (addressesOf(mapping.family()).isEmpty()) {
+            return BindOutcome.failed("no listen address of family " + mapping.family() + " (see --listen-address)");
+        }
+        return null;
     }
 
     private List<InetAddress> addressesOf(IpFamily family) {
