@@ -1,14 +1,14 @@
 package dev.portlocal.allocator;
 
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.IntPredicate;
-
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,10 +1,10 @@
 package dev.portlocal.api;
 
+import dev.portlocal.model.Addresses;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-
-import dev.portlocal.model.Addresses;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,22 +1,7 @@
 package dev.portlocal.api;
 
-import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.stream.Collectors;
-import java.util.TreeMap;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
-
 import dev.portlocal.control.ApplyResult;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.model.Addresses;
@@ -27,6 +12,19 @@ import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.Source;
 import dev.portlocal.state.StateEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -77,9 +75,14 @@ public final class ApiEndpoints {
                 MappingKey key = entry.key();
                 InetAddress known = ipByFamily.putIfAbsent(key.family(), entry.ip());
                 if (known != null && !known.equals(entry.ip())) {
-                    log.warn("api endpoint restore skipped entry endpoint={} port={} protocol={} ip={} "
-                            + "reason=\"another {} address than the endpoint's first entry\"", key.endpoint(),
-                            key.port(), key.protocol(), Addresses.format(entry.ip()), key.family());
+                    log.atWarn().setMessage("api_endpoint_restore_skipped")
+                            .addKeyValue("endpoint", key.endpoint())
+                            .addKeyValue("port", key.port())
+                            .addKeyValue("protocol", key.protocol())
+                            .addKeyValue("ip", Addresses.format(entry.ip()))
+                            .addKeyValue("reason", "another " + key.family()
+                                    + " address than the endpoint's first entry")
+                            .log();
                     continue;
                 }
                 portsByKey.putIfAbsent(key.port() + "/" + key.protocol().wireName(),
@@ -91,12 +94,18 @@ public final class ApiEndpoints {
             try {
                 endpoints.put(group.getKey(), new Endpoint(group.getKey(), ips, ports));
             } catch (IllegalArgumentException e) {
-                log.warn("api endpoint restore skipped endpoint={} reason=\"{}\"", group.getKey(), e.getMessage());
+                log.atWarn().setMessage("api_endpoint_restore_skipped")
+                        .addKeyValue("endpoint", group.getKey())
+                        .addKeyValue("reason", e.getMessage())
+                        .log();
             }
         }
         ApplyResult result = service.apply(Source.API, List.copyOf(endpoints.values()));
-        log.info("api endpoints restored endpoints={} listening={} failed={}", endpoints.size(),
-                result.added().size(), result.failed().size());
+        log.atInfo().setMessage("api_endpoints_restored")
+                .addKeyValue("endpoints", endpoints.size())
+                .addKeyValue("listening", result.added().size())
+                .addKeyValue("failed", result.failed().size())
+                .log();
         return result;
     }
 
@@ -139,15 +148,20 @@ public final class ApiEndpoints {
                 endpoints.put(name, previous);
             }
             ApplyResult undone = service.apply(Source.API, List.copyOf(endpoints.values()));
-            log.info("api endpoint refused name={} reason=\"{}\" rolledBack={}", name, failure.getMessage(),
-                    undone.failed().stream().noneMatch(f -> f.key().endpoint().equals(name)));
+            log.atInfo().setMessage("api_endpoint_refused")
+                    .addKeyValue("name", name)
+                    .addKeyValue("reason", failure.getMessage())
+                    .addKeyValue("rolledBack", undone.failed().stream().noneMatch(f -> f.key().endpoint().equals(name)))
+                    .log();
             throw failure;
         }
         PutOutcome outcome = previous == null ? PutOutcome.CREATED : PutOutcome.UPDATED;
         if (!endpoint.equals(previous)) {
-            log.info("api endpoint {} name={} ip={} ports={}", outcome == PutOutcome.CREATED ? "created" : "updated",
-                    name, endpoint.ips().stream().map(Addresses::format).collect(Collectors.joining(",")),
-                    endpoint.ports());
+            log.atInfo().setMessage(outcome == PutOutcome.CREATED ? "api_endpoint_created" : "api_endpoint_updated")
+                    .addKeyValue("name", name)
+                    .addKeyValue("ip", endpoint.ips().stream().map(Addresses::format).collect(Collectors.joining(",")))
+                    .addKeyValue("ports", endpoint.ports())
+                    .log();
         }
         return outcome;
     }
@@ -165,7 +179,7 @@ public final class ApiEndpoints {
         }
         endpoints.remove(name);
         service.apply(Source.API, List.copyOf(endpoints.values()));
-        log.info("api endpoint deleted name={}", name);
+        log.atInfo().setMessage("api_endpoint_deleted").addKeyValue("name", name).log();
     }
 
     private void requireNotFileOwned(String name, String verb) {

@@ -1,7 +1,5 @@
 package dev.portlocal.api;
 
-import java.util.List;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -10,6 +8,8 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.LastHttpContent;
+
+import java.util.List;
 
 /**
  * Netty's aggregator, answering a body above the limit with the API's JSON 413 and closing the connection. The

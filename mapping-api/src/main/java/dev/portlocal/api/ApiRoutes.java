@@ -1,5 +1,18 @@
 package dev.portlocal.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.portlocal.api.ApiViews.NodeIpView;
+import dev.portlocal.control.MappingService;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,21 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.IntNode;
-
-import dev.portlocal.api.ApiViews.NodeIpView;
-import dev.portlocal.control.MappingService;
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.MappingStatus;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
 
 import static java.util.Objects.requireNonNull;
 
@@ -81,7 +79,10 @@ public final class ApiRoutes {
         } catch (ApiException e) {
             return error(e);
         } catch (RuntimeException e) {
-            log.warn("api request failed request=\"{}\" error=\"{}\"", request, e.toString());
+            log.atWarn().setMessage("api_request_failed")
+                    .addKeyValue("request", request)
+                    .addKeyValue("error", e.toString())
+                    .log();
             return error(new ApiException(500, ApiError.of("internal error: " + e)));
         }
     }

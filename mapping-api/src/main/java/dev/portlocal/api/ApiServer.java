@@ -1,20 +1,5 @@
 package dev.portlocal.api;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -31,6 +16,20 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
@@ -108,8 +107,11 @@ public final class ApiServer implements AutoCloseable {
             }
             ApiAddress bound = address instanceof ApiAddress.Unix ? address
                     : new ApiAddress.Tcp((InetSocketAddress) channel.localAddress());
-            log.info("api listening address={} transport={} maxBodyBytes={}", bound, epoll ? "epoll" : "nio",
-                    maxBodyBytes);
+            log.atInfo().setMessage("api_listening")
+                    .addKeyValue("address", bound)
+                    .addKeyValue("transport", epoll ? "epoll" : "nio")
+                    .addKeyValue("maxBodyBytes", maxBodyBytes)
+                    .log();
             return new ApiServer(group, channel, bound);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -139,7 +141,7 @@ public final class ApiServer implements AutoCloseable {
             if (e.getMessage() != null && e.getMessage().startsWith("another process")) {
                 throw e;
             }
-            log.info("api removing stale socket path={}", path);
+            log.atInfo().setMessage("api_stale_socket_removed").addKeyValue("path", path).log();
             Files.delete(path);
         }
     }
@@ -158,9 +160,12 @@ public final class ApiServer implements AutoCloseable {
             try {
                 Files.deleteIfExists(unix.path());
             } catch (IOException e) {
-                log.warn("api socket not removed path={} error=\"{}\"", unix.path(), e.toString());
+                log.atWarn().setMessage("api_socket_not_removed")
+                        .addKeyValue("path", unix.path())
+                        .addKeyValue("error", e.toString())
+                        .log();
             }
         }
-        log.info("api stopped address={}", address);
+        log.atInfo().setMessage("api_stopped").addKeyValue("address", address).log();
     }
 }

@@ -1,17 +1,16 @@
 package dev.portlocal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.MappingStatus;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.MappingStatus;
 
 /**
  * The JSON shapes of the API's answers, as records, and how they are built from {@link MappingStatus} snapshots.

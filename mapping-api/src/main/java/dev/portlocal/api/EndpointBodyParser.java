@@ -1,5 +1,14 @@
 package dev.portlocal.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,16 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Durations;
-import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.EndpointPort;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,5 +1,8 @@
 package dev.portlocal.api;
 
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -11,9 +14,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.IpFamily;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,9 +1,9 @@
 package dev.portlocal.control;
 
-import java.util.List;
-
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.MappingState;
+
+import java.util.List;
 
 import static java.util.Objects.requireNonNull;
 

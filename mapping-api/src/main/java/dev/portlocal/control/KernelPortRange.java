@@ -1,11 +1,11 @@
 package dev.portlocal.control;
 
+import dev.portlocal.model.PortRange;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-
-import dev.portlocal.model.PortRange;
 
 /**
  * Reads the kernel's ephemeral port range, so that the daemon can warn when the node port range overlaps it: an

@@ -1,5 +1,24 @@
 package dev.portlocal.control;
 
+import dev.portlocal.allocator.PortAllocator;
+import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.dataplane.PortOpener;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.Mapping;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.MappingState;
+import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+import dev.portlocal.state.StateEntry;
+import dev.portlocal.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,26 +36,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import dev.portlocal.allocator.PortAllocator;
-import dev.portlocal.dataplane.BindOutcome;
-import dev.portlocal.dataplane.PortOpener;
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.EndpointPort;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.Mapping;
-import dev.portlocal.model.MappingKey;
-import dev.portlocal.model.MappingState;
-import dev.portlocal.model.MappingStatus;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
-import dev.portlocal.model.Source;
-import dev.portlocal.state.StateEntry;
-import dev.portlocal.state.StateStore;
 
 import static java.util.Objects.requireNonNull;
 
@@ -120,15 +119,25 @@ public final class MappingService implements AutoCloseable {
             }
             if (reason != null) {
                 dropped++;
-                log.info("state entry dropped endpoint={} port={} protocol={} family={} nodePort={} reason=\"{}\"",
-                        key.endpoint(), key.port(), key.protocol(), key.family(), entry.nodePort(), reason);
+                log.atInfo().setMessage("state_entry_dropped")
+                        .addKeyValue("endpoint", key.endpoint())
+                        .addKeyValue("port", key.port())
+                        .addKeyValue("protocol", key.protocol())
+                        .addKeyValue("family", key.family())
+                        .addKeyValue("nodePort", entry.nodePort())
+                        .addKeyValue("reason", reason)
+                        .log();
             } else {
                 restored.put(key, entry);
             }
         }
         appliedSinceRestore.clear();
         lastSaved = null;
-        log.info("state restored file={} entries={} dropped={}", store.file(), restored.size(), dropped);
+        log.atInfo().setMessage("state_restored")
+                .addKeyValue("file", store.file())
+                .addKeyValue("entries", restored.size())
+                .addKeyValue("dropped", dropped)
+                .log();
     }
 
     /**
@@ -239,7 +248,7 @@ public final class MappingService implements AutoCloseable {
             }
         }
         slots.clear();
-        log.info("mapping service closed");
+        log.atInfo().setMessage("mapping_service_closed").log();
     }
 
     private void requireOpen() {
@@ -278,7 +287,10 @@ public final class MappingService implements AutoCloseable {
             store.save(snapshot);
             lastSaved = snapshot;
         } catch (IOException | RuntimeException e) {
-            log.warn("state save failed file={} error=\"{}\"", store.file(), e.toString());
+            log.atWarn().setMessage("state_save_failed")
+                    .addKeyValue("file", store.file())
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 
@@ -286,9 +298,13 @@ public final class MappingService implements AutoCloseable {
         try {
             opener.close(mapping);
         } catch (RuntimeException e) {
-            log.warn("mapping close failed endpoint={} port={} protocol={} nodePort={} error=\"{}\"",
-                    mapping.key().endpoint(), mapping.key().port(), mapping.protocol(), mapping.nodePort(),
-                    e.toString());
+            log.atWarn().setMessage("mapping_close_failed")
+                    .addKeyValue("endpoint", mapping.key().endpoint())
+                    .addKeyValue("port", mapping.key().port())
+                    .addKeyValue("protocol", mapping.protocol())
+                    .addKeyValue("nodePort", mapping.nodePort())
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 
@@ -360,8 +376,11 @@ public final class MappingService implements AutoCloseable {
                             for (MappingKey key : endpoint.keys()) {
                                 failed.put(key, new ApplyResult.Failure(key, MappingState.ERROR, refusal));
                             }
-                            log.info("endpoint refused endpoint={} source={} reason=\"{}\"", name,
-                                    source.wireName(), refusal);
+                            log.atInfo().setMessage("endpoint_refused")
+                                    .addKeyValue("endpoint", name)
+                                    .addKeyValue("source", source.wireName())
+                                    .addKeyValue("reason", refusal)
+                                    .log();
                         }
                         continue;
                     }
@@ -402,12 +421,22 @@ public final class MappingService implements AutoCloseable {
             if (slot.isListening()) {
                 closeQuietly(slot.mapping());
                 allocator.release(slot.key.protocol(), slot.key.family(), slot.nodePort);
-                log.info("mapping removed endpoint={} port={} protocol={} family={} nodePort={}",
-                        slot.key.endpoint(), slot.key.port(), slot.key.protocol(), slot.key.family(), slot.nodePort);
+                log.atInfo().setMessage("mapping_removed")
+                        .addKeyValue("endpoint", slot.key.endpoint())
+                        .addKeyValue("port", slot.key.port())
+                        .addKeyValue("protocol", slot.key.protocol())
+                        .addKeyValue("family", slot.key.family())
+                        .addKeyValue("nodePort", slot.nodePort)
+                        .log();
                 slot.nodePort = 0;
             } else {
-                log.info("mapping removed endpoint={} port={} protocol={} family={} state={}",
-                        slot.key.endpoint(), slot.key.port(), slot.key.protocol(), slot.key.family(), slot.state);
+                log.atInfo().setMessage("mapping_removed")
+                        .addKeyValue("endpoint", slot.key.endpoint())
+                        .addKeyValue("port", slot.key.port())
+                        .addKeyValue("protocol", slot.key.protocol())
+                        .addKeyValue("family", slot.key.family())
+                        .addKeyValue("state", slot.state)
+                        .log();
             }
         }
 
@@ -424,9 +453,14 @@ public final class MappingService implements AutoCloseable {
             if (pinChanged && movesToNewPin && slot.isListening()) {
                 closeQuietly(slot.mapping());
                 allocator.release(slot.key.protocol(), slot.key.family(), slot.nodePort);
-                log.info("mapping repinned endpoint={} port={} protocol={} family={} oldNodePort={} nodePort={}",
-                        slot.key.endpoint(), slot.key.port(), slot.key.protocol(), slot.key.family(), slot.nodePort,
-                        want.pinned().getAsInt());
+                log.atInfo().setMessage("mapping_repinned")
+                        .addKeyValue("endpoint", slot.key.endpoint())
+                        .addKeyValue("port", slot.key.port())
+                        .addKeyValue("protocol", slot.key.protocol())
+                        .addKeyValue("family", slot.key.family())
+                        .addKeyValue("oldNodePort", slot.nodePort)
+                        .addKeyValue("nodePort", want.pinned().getAsInt())
+                        .log();
                 slot.nodePort = 0;
                 slot.target = want.target();
                 return true;
@@ -438,15 +472,24 @@ public final class MappingService implements AutoCloseable {
                     try {
                         opener.retarget(slot.mapping());
                     } catch (RuntimeException e) {
-                        log.warn("mapping retarget failed endpoint={} port={} protocol={} nodePort={} error=\"{}\"",
-                                slot.key.endpoint(), slot.key.port(), slot.key.protocol(), slot.nodePort,
-                                e.toString());
+                        log.atWarn().setMessage("mapping_retarget_failed")
+                                .addKeyValue("endpoint", slot.key.endpoint())
+                                .addKeyValue("port", slot.key.port())
+                                .addKeyValue("protocol", slot.key.protocol())
+                                .addKeyValue("nodePort", slot.nodePort)
+                                .addKeyValue("error", e.toString())
+                                .log();
                     }
                     retargeted.add(slot.key);
-                    log.info("mapping retargeted endpoint={} port={} protocol={} family={} oldTarget={} target={} "
-                                    + "nodePort={}", slot.key.endpoint(), slot.key.port(), slot.key.protocol(),
-                            slot.key.family(), Addresses.format(oldTarget), Addresses.format(slot.target),
-                            slot.nodePort);
+                    log.atInfo().setMessage("mapping_retargeted")
+                            .addKeyValue("endpoint", slot.key.endpoint())
+                            .addKeyValue("port", slot.key.port())
+                            .addKeyValue("protocol", slot.key.protocol())
+                            .addKeyValue("family", slot.key.family())
+                            .addKeyValue("oldTarget", Addresses.format(oldTarget))
+                            .addKeyValue("target", Addresses.format(slot.target))
+                            .addKeyValue("nodePort", slot.nodePort)
+                            .log();
                 }
             }
             if (!slot.isListening()) {
@@ -554,8 +597,14 @@ public final class MappingService implements AutoCloseable {
                 return true;
             }
             allocator.release(key.protocol(), key.family(), port);
-            log.info("restored port unavailable endpoint={} port={} protocol={} family={} nodePort={} reason=\"{}\"",
-                    key.endpoint(), key.port(), key.protocol(), key.family(), port, outcome.detail());
+            log.atInfo().setMessage("restored_port_unavailable")
+                    .addKeyValue("endpoint", key.endpoint())
+                    .addKeyValue("port", key.port())
+                    .addKeyValue("protocol", key.protocol())
+                    .addKeyValue("family", key.family())
+                    .addKeyValue("nodePort", port)
+                    .addKeyValue("reason", outcome.detail())
+                    .log();
             return false;
         }
 
@@ -568,9 +617,16 @@ public final class MappingService implements AutoCloseable {
             slot.nodePort = port;
             slot.state = MappingState.LISTENING;
             slot.message = "";
-            log.info("mapping added endpoint={} port={} protocol={} family={} target={} nodePort={} source={}{}",
-                    slot.key.endpoint(), slot.key.port(), slot.key.protocol(), slot.key.family(),
-                    Addresses.format(slot.target), port, slot.source.wireName(), restoredPort ? " restored=true" : "");
+            log.atInfo().setMessage("mapping_added")
+                    .addKeyValue("endpoint", slot.key.endpoint())
+                    .addKeyValue("port", slot.key.port())
+                    .addKeyValue("protocol", slot.key.protocol())
+                    .addKeyValue("family", slot.key.family())
+                    .addKeyValue("target", Addresses.format(slot.target))
+                    .addKeyValue("nodePort", port)
+                    .addKeyValue("source", slot.source.wireName())
+                    .addKeyValue("restored", restoredPort)
+                    .log();
         }
 
         /** Records a failure, logging it only when it differs from the last one, so retries do not flood logs. */
@@ -580,10 +636,15 @@ public final class MappingService implements AutoCloseable {
             slot.state = state;
             slot.message = message;
             if (changed) {
-                log.info("mapping {} endpoint={} port={} protocol={} family={} target={} nodePort={} reason=\"{}\"",
-                        state == MappingState.CONFLICT ? "conflict" : "failed", slot.key.endpoint(), slot.key.port(),
-                        slot.key.protocol(), slot.key.family(), Addresses.format(slot.target),
-                        slot.pinned.isPresent() ? slot.pinned.getAsInt() : "none", message);
+                log.atInfo().setMessage(state == MappingState.CONFLICT ? "mapping_conflict" : "mapping_failed")
+                        .addKeyValue("endpoint", slot.key.endpoint())
+                        .addKeyValue("port", slot.key.port())
+                        .addKeyValue("protocol", slot.key.protocol())
+                        .addKeyValue("family", slot.key.family())
+                        .addKeyValue("target", Addresses.format(slot.target))
+                        .addKeyValue("nodePort", slot.pinned.isPresent() ? slot.pinned.getAsInt() : "none")
+                        .addKeyValue("reason", message)
+                        .log();
             }
         }
 

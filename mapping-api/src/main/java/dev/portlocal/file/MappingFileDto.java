@@ -1,8 +1,8 @@
 package dev.portlocal.file;
 
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
 
 /**
  * The raw shapes Jackson binds the mapping file to. Entries and ports stay {@link JsonNode}s at the level above,

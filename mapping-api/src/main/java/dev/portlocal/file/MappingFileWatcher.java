@@ -1,5 +1,9 @@
 package dev.portlocal.file;
 
+import dev.portlocal.model.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
@@ -17,11 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import dev.portlocal.model.Endpoint;
 
 import static java.util.Objects.requireNonNull;
 
@@ -107,8 +106,11 @@ public final class MappingFileWatcher implements AutoCloseable {
         thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
         thread.start();
-        log.info("mapping file watch started file={} pollIntervalMs={} directoryEvents={}", file,
-                pollInterval.toMillis(), watchService != null);
+        log.atInfo().setMessage("mapping_file_watch_started")
+                .addKeyValue("file", file)
+                .addKeyValue("pollIntervalMs", pollInterval.toMillis())
+                .addKeyValue("directoryEvents", watchService != null)
+                .log();
     }
 
     /** Stops watching; no callback starts after this returns, unless called from a callback. Idempotent. */
@@ -129,7 +131,7 @@ public final class MappingFileWatcher implements AutoCloseable {
             try {
                 service.close();
             } catch (IOException e) {
-                log.debug("watch service close failed error=\"{}\"", e.toString());
+                log.atDebug().setMessage("watch_service_close_failed").addKeyValue("error", e.toString()).log();
             }
         }
         if (watcherThread != null && watcherThread != Thread.currentThread()) {
@@ -154,7 +156,10 @@ public final class MappingFileWatcher implements AutoCloseable {
                     StandardWatchEventKinds.ENTRY_DELETE);
             return service;
         } catch (IOException | UnsupportedOperationException e) {
-            log.warn("directory events unavailable, polling only dir={} error=\"{}\"", directory, e.toString());
+            log.atWarn().setMessage("directory_events_unavailable")
+                    .addKeyValue("dir", directory)
+                    .addKeyValue("error", e.toString())
+                    .log();
             return null;
         }
     }
@@ -238,23 +243,36 @@ public final class MappingFileWatcher implements AutoCloseable {
             invalid(e);
             return;
         }
-        log.info("mapping file loaded file={} endpoints={} sha256={}", file, endpoints.size(),
-                digest.substring(0, 12));
+        log.atInfo().setMessage("mapping_file_loaded")
+                .addKeyValue("file", file)
+                .addKeyValue("endpoints", endpoints.size())
+                .addKeyValue("sha256", digest.substring(0, 12))
+                .log();
         try {
             onValid.accept(endpoints);
         } catch (RuntimeException e) {
-            log.warn("mapping file callback failed file={} error=\"{}\"", file, e.toString(), e);
+            log.atWarn().setMessage("mapping_file_callback_failed")
+                    .addKeyValue("file", file)
+                    .addKeyValue("error", e.toString())
+                    .setCause(e)
+                    .log();
         }
     }
 
     private void invalid(MappingFileException e) {
-        log.warn("mapping file invalid, keeping the last good state file={} errors={} first=\"{}\"", file,
-                e.errors().size(), e.errors().get(0));
+        log.atWarn().setMessage("mapping_file_invalid")
+                .addKeyValue("file", file)
+                .addKeyValue("errors", e.errors().size())
+                .addKeyValue("first", e.errors().get(0))
+                .log();
         try {
             onInvalid.accept(e);
         } catch (RuntimeException callbackFailure) {
-            log.warn("mapping file callback failed file={} error=\"{}\"", file, callbackFailure.toString(),
-                    callbackFailure);
+            log.atWarn().setMessage("mapping_file_callback_failed")
+                    .addKeyValue("file", file)
+                    .addKeyValue("error", callbackFailure.toString())
+                    .setCause(callbackFailure)
+                    .log();
         }
     }
 

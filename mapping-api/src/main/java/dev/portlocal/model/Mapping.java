@@ -16,7 +16,6 @@ public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Op
         this(key, target, nodePort, Optional.empty());
     }
 
-
     public Mapping {
         requireNonNull(key, "key");
         requireNonNull(target, "target");

@@ -1,10 +1,10 @@
 package dev.portlocal.state;
 
-import java.net.InetAddress;
-
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Source;
+
+import java.net.InetAddress;
 
 import static java.util.Objects.requireNonNull;
 

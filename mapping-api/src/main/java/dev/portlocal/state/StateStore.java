@@ -1,5 +1,20 @@
 package dev.portlocal.state;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -18,23 +33,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.MappingKey;
-import dev.portlocal.model.Protocol;
-import dev.portlocal.model.Source;
 
 import static java.util.Objects.requireNonNull;
 
@@ -113,7 +111,10 @@ public final class StateStore {
         } catch (NoSuchFileException e) {
             return Map.of();
         } catch (IOException e) {
-            log.warn("state file unreadable file={} error=\"{}\"", file, e.toString());
+            log.atWarn().setMessage("state_file_unreadable")
+                    .addKeyValue("file", file)
+                    .addKeyValue("error", e.toString())
+                    .log();
             return Map.of();
         }
         try {
@@ -170,7 +171,10 @@ public final class StateStore {
         try (FileChannel directory = FileChannel.open(stateDir, StandardOpenOption.READ)) {
             directory.force(true);
         } catch (IOException | UnsupportedOperationException e) {
-            log.debug("state directory fsync skipped dir={} error=\"{}\"", stateDir, e.toString());
+            log.atDebug().setMessage("state_dir_fsync_skipped")
+                    .addKeyValue("dir", stateDir)
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 
@@ -214,10 +218,17 @@ public final class StateStore {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(file, corrupt);
             }
-            log.warn("state file corrupt, set aside file={} movedTo={} reason=\"{}\"", file, corrupt, reason);
+            log.atWarn().setMessage("state_file_corrupt")
+                    .addKeyValue("file", file)
+                    .addKeyValue("movedTo", corrupt)
+                    .addKeyValue("reason", reason)
+                    .log();
         } catch (IOException e) {
-            log.warn("state file corrupt, could not set aside file={} reason=\"{}\" error=\"{}\"", file, reason,
-                    e.toString());
+            log.atWarn().setMessage("state_file_corrupt_not_moved")
+                    .addKeyValue("file", file)
+                    .addKeyValue("reason", reason)
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 

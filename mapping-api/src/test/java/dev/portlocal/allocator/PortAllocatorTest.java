@@ -1,16 +1,15 @@
 package dev.portlocal.allocator;
 
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.IntPredicate;
-
-import org.junit.jupiter.api.Test;
-
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
 
 import static dev.portlocal.model.IpFamily.IPv4;
 import static dev.portlocal.model.IpFamily.IPv6;

@@ -1,5 +1,22 @@
 package dev.portlocal.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portlocal.control.MappingService;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+import dev.portlocal.state.StateStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,25 +27,6 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.portlocal.control.MappingService;
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.EndpointPort;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
-import dev.portlocal.model.Source;
-import dev.portlocal.state.StateStore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

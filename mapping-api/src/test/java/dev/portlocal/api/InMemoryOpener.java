@@ -1,14 +1,14 @@
 package dev.portlocal.api;
 
+import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.dataplane.PortOpener;
+import dev.portlocal.model.Mapping;
+
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
-import dev.portlocal.dataplane.BindOutcome;
-import dev.portlocal.dataplane.PortOpener;
-import dev.portlocal.model.Mapping;
 
 /** A {@link PortOpener} without sockets: keeps the open mappings, and refuses ports "held by another process". */
 final class InMemoryOpener implements PortOpener {

@@ -1,13 +1,12 @@
 package dev.portlocal.api;
 
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+import org.junit.jupiter.api.Test;
+
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.IpFamily;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,16 +1,16 @@
 package dev.portlocal.control;
 
+import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.dataplane.PortOpener;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Mapping;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import dev.portlocal.dataplane.BindOutcome;
-import dev.portlocal.dataplane.PortOpener;
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Mapping;
 
 /**
  * A {@link PortOpener} without sockets. Records every call, keeps the set of open mappings, and simulates ports

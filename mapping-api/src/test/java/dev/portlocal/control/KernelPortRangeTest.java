@@ -1,14 +1,13 @@
 package dev.portlocal.control;
 
+import dev.portlocal.model.PortRange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import dev.portlocal.model.PortRange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

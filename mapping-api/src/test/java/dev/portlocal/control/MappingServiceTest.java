@@ -1,22 +1,5 @@
 package dev.portlocal.control;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
@@ -29,6 +12,22 @@ import dev.portlocal.model.Protocol;
 import dev.portlocal.model.Source;
 import dev.portlocal.state.StateEntry;
 import dev.portlocal.state.StateStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 import static dev.portlocal.model.Protocol.TCP;
 import static dev.portlocal.model.Protocol.UDP;

@@ -1,5 +1,15 @@
 package dev.portlocal.file;
 
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,17 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.MappingKey;
-import dev.portlocal.model.EndpointPort;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -241,7 +240,8 @@ class MappingFileParserTest {
                 """);
         assertEquals(List.of(
                 "endpoints.yaml: endpoints[0]: name: missing (expected: " + Endpoint.NAME_EXPECTED + ")",
-                "endpoints.yaml: endpoints[1] (b): ip: missing (expected: an IPv4 or IPv6 address, or ips: [IPv4, IPv6])",
+                "endpoints.yaml: endpoints[1] (b): ip: missing (expected: an IPv4 or IPv6 address, or ips: "
+                        + "[IPv4, IPv6])",
                 "endpoints.yaml: endpoints[1] (b): ports: missing (expected: at least one port)",
                 "endpoints.yaml: endpoints[2] (c): ports: [] (expected: at least one port)",
                 "endpoints.yaml: endpoints[3] (d): ports[0].port: missing (expected: 1-65535)"), errors);

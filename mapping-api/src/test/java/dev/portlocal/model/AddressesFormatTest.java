@@ -1,10 +1,10 @@
 package dev.portlocal.model;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

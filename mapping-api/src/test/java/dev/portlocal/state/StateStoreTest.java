@@ -1,5 +1,13 @@
 package dev.portlocal.state;
 
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,15 +17,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.MappingKey;
-import dev.portlocal.model.Protocol;
-import dev.portlocal.model.Source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,9 +1,9 @@
 package dev.portlocal.cli;
 
-import dev.portlocal.model.Durations;
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.api.ApiClient;
 import dev.portlocal.api.BearerToken;
+import dev.portlocal.model.Durations;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

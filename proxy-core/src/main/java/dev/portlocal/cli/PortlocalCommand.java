@@ -1,8 +1,8 @@
 package dev.portlocal.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** The root command: {@code portlocal <subcommand>}. */

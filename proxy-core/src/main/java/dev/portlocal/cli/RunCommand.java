@@ -5,8 +5,8 @@ import dev.portlocal.daemon.Daemon;
 import dev.portlocal.daemon.DaemonConfig;
 import dev.portlocal.daemon.Signals;
 import dev.portlocal.file.MappingFileException;
-import dev.portlocal.model.Durations;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
@@ -86,7 +86,8 @@ final class RunCommand implements Callable<Integer> {
     String splice;
 
     @Option(names = "--pipe-size", paramLabel = "BYTES",
-            description = "Pipe capacity for splice, set with F_SETPIPE_SZ (default: 1048576; at most fs.pipe-max-size).")
+            description = "Pipe capacity for splice, set with F_SETPIPE_SZ (default: 1048576; at most "
+                    + "fs.pipe-max-size).")
     Integer pipeSize;
 
     @Option(names = "--max-pipes-per-loop", paramLabel = "N",
@@ -101,7 +102,8 @@ final class RunCommand implements Callable<Integer> {
             description = "UDP sessions per mapping; past it new clients are dropped and counted (default: 16384).")
     Integer udpMaxSessions;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", description = "trace, debug, info, warn, error (default: info).")
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "trace, debug, info, warn, error (default: info).")
     String logLevel;
 
     @Option(names = "--api", paramLabel = "ADDR:PORT|unix:PATH",

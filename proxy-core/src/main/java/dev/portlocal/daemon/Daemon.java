@@ -28,6 +28,7 @@ import dev.portlocal.systemd.SystemdNotifier;
 import dev.portlocal.systemd.Watchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -130,8 +131,10 @@ public final class Daemon implements AutoCloseable {
             throw new UncheckedIOException(e.getMessage(), e);
         }
         if (!config.api().isLocal() && token.isEmpty()) {
-            log.warn("event=api_insecure api={} risk=\"any host that reaches it can change mappings\"",
-                    apiServer.address());
+            log.atWarn().setMessage("api_insecure")
+                    .addKeyValue("api", apiServer.address())
+                    .addKeyValue("risk", "any host that reaches it can change mappings")
+                    .log();
         }
         List<Endpoint> fromFile = initial.orElse(null);
         // The restore runs on the control thread, which owns the API's endpoints; the API answers 503 meanwhile.
@@ -153,11 +156,17 @@ public final class Daemon implements AutoCloseable {
             watched.add(control);
             watchdog = Watchdog.start(notifier, config.systemd().watchdogInterval().get(), watched);
         }
-        log.info("event=started transport={} threads={} portRange={} listen={} stateDir={} mappingsFile={} api={} "
-                        + "apiToken={} {}", loops.transport(), config.threads(), range,
-                config.listenAddresses().stream().map(Addresses::format).collect(Collectors.joining(",")),
-                config.stateDir(), config.mappingsFile().map(Object::toString).orElse("-"), apiServer.address(),
-                token.isPresent() ? "required" : "none", summary());
+        withSummary(log.atInfo().setMessage("started")
+                .addKeyValue("transport", loops.transport())
+                .addKeyValue("threads", config.threads())
+                .addKeyValue("portRange", range)
+                .addKeyValue("listen", config.listenAddresses().stream().map(Addresses::format)
+                        .collect(Collectors.joining(",")))
+                .addKeyValue("stateDir", config.stateDir())
+                .addKeyValue("mappingsFile", config.mappingsFile().map(Object::toString).orElse("-"))
+                .addKeyValue("api", apiServer.address())
+                .addKeyValue("apiToken", token.isPresent() ? "required" : "none"))
+                .log();
     }
 
     private void onControl(Runnable task) {
@@ -176,12 +185,17 @@ public final class Daemon implements AutoCloseable {
 
     private static void logNodeIps(NodeIps nodeIps) {
         if (nodeIps.all().isEmpty()) {
-            log.warn("event=node_ip_missing fallback={} hint=\"set --node-ip\"",
-                    Addresses.format(InetAddress.getLoopbackAddress()));
+            log.atWarn().setMessage("node_ip_missing")
+                    .addKeyValue("fallback", Addresses.format(InetAddress.getLoopbackAddress()))
+                    .addKeyValue("hint", "set --node-ip")
+                    .log();
         }
         for (NodeIps.NodeIp ip : nodeIps.all()) {
-            log.info("event=node_ip family={} ip={} source=\"{}\"", ip.family(), Addresses.format(ip.ip()),
-                    ip.source());
+            log.atInfo().setMessage("node_ip")
+                    .addKeyValue("family", ip.family())
+                    .addKeyValue("ip", Addresses.format(ip.ip()))
+                    .addKeyValue("source", ip.source())
+                    .log();
         }
     }
 
@@ -202,9 +216,13 @@ public final class Daemon implements AutoCloseable {
 
     private void apply(List<Endpoint> endpoints) {
         ApplyResult result = service.apply(Source.FILE, endpoints);
-        log.info("event=mappings_applied added={} removed={} retargeted={} unchanged={} failed={}",
-                result.added().size(), result.removed().size(), result.retargeted().size(),
-                result.unchanged().size(), result.failed().size());
+        log.atInfo().setMessage("mappings_applied")
+                .addKeyValue("added", result.added().size())
+                .addKeyValue("removed", result.removed().size())
+                .addKeyValue("retargeted", result.retargeted().size())
+                .addKeyValue("unchanged", result.unchanged().size())
+                .addKeyValue("failed", result.failed().size())
+                .log();
     }
 
     /**
@@ -216,7 +234,9 @@ public final class Daemon implements AutoCloseable {
     public CompletableFuture<ReloadResult> reload(Supplier<DaemonConfig> next) {
         synchronized (this) {
             if (control == null || !ready.get() || stopping) {
-                log.warn("event=reload_skipped reason=\"{}\"", stopping ? "stopping" : "not started");
+                log.atWarn().setMessage("reload_skipped")
+                        .addKeyValue("reason", stopping ? "stopping" : "not started")
+                        .log();
                 return CompletableFuture.completedFuture(ReloadResult.FAILED);
             }
         }
@@ -234,7 +254,7 @@ public final class Daemon implements AutoCloseable {
     private void awaitControl() {
         try {
             if (!control.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("event=control_thread_busy action=stop_anyway");
+                log.atWarn().setMessage("control_thread_busy").addKeyValue("action", "stop_anyway").log();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -251,12 +271,14 @@ public final class Daemon implements AutoCloseable {
         try {
             result = reloadWith(next);
         } catch (RuntimeException e) {
-            log.error("event=reload_failed error=\"{}\"", e.toString(), e);
+            log.atError().setMessage("reload_failed").addKeyValue("error", e.toString()).setCause(e).log();
             result = ReloadResult.FAILED;
         }
         metrics.reload(result);
-        log.info("event=reloaded result={} tookMs={} {}", result.name().toLowerCase(java.util.Locale.ROOT),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), summary());
+        withSummary(log.atInfo().setMessage("reloaded")
+                .addKeyValue("result", result.name().toLowerCase(java.util.Locale.ROOT))
+                .addKeyValue("tookMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)))
+                .log();
         notifier.ready(statusLine());
         return result;
     }
@@ -266,8 +288,11 @@ public final class Daemon implements AutoCloseable {
         try {
             fresh = next.get();
         } catch (IllegalArgumentException e) {
-            log.error("event=reload_rejected what=config action=keep_serving_old_config error=\"{}\"",
-                    e.getMessage());
+            log.atError().setMessage("reload_rejected")
+                    .addKeyValue("what", "config")
+                    .addKeyValue("action", "keep_serving_old_config")
+                    .addKeyValue("error", e.getMessage())
+                    .log();
             return ReloadResult.INVALID;
         }
         reportRestartRequired(fresh);
@@ -282,8 +307,10 @@ public final class Daemon implements AutoCloseable {
             }
         }
         if (!file.equals(mappingsFile)) {
-            log.info("event=mappings_file_changed old={} new={}", mappingsFile.map(Object::toString).orElse("-"),
-                    file.map(Object::toString).orElse("-"));
+            log.atInfo().setMessage("mappings_file_changed")
+                    .addKeyValue("old", mappingsFile.map(Object::toString).orElse("-"))
+                    .addKeyValue("new", file.map(Object::toString).orElse("-"))
+                    .log();
             if (watcher != null) {
                 watcher.close();
                 watcher = null;
@@ -318,7 +345,10 @@ public final class Daemon implements AutoCloseable {
         check(changed, "apiTokenFile", fresh, DaemonConfig::apiTokenFile);
         check(changed, "apiInsecure", fresh, DaemonConfig::apiInsecure);
         for (String option : changed) {
-            log.warn("event=reload_option_ignored option=\"{}\" action=\"restart portlocal to apply it\"", option);
+            log.atWarn().setMessage("reload_option_ignored")
+                    .addKeyValue("option", option)
+                    .addKeyValue("action", "restart portlocal to apply it")
+                    .log();
         }
     }
 
@@ -329,15 +359,17 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void rejected(MappingFileException e) {
-        log.error("event=mapping_file_rejected action=keep_serving_last_good_state errors=\"{}\"",
-                String.join("; ", e.errors()));
+        log.atError().setMessage("mapping_file_rejected")
+                .addKeyValue("action", "keep_serving_last_good_state")
+                .addKeyValue("errors", String.join("; ", e.errors()))
+                .log();
     }
 
     private void retryFailed() {
         try {
             service.retryFailed();
         } catch (RuntimeException e) {
-            log.warn("event=retry_failed error=\"{}\"", e.toString());
+            log.atWarn().setMessage("retry_failed").addKeyValue("error", e.toString()).log();
         }
     }
 
@@ -364,13 +396,13 @@ public final class Daemon implements AutoCloseable {
         return loops;
     }
 
-    /** A one-line summary, e.g. {@code mappings=3 listening=2 conflict=1 error=0}. */
-    public String summary() {
+    /** Adds the mapping counts to a log line: {@code mappings=3 listening=2 conflict=1 error=0}. */
+    private LoggingEventBuilder withSummary(LoggingEventBuilder line) {
         List<MappingStatus> all = service.mappings();
-        long listening = all.stream().filter(m -> m.state() == MappingState.LISTENING).count();
-        long conflict = all.stream().filter(m -> m.state() == MappingState.CONFLICT).count();
-        long error = all.stream().filter(m -> m.state() == MappingState.ERROR).count();
-        return "mappings=" + all.size() + " listening=" + listening + " conflict=" + conflict + " error=" + error;
+        return line.addKeyValue("mappings", all.size())
+                .addKeyValue("listening", all.stream().filter(m -> m.state() == MappingState.LISTENING).count())
+                .addKeyValue("conflict", all.stream().filter(m -> m.state() == MappingState.CONFLICT).count())
+                .addKeyValue("error", all.stream().filter(m -> m.state() == MappingState.ERROR).count());
     }
 
     public MappingService service() {
@@ -405,8 +437,10 @@ public final class Daemon implements AutoCloseable {
             stopping = true;
         }
         try {
-            log.info("event=stopping drainTimeout={}s active={}", config.drainTimeout().toSeconds(),
-                    dataPlane == null ? 0 : dataPlane.activeConnections());
+            log.atInfo().setMessage("stopping")
+                    .addKeyValue("drainTimeout", config.drainTimeout().toSeconds() + "s")
+                    .addKeyValue("active", dataPlane == null ? 0 : dataPlane.activeConnections())
+                    .log();
             ready.set(false);
             if (watchdog != null) {
                 watchdog.close();
@@ -433,7 +467,7 @@ public final class Daemon implements AutoCloseable {
                 loops.close();
             }
             notifier.close();
-            log.info("event=stopped");
+            log.atInfo().setMessage("stopped").log();
         } finally {
             stopped.countDown();
         }
@@ -447,9 +481,12 @@ public final class Daemon implements AutoCloseable {
     private static void warnOnEphemeralOverlap(PortRange range) {
         Optional<PortRange> ephemeral = KernelPortRange.read();
         if (ephemeral.isPresent() && ephemeral.get().overlaps(range)) {
-            log.warn("event=port_range_overlaps_ephemeral portRange={} ip_local_port_range={} "
-                            + "risk=\"outgoing connections may take node ports; move the range or set "
-                            + "net.ipv4.ip_local_reserved_ports\"", range, ephemeral.get());
+            log.atWarn().setMessage("port_range_overlaps_ephemeral")
+                    .addKeyValue("portRange", range)
+                    .addKeyValue("ip_local_port_range", ephemeral.get())
+                    .addKeyValue("risk", "outgoing connections may take node ports; move the range or set "
+                            + "net.ipv4.ip_local_reserved_ports")
+                    .log();
         }
     }
 }

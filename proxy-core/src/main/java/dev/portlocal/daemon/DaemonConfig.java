@@ -5,9 +5,9 @@ import dev.portlocal.api.ApiServer;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.state.StateStore;
 import dev.portlocal.systemd.SystemdSettings;
 import dev.portlocal.udp.UdpConfig;
-import dev.portlocal.state.StateStore;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

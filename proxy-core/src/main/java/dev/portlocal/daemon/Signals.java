@@ -45,7 +45,10 @@ public final class Signals {
             signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.warn("event=signal_handler_unavailable signal={} error=\"{}\"", name, e.toString());
+            log.atWarn().setMessage("signal_handler_unavailable")
+                    .addKeyValue("signal", name)
+                    .addKeyValue("error", e.toString())
+                    .log();
             return false;
         }
     }

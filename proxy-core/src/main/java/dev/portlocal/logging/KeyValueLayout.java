@@ -6,15 +6,19 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
+import org.slf4j.event.KeyValuePair;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * One line per event: {@code 2025-01-31T12:00:00.123Z level=info logger=Daemon event=started ...}. The message
- * itself is already key=value (STYLE.md 10).
+ * One logfmt line per event: {@code 2025-01-31T12:00:00.123Z level=info logger=Daemon event=started threads=2 ...}.
+ * Code logs with SLF4J's fluent API: the message is the event's name, and every datum is a key-value pair, which
+ * this layout quotes and escapes ({@link Logfmt}). A message that is not an event name (a library's prose) is
+ * written as {@code msg="..."}, so even those lines parse.
  *
  * <p>For the journal ({@code JOURNAL_STREAM} set) there is no timestamp, since journald adds its own, and the line
  * starts with the syslog priority systemd reads from a stream: {@code <3>} error, {@code <4>} warn, {@code <6>}
@@ -22,7 +26,7 @@ import java.util.Locale;
  */
 public final class KeyValueLayout extends LayoutBase<ILoggingEvent> {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX")
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX")
             .withZone(ZoneOffset.UTC);
 
     private final boolean journal;
@@ -54,9 +58,20 @@ public final class KeyValueLayout extends LayoutBase<ILoggingEvent> {
             sb.append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp()))).append(' ');
         }
         sb.append("level=").append(event.getLevel().toString().toLowerCase(Locale.ROOT))
-                .append(" logger=").append(shortName(event.getLoggerName()))
-                .append(' ').append(oneLine(event.getFormattedMessage()))
-                .append(CoreConstants.LINE_SEPARATOR);
+                .append(" logger=").append(shortName(event.getLoggerName()));
+        String message = event.getFormattedMessage();
+        if (Logfmt.isEventName(message)) {
+            sb.append(" event=").append(message);
+        } else if (message != null && !message.isEmpty()) {
+            Logfmt.appendPair(sb, "msg", message);
+        }
+        List<KeyValuePair> pairs = event.getKeyValuePairs();
+        if (pairs != null) {
+            for (KeyValuePair pair : pairs) {
+                Logfmt.appendPair(sb, pair.key, pair.value);
+            }
+        }
+        sb.append(CoreConstants.LINE_SEPARATOR);
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
             for (String line : ThrowableProxyUtil.asString(thrown).split("\\R")) {
@@ -68,19 +83,8 @@ public final class KeyValueLayout extends LayoutBase<ILoggingEvent> {
         return sb.toString();
     }
 
-    private static String shortName(String loggerName) {
+    static String shortName(String loggerName) {
         int dot = loggerName.lastIndexOf('.');
         return dot < 0 ? loggerName : loggerName.substring(dot + 1);
-    }
-
-    /** A message with a newline would break the one-line-per-event contract and fake a journal prefix. */
-    private static String oneLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        if (message.indexOf('\n') < 0 && message.indexOf('\r') < 0) {
-            return message;
-        }
-        return message.replace("\r", "\\r").replace("\n", "\\n");
     }
 }

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,8 @@ import java.util.Locale;
 /**
  * Configures logback in code: found through {@code META-INF/services}, so it replaces logback's own default (debug
  * on stdout) in the daemon, the CLI and every test JVM. Events go to stderr through {@link KeyValueLayout}, in the
- * journal's format when {@code JOURNAL_STREAM} is set. The level starts at info; Netty's loggers stay at warn.
+ * journal's format when {@code JOURNAL_STREAM} is set, or through {@link JsonLayout} after {@link #format}. The
+ * level starts at info; Netty's loggers stay at warn.
  *
  * <p>Threading: {@link #level(String)} may be called at any time, from any thread; logback's levels are volatile.
  */
@@ -35,7 +37,11 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     }
 
     static void install(LoggerContext context, boolean journal) {
-        KeyValueLayout layout = new KeyValueLayout(journal);
+        install(context, new KeyValueLayout(journal));
+    }
+
+    private static void install(LoggerContext context, LayoutBase<ILoggingEvent> layout) {
+        Level level = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel();
         layout.setContext(context);
         layout.start();
         LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
@@ -52,8 +58,33 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
         root.addAppender(appender);
-        root.setLevel(Level.INFO);
+        root.setLevel(level == null ? Level.INFO : level);
         context.getLogger(NETTY).setLevel(Level.WARN);
+    }
+
+    /**
+     * Switches every line to {@code format}: {@code logfmt} (the default; in the journal's form under systemd) or
+     * {@code json}, one object per line. Takes effect at once.
+     *
+     * @throws IllegalArgumentException if {@code format} is neither
+     */
+    public static void format(String format) {
+        boolean json = parseFormat(format);
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            install(context, json ? new JsonLayout() : new KeyValueLayout(System.getenv("JOURNAL_STREAM") != null));
+        }
+    }
+
+    /** Validates a format name; true for {@code json}, false for {@code logfmt}. */
+    public static boolean parseFormat(String format) {
+        switch (format.toLowerCase(Locale.ROOT)) {
+            case "logfmt":
+                return false;
+            case "json":
+                return true;
+            default:
+                throw new IllegalArgumentException("log format: " + format + " (expected: logfmt or json)");
+        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.portlocal.metrics;
 
-import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.proxy.ConnectLatency;
 import dev.portlocal.proxy.DataPlane;

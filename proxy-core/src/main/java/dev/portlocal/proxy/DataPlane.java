@@ -209,9 +209,14 @@ public final class DataPlane implements PortOpener, AutoCloseable {
         }
         om.listeners(listeners);
         open.put(mapping.key(), om);
-        log.info("event=listener_bound endpoint={} port={} protocol={} target={} nodePort={} listeners={}",
-                mapping.key().endpoint(), mapping.key().port(), mapping.protocol(),
-                Addresses.format(mapping.target()), mapping.nodePort(), listeners.size());
+        log.atInfo().setMessage("listener_bound")
+                .addKeyValue("endpoint", mapping.key().endpoint())
+                .addKeyValue("port", mapping.key().port())
+                .addKeyValue("protocol", mapping.protocol())
+                .addKeyValue("target", Addresses.format(mapping.target()))
+                .addKeyValue("nodePort", mapping.nodePort())
+                .addKeyValue("listeners", listeners.size())
+                .log();
         return BindOutcome.bound();
     }
 
@@ -239,8 +244,12 @@ public final class DataPlane implements PortOpener, AutoCloseable {
             UdpMapping um = openUdp.remove(mapping.key());
             if (um != null) {
                 um.close();
-                log.info("event=listener_closed endpoint={} port={} protocol=udp nodePort={}",
-                        mapping.key().endpoint(), mapping.key().port(), um.nodePort());
+                log.atInfo().setMessage("listener_closed")
+                        .addKeyValue("endpoint", mapping.key().endpoint())
+                        .addKeyValue("port", mapping.key().port())
+                        .addKeyValue("protocol", "udp")
+                        .addKeyValue("nodePort", um.nodePort())
+                        .log();
             }
             return;
         }
@@ -249,9 +258,13 @@ public final class DataPlane implements PortOpener, AutoCloseable {
             return;
         }
         closeAll(om.listeners());
-        log.info("event=listener_closed endpoint={} port={} protocol={} nodePort={} draining={}",
-                mapping.key().endpoint(), mapping.key().port(), mapping.protocol(), om.nodePort(),
-                om.connections().size());
+        log.atInfo().setMessage("listener_closed")
+                .addKeyValue("endpoint", mapping.key().endpoint())
+                .addKeyValue("port", mapping.key().port())
+                .addKeyValue("protocol", mapping.protocol())
+                .addKeyValue("nodePort", om.nodePort())
+                .addKeyValue("draining", om.connections().size())
+                .log();
         drain(om, config.drainTimeout());
     }
 
@@ -328,9 +341,14 @@ public final class DataPlane implements PortOpener, AutoCloseable {
         try {
             int n = UdpListeners.bind(um, loops, addresses, udpClock);
             openUdp.put(mapping.key(), um);
-            log.info("event=listener_bound endpoint={} port={} protocol=udp target={} nodePort={} listeners={}",
-                    mapping.key().endpoint(), mapping.key().port(), Addresses.format(mapping.target()),
-                    mapping.nodePort(), n);
+            log.atInfo().setMessage("listener_bound")
+                    .addKeyValue("endpoint", mapping.key().endpoint())
+                    .addKeyValue("port", mapping.key().port())
+                    .addKeyValue("protocol", "udp")
+                    .addKeyValue("target", Addresses.format(mapping.target()))
+                    .addKeyValue("nodePort", mapping.nodePort())
+                    .addKeyValue("listeners", n)
+                    .log();
             return BindOutcome.bound();
         } catch (Exception e) {
             um.close();
@@ -451,7 +469,7 @@ public final class DataPlane implements PortOpener, AutoCloseable {
             try {
                 c.close();
             } catch (Exception e) {
-                log.warn("event=listener_close_failed error=\"{}\"", e.getMessage());
+                log.atWarn().setMessage("listener_close_failed").addKeyValue("error", e.getMessage()).log();
             }
         }
     }

@@ -75,7 +75,7 @@ final class EpollListener implements EpollIoHandle {
         try {
             socket.close();
         } catch (IOException e) {
-            log.debug("event=listener_close_failed error=\"{}\"", e.getMessage());
+            log.atDebug().setMessage("listener_close_failed").addKeyValue("error", e.getMessage()).log();
         }
     }
 
@@ -107,8 +107,11 @@ final class EpollListener implements EpollIoHandle {
      */
     private void pauseAfter(IOException e) {
         mapping.acceptErrors.increment();
-        log.warn("event=accept_failed nodePort={} error=\"{}\" action=pause_100ms", mapping.nodePort(),
-                e.getMessage());
+        log.atWarn().setMessage("accept_failed")
+                .addKeyValue("nodePort", mapping.nodePort())
+                .addKeyValue("error", e.getMessage())
+                .addKeyValue("action", "pause_100ms")
+                .log();
         registration.submit(PAUSED);
         loop.schedule(() -> {
             if (!closed) {

@@ -41,19 +41,27 @@ public final class PipeNative {
     private static boolean load() {
         // Our pipes are Netty FileDescriptors: Netty's own native library must be loaded first.
         if (!Epoll.isAvailable()) {
-            log.info("event=pipe_shim_unavailable reason=\"epoll unavailable\" action=default_pipe_size");
+            log.atInfo().setMessage("pipe_shim_unavailable")
+                    .addKeyValue("reason", "epoll unavailable")
+                    .addKeyValue("action", "default_pipe_size")
+                    .log();
             return false;
         }
         String arch = System.getProperty("os.arch", "");
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
                 || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            log.info("event=pipe_shim_unavailable reason=\"not linux-x86_64\" action=default_pipe_size");
+            log.atInfo().setMessage("pipe_shim_unavailable")
+                    .addKeyValue("reason", "not linux-x86_64")
+                    .addKeyValue("action", "default_pipe_size")
+                    .log();
             return false;
         }
         try (InputStream in = PipeNative.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                log.warn("event=pipe_shim_unavailable reason=\"not in the jar (built without gcc?)\" "
-                        + "action=default_pipe_size");
+                log.atWarn().setMessage("pipe_shim_unavailable")
+                        .addKeyValue("reason", "not in the jar (built without gcc?)")
+                        .addKeyValue("action", "default_pipe_size")
+                        .log();
                 return false;
             }
             Path tmp = Files.createTempFile("portlocal_pipe", ".so");
@@ -65,7 +73,10 @@ public final class PipeNative {
             }
             return true;
         } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
-            log.warn("event=pipe_shim_unavailable reason=\"{}\" action=default_pipe_size", e.toString());
+            log.atWarn().setMessage("pipe_shim_unavailable")
+                    .addKeyValue("reason", e.toString())
+                    .addKeyValue("action", "default_pipe_size")
+                    .log();
             return false;
         }
     }

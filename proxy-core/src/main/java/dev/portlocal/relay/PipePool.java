@@ -78,7 +78,7 @@ final class PipePool {
             fds = PipeNative.pipe();
         } catch (IOException e) {
             counters.fallbackPipeError++;
-            log.debug("event=pipe_create_failed error=\"{}\"", e.getMessage());
+            log.atDebug().setMessage("pipe_create_failed").addKeyValue("error", e.getMessage()).log();
             return null;
         }
         if (!PipeNative.available()) {
@@ -92,8 +92,11 @@ final class PipePool {
                 noPipesUntil = System.nanoTime() + QUOTA_BACKOFF_NANOS;
                 if (!warnedQuota) {
                     warnedQuota = true;
-                    log.warn("event=pipe_quota_reached pipeSize={} action=copy_for_10s "
-                            + "hint=\"raise fs.pipe-user-pages-soft (see systemd/)\"", pipeSize);
+                    log.atWarn().setMessage("pipe_quota_reached")
+                            .addKeyValue("pipeSize", pipeSize)
+                            .addKeyValue("action", "copy_for_10s")
+                            .addKeyValue("hint", "raise fs.pipe-user-pages-soft (see systemd/)")
+                            .log();
                 }
             } else {
                 counters.fallbackPipeError++;

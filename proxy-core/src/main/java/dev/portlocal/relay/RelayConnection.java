@@ -67,7 +67,10 @@ public final class RelayConnection implements RelayedConnection {
         try {
             backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
         } catch (RuntimeException e) {
-            log.warn("event=socket_failed target={} error=\"{}\"", target, e.getMessage());
+            log.atWarn().setMessage("socket_failed")
+                    .addKeyValue("target", target)
+                    .addKeyValue("error", e.getMessage())
+                    .log();
             resetQuietly(clientSocket);
             return;
         }
@@ -128,7 +131,10 @@ public final class RelayConnection implements RelayedConnection {
     private void connectFailed(ConnectFailure reason, Exception e) {
         tracker.connectFailed(reason);
         if (log.isDebugEnabled()) {
-            log.debug("event=connect_failed target={} error=\"{}\"", target, e.getMessage());
+            log.atDebug().setMessage("connect_failed")
+                    .addKeyValue("target", target)
+                    .addKeyValue("error", e.getMessage())
+                    .log();
         }
         abort();
     }
@@ -170,7 +176,10 @@ public final class RelayConnection implements RelayedConnection {
                 connectFailed(e);
             } else {
                 if (log.isDebugEnabled()) {
-                    log.debug("event=relay_error target={} error=\"{}\"", target, e.getMessage());
+                    log.atDebug().setMessage("relay_error")
+                            .addKeyValue("target", target)
+                            .addKeyValue("error", e.getMessage())
+                            .log();
                 }
                 abort();
             }
@@ -206,7 +215,7 @@ public final class RelayConnection implements RelayedConnection {
         long idle = System.nanoTime() - lastActivityNanos;
         long limit = config.idleTimeout().toNanos();
         if (idle >= limit) {
-            log.debug("event=idle_timeout target={}", target);
+            log.atDebug().setMessage("idle_timeout").addKeyValue("target", target).log();
             finish();
         } else {
             scheduleIdleCheck(limit - idle);
@@ -288,7 +297,7 @@ public final class RelayConnection implements RelayedConnection {
             try {
                 socket.close();
             } catch (IOException e) {
-                log.debug("event=close_failed error=\"{}\"", e.getMessage());
+                log.atDebug().setMessage("close_failed").addKeyValue("error", e.getMessage()).log();
             }
         }
     }
@@ -303,7 +312,7 @@ public final class RelayConnection implements RelayedConnection {
         try {
             socket.close();
         } catch (IOException e) {
-            log.debug("event=close_failed error=\"{}\"", e.getMessage());
+            log.atDebug().setMessage("close_failed").addKeyValue("error", e.getMessage()).log();
         }
     }
 }

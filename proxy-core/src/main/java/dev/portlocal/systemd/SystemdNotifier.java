@@ -58,8 +58,10 @@ public final class SystemdNotifier implements AutoCloseable {
         }
         String socket = settings.notifySocket().get();
         if (!Epoll.isAvailable()) {
-            log.warn("event=sd_notify_unavailable socket={} reason=\"no epoll: {}\"", socket,
-                    Epoll.unavailabilityCause().toString());
+            log.atWarn().setMessage("sd_notify_unavailable")
+                    .addKeyValue("socket", socket)
+                    .addKeyValue("reason", "no epoll: " + String.valueOf(Epoll.unavailabilityCause().toString()))
+                    .log();
             return none();
         }
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
@@ -73,10 +75,13 @@ public final class SystemdNotifier implements AutoCloseable {
                     .connect(new DomainSocketAddress(path))
                     .syncUninterruptibly()
                     .channel();
-            log.info("event=sd_notify_connected socket={}", socket);
+            log.atInfo().setMessage("sd_notify_connected").addKeyValue("socket", socket).log();
             return new SystemdNotifier(socket, group, ch);
         } catch (Exception e) { // Netty rethrows the connect's IOException (ENOENT, ECONNREFUSED) unchecked
-            log.warn("event=sd_notify_unavailable socket={} error=\"{}\"", socket, e.toString());
+            log.atWarn().setMessage("sd_notify_unavailable")
+                    .addKeyValue("socket", socket)
+                    .addKeyValue("error", e.toString())
+                    .log();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             return none();
         }
@@ -140,7 +145,11 @@ public final class SystemdNotifier implements AutoCloseable {
     private synchronized void failed(Throwable cause) {
         if (!warned) {
             warned = true;
-            log.warn("event=sd_notify_failed socket={} error=\"{}\" action=continue", address, cause.toString());
+            log.atWarn().setMessage("sd_notify_failed")
+                    .addKeyValue("socket", address)
+                    .addKeyValue("error", cause.toString())
+                    .addKeyValue("action", "continue")
+                    .log();
         }
     }
 

@@ -52,21 +52,26 @@ public final class Watchdog implements AutoCloseable {
             return null;
         }
         Duration period = interval.dividedBy(2);
-        log.info("event=watchdog_started interval={}ms period={}ms watched={}", interval.toMillis(),
-                period.toMillis(), watched.size());
+        log.atInfo().setMessage("watchdog_started")
+                .addKeyValue("intervalMs", interval.toMillis())
+                .addKeyValue("periodMs", period.toMillis())
+                .addKeyValue("watched", watched.size())
+                .log();
         return new Watchdog(notifier, watched, period);
     }
 
     private void tick() {
         if (waiting.get() > 0) {
             if (missedTicks++ == 0) {
-                log.warn("event=watchdog_withheld reason=\"{} of {} event loops did not answer within a period\"",
-                        waiting.get(), watched.size());
+                log.atWarn().setMessage("watchdog_withheld")
+                        .addKeyValue("reason", waiting.get() + " of " + watched.size()
+                                + " event loops did not answer within a period")
+                        .log();
             }
             return;
         }
         if (missedTicks > 0) {
-            log.info("event=watchdog_resumed missedTicks={}", missedTicks);
+            log.atInfo().setMessage("watchdog_resumed").addKeyValue("missedTicks", missedTicks).log();
             missedTicks = 0;
         }
         waiting.set(watched.size());

@@ -18,9 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 
-/** Binds a UDP mapping's listeners: one per loop and address with {@code SO_REUSEPORT} on epoll, one per address on NIO. */
+/**
+ * Binds a UDP mapping's listeners: one per loop and address with {@code SO_REUSEPORT} on epoll, one per address on
+ * NIO.
+ */
 public final class UdpListeners {
-
 
     private UdpListeners() {
     }

@@ -37,7 +37,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** UDP through a node port, on loopback, IPv4 and IPv6, for each transport. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

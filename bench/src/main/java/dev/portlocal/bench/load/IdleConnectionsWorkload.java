@@ -2,9 +2,9 @@ package dev.portlocal.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
