@@ -22,6 +22,9 @@ import static java.util.Objects.requireNonNull;
  * runs the plan's teardown script if the pipe closes without the word {@code done}, which is what happens when the
  * JVM dies, even by SIGKILL; and {@link #create} first sweeps namespaces of our prefix whose owning process is gone.
  * Removing a namespace destroys its veths and the bridge, so nothing in the host's own namespace is ever touched.
+ *
+ * <p>Threading: {@link #start} and {@link #close} are synchronized, so a shutdown hook may close it while another
+ * thread waits on a process it started.
  */
 public final class Topology implements AutoCloseable {
 
@@ -82,7 +85,7 @@ public final class Topology implements AutoCloseable {
      * Starts {@code argv} inside {@code ns}; {@code io} sets its redirects. The process is stopped by {@link #close()}
      * if it is still running then. {@code ip netns exec} execs the command, so the process's pid is the command's.
      */
-    public Process start(String ns, List<String> argv, Consumer<ProcessBuilder> io) throws IOException {
+    public synchronized Process start(String ns, List<String> argv, Consumer<ProcessBuilder> io) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(inNamespace(ns, argv));
         io.accept(pb);
         Process p = pb.start();
@@ -97,7 +100,7 @@ public final class Topology implements AutoCloseable {
 
     /** Stops the processes it started (SIGTERM, then SIGKILL), removes every namespace, and dismisses the reaper. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
