@@ -4,7 +4,7 @@
 #
 #   bench/run.sh --quick                    smoke test, under 2 minutes (figures are noisy: do not quote them)
 #   bench/run.sh                            full run, under 15 minutes (3 interleaved rounds)
-#   bench/run.sh --topology netns [--quick] the same over veth: lb -> node -> pod namespaces (root; about 25 min)
+#   bench/run.sh --topology netns [--quick] the same over veth: lb -> node -> pod namespaces (root; about 17 min)
 #   bench/run.sh --help                     every option
 #
 # Runner-only options (the rest go to dev.portlocal.bench.runner.BenchMain):
