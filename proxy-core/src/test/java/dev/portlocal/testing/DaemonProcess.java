@@ -38,7 +38,16 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code java -jar portlocal.jar ARGS...} with {@code env} added to the environment. */
     public static DaemonProcess start(Path log, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(List.of(), log, env, args);
+    }
+
+    /**
+     * Starts {@code PREFIX... java -jar portlocal.jar ARGS...}: a prefix such as {@code ip netns exec NS}, which execs
+     * the daemon inside a network namespace (so {@link #pid()} is still the daemon's).
+     */
+    public static DaemonProcess start(List<String> prefix, Path log, Map<String, String> env, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
         cmd.add("-Dio.netty.leakDetection.level=paranoid");

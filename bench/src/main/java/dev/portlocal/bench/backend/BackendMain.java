@@ -1,5 +1,7 @@
 package dev.portlocal.bench.backend;
 
+import dev.portlocal.bench.transport.AllowedAddresses;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -33,8 +35,8 @@ public final class BackendMain {
             System.exit(2);
         }
         InetAddress host = InetAddress.getByName(options.getOrDefault("host", "127.0.0.1"));
-        if (!host.isLoopbackAddress()) {
-            System.err.println("host: " + host + " (expected: a loopback address)");
+        if (!AllowedAddresses.allowed(host)) {
+            System.err.println("host: " + host + " (expected: " + AllowedAddresses.EXPECTED + ")");
             System.exit(2);
         }
         long maxSeconds = Long.parseLong(options.getOrDefault("max-seconds", "1200"));

@@ -44,7 +44,7 @@ public final class BulkWorkload {
 
     public Result run(InetSocketAddress target, Direction direction, int streams, Window window)
             throws IOException, InterruptedException {
-        LoadGenerator.checkLoopback(target);
+        LoadGenerator.checkTarget(target);
         if (streams < 1) {
             throw new IllegalArgumentException("streams: " + streams + " (expected: >= 1)");
         }

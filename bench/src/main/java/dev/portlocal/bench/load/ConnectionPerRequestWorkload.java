@@ -34,7 +34,7 @@ public final class ConnectionPerRequestWorkload {
     }
 
     public RequestResult run(InetSocketAddress target, int concurrency, Window window) throws InterruptedException {
-        LoadGenerator.checkLoopback(target);
+        LoadGenerator.checkTarget(target);
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency: " + concurrency + " (expected: >= 1)");
         }

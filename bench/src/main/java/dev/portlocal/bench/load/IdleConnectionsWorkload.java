@@ -51,7 +51,7 @@ public final class IdleConnectionsWorkload {
      */
     public Result run(InetSocketAddress target, int connections, long settleMillis, long openTimeoutMillis,
             LongSupplier rssKiB) throws InterruptedException {
-        LoadGenerator.checkLoopback(target);
+        LoadGenerator.checkTarget(target);
         if (connections < 1) {
             throw new IllegalArgumentException("connections: " + connections + " (expected: >= 1)");
         }

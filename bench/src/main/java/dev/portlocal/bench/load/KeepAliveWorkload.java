@@ -42,7 +42,7 @@ public final class KeepAliveWorkload {
      */
     public RequestResult run(InetSocketAddress target, int connections, OptionalDouble ratePerSecond, Window window)
             throws IOException, InterruptedException {
-        LoadGenerator.checkLoopback(target);
+        LoadGenerator.checkTarget(target);
         if (connections < 1) {
             throw new IllegalArgumentException("connections: " + connections + " (expected: >= 1)");
         }

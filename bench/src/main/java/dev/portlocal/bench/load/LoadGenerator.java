@@ -1,5 +1,6 @@
 package dev.portlocal.bench.load;
 
+import dev.portlocal.bench.transport.AllowedAddresses;
 import dev.portlocal.bench.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client side of the harness: one group of epoll event loops shared by every workload, and the bootstraps they
- * connect with (TCP and UDP). Only loopback targets are accepted.
+ * connect with (TCP and UDP). Only loopback targets and the netns topology's are accepted.
  */
 public final class LoadGenerator implements AutoCloseable {
 
@@ -51,10 +52,14 @@ public final class LoadGenerator implements AutoCloseable {
         return chunk;
     }
 
-    /** Rejects anything but 127.0.0.0/8 and ::1: the harness never sends traffic off the machine. */
-    static InetSocketAddress checkLoopback(InetSocketAddress target) {
-        if (target.isUnresolved() || !target.getAddress().isLoopbackAddress()) {
-            throw new IllegalArgumentException("target: " + target + " (expected: a loopback address)");
+    /**
+     * Rejects anything but loopback and the netns topology's 198.18.0.0/15: the harness never sends traffic off the
+     * machine.
+     */
+    static InetSocketAddress checkTarget(InetSocketAddress target) {
+        if (target.isUnresolved() || !AllowedAddresses.allowed(target.getAddress())) {
+            throw new IllegalArgumentException("target: " + target + " (expected: " + AllowedAddresses.EXPECTED
+                    + ")");
         }
         return target;
     }

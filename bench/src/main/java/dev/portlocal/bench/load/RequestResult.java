@@ -33,4 +33,10 @@ public record RequestResult(Histogram latencies, Window.Measured measured, long 
         long count = latencies.getTotalCount();
         return count == 0 ? Double.NaN : measured.cpuSeconds() * 1e6 / count;
     }
+
+    /** The machine's busy CPU microseconds per completed request or connection; NaN where it was not read. */
+    public double machineCpuMicrosPerOperation() {
+        long count = latencies.getTotalCount();
+        return count == 0 ? Double.NaN : measured.machineCpuSeconds() * 1e6 / count;
+    }
 }

@@ -69,7 +69,7 @@ public final class UdpEchoWorkload {
 
     public UdpResult run(InetSocketAddress target, Shape shape, Window window)
             throws IOException, InterruptedException {
-        LoadGenerator.checkLoopback(target);
+        LoadGenerator.checkTarget(target);
         requireNonNull(shape, "shape");
         Counters counters = new Counters();
         List<Client> clients = new ArrayList<>(shape.sockets());

@@ -38,6 +38,11 @@ public record UdpResult(long echoed, long lost, long late, long errors, Histogra
         return echoed == 0 ? Double.NaN : measured.cpuSeconds() * 1e6 / echoed;
     }
 
+    /** The machine's busy CPU microseconds per echoed datagram; NaN where it was not read. */
+    public double machineCpuMicrosPerDatagram() {
+        return echoed == 0 ? Double.NaN : measured.machineCpuSeconds() * 1e6 / echoed;
+    }
+
     /** The echoes as request/response exchanges, for the request tables and latency curves. */
     public RequestResult asRequests() {
         return new RequestResult(latencies, measured, errors);

@@ -52,6 +52,7 @@ public final class MarkdownReport {
                 sb.append("- ").append(note).append('\n');
             }
         }
+        boolean kernel = table.has(TargetKind.KERNEL);
         Map<String, List<Metric>> byWorkload = new LinkedHashMap<>();
         for (Metric m : table.metrics()) {
             byWorkload.computeIfAbsent(m.workload(), w -> new ArrayList<>()).add(m);
@@ -62,8 +63,9 @@ public final class MarkdownReport {
             if (note != null) {
                 sb.append(note).append("\n\n");
             }
-            sb.append("| figure | target | median | vs direct | vs best peer | runs |\n");
-            sb.append("|---|---|---:|---:|---:|---|\n");
+            sb.append("| figure | target | median | vs direct | vs best peer |")
+                    .append(kernel ? " vs kernel DNAT |" : "").append(" runs |\n");
+            sb.append("|---|---|---:|---:|---:|").append(kernel ? "---:|" : "").append("---|\n");
             for (Metric m : workload.getValue()) {
                 for (String target : table.targetNames()) {
                     List<Double> runs = table.values(target, m.id());
@@ -75,6 +77,7 @@ public final class MarkdownReport {
                             .append(format(table.median(target, m.id()), m.decimals())).append(" | ")
                             .append(percent(table.ratioToDirect(target, m.id()))).append(" | ")
                             .append(percent(table.ratioToBestPeer(target, m.id()))).append(" | ")
+                            .append(kernel ? percent(table.ratioToKernel(target, m.id())) + " | " : "")
                             .append(runs.stream().map(v -> format(v, m.decimals()))
                                     .collect(Collectors.joining(", ")))
                             .append(" |\n");

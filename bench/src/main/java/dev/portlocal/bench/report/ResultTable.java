@@ -108,21 +108,65 @@ public final class ResultTable {
 
     /** Median over rounds of this target's value divided by direct's value from the same round. */
     public OptionalDouble ratioToDirect(String target, String metricId) {
+        return ratioToFirst(TargetKind.DIRECT, target, metricId);
+    }
+
+    /** As {@link #ratioToDirect}, against the kernel-DNAT target; empty when the run has none. */
+    public OptionalDouble ratioToKernel(String target, String metricId) {
+        return ratioToFirst(TargetKind.KERNEL, target, metricId);
+    }
+
+    /** Whether some target is of {@code kind}. */
+    public boolean has(TargetKind kind) {
+        return targets.containsValue(kind);
+    }
+
+    /** Median over rounds of this target's value divided by the first {@code kind} target's from the same round. */
+    private OptionalDouble ratioToFirst(TargetKind kind, String target, String metricId) {
         List<Double> ratios = new ArrayList<>();
         TreeMap<Integer, Double> mine = rounds(target, metricId);
         for (String other : targets.keySet()) {
-            if (targets.get(other) == TargetKind.DIRECT) {
-                TreeMap<Integer, Double> direct = rounds(other, metricId);
+            if (targets.get(other) == kind) {
+                TreeMap<Integer, Double> base = rounds(other, metricId);
                 mine.forEach((round, value) -> {
-                    Double base = direct.get(round);
-                    if (base != null && base != 0) {
-                        ratios.add(value / base);
+                    Double b = base.get(round);
+                    if (comparable(value, b)) {
+                        ratios.add(value / b);
                     }
                 });
                 break;
             }
         }
         return median(ratios);
+    }
+
+    /**
+     * Adds {@code derived}: for every target but {@code baseKind}'s and every round, this target's value of
+     * {@code metricId} minus the {@code baseKind} target's from the same round (e.g. CPU added over direct).
+     */
+    public void addDifferenceTo(TargetKind baseKind, String metricId, Metric derived) {
+        String base = null;
+        for (Map.Entry<String, TargetKind> t : targets.entrySet()) {
+            if (t.getValue() == baseKind) {
+                base = t.getKey();
+                break;
+            }
+        }
+        if (base == null) {
+            return;
+        }
+        TreeMap<Integer, Double> baseRounds = rounds(base, metricId);
+        for (String target : List.copyOf(targets.keySet())) {
+            if (target.equals(base)) {
+                continue;
+            }
+            for (Map.Entry<Integer, Double> r : rounds(target, metricId).entrySet()) {
+                Double b = baseRounds.get(r.getKey());
+                if (b != null) {
+                    add(target, derived, r.getKey(), r.getValue() - b);
+                }
+            }
+        }
     }
 
     /**
@@ -146,11 +190,19 @@ public final class ResultTable {
                     best = OptionalDouble.of(best.isPresent() ? metric.better().best(best.getAsDouble(), peer) : peer);
                 }
             }
-            if (best.isPresent() && best.getAsDouble() != 0) {
+            if (best.isPresent() && comparable(value, best.getAsDouble())) {
                 ratios.add(value / best.getAsDouble());
             }
         });
         return median(ratios);
+    }
+
+    /**
+     * Whether {@code value / base} means anything: a positive base and a value that is not negative. A difference
+     * such as CPU added over direct can be negative on a noisy machine; a ratio of it would read as nonsense.
+     */
+    private static boolean comparable(double value, Double base) {
+        return base != null && base > 0 && value >= 0;
     }
 
     private TreeMap<Integer, Double> rounds(String target, String metricId) {

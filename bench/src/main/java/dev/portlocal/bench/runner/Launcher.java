@@ -17,9 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Starts what a run needs as child processes, all on 127.0.0.1: the backends, the iperf3 server and every proxy
- * target, each on its fixed ports; and stops them all by PID. A proxy that fails to start is skipped with a note; one
- * whose UDP listener does not echo keeps its TCP workloads and skips the UDP ones, with a note.
+ * Starts what a run needs as child processes where its {@link Placement} puts them (all on 127.0.0.1, or the backends
+ * in a pod namespace and the proxies in a node namespace): the backends, the iperf3 server and every proxy target,
+ * each on its fixed ports; installs the kernel-DNAT rules over veth; and stops them all by PID (and removes the
+ * rules). A proxy that fails to start is skipped with a note; one whose UDP listener does not echo keeps its TCP
+ * workloads and skips the UDP ones, with a note.
  */
 final class Launcher {
 
@@ -37,30 +39,49 @@ final class Launcher {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final RunnerOptions options;
+    private final Placement placement;
     private final Path runDir;
     private final RunLog log;
     private final List<ChildProcess> children = new CopyOnWriteArrayList<>();
+    private volatile boolean dnatInstalled;
 
-    Launcher(RunnerOptions options, Path runDir, RunLog log) {
+    Launcher(RunnerOptions options, Placement placement, Path runDir, RunLog log) {
         this.options = requireNonNull(options, "options");
+        this.placement = requireNonNull(placement, "placement");
         this.runDir = requireNonNull(runDir, "runDir");
         this.log = requireNonNull(log, "log");
     }
 
-    /** The baseline: the backends themselves. */
-    static Target direct() {
-        return new Target("direct", TargetKind.DIRECT, Target.loopback(SINK_PORT), Target.loopback(SOURCE_PORT),
-                Target.loopback(HTTP_PORT), Optional.of(Target.loopback(UDP_ECHO_PORT)), Optional.empty(), false);
+    /** The baseline: the backends themselves, reached over the placement's path with nothing in between. */
+    static Target direct(Placement placement) {
+        return new Target("direct", TargetKind.DIRECT, placement.backend(SINK_PORT), placement.backend(SOURCE_PORT),
+                placement.backend(HTTP_PORT), Optional.of(placement.backend(UDP_ECHO_PORT)), Optional.empty(),
+                false);
     }
 
-    /** Stops every child started so far, by PID. Idempotent; safe from a shutdown hook. */
+    /** Stops every child started so far, by PID, and removes the DNAT rules. Idempotent; safe from a shutdown hook. */
     void stopAll() {
         for (ChildProcess child : children) {
             child.stop();
         }
+        if (dnatInstalled) {
+            dnatInstalled = false;
+            try {
+                Commands.run(placement.inProxy(List.of("nft", "delete", "table", "ip", PeerConfigs.NFT_TABLE)),
+                        Duration.ofSeconds(10));
+            } catch (IOException e) {
+                log.log("removing the DNAT rules failed (the namespace goes away with the run): %s", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
+    /** On loopback, the fixed ports must be free; a topology's namespaces are new, so there is nothing to check. */
     void checkPortsFree() throws IOException {
+        if (placement.isNetns()) {
+            return;
+        }
         List<Integer> ports = new ArrayList<>(List.of(SINK_PORT, SOURCE_PORT, HTTP_PORT, IPERF3_PORT));
         for (int i = 0; i < 3; i++) {
             ports.addAll(List.of(haproxyPort(1, i), haproxyPort(2, i), nginxPort(i)));
@@ -80,20 +101,20 @@ final class Launcher {
     }
 
     void startBackend() throws IOException, InterruptedException {
-        List<String> cmd = List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC",
+        List<String> cmd = placement.inBackend(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC",
                 "-Dio.netty.leakDetection.level=disabled",
                 "-cp", System.getProperty("java.class.path"), "dev.portlocal.bench.backend.BackendMain",
-                "--host", "127.0.0.1", "--sink-port", Integer.toString(SINK_PORT),
+                "--host", placement.backendHost(), "--sink-port", Integer.toString(SINK_PORT),
                 "--source-port", Integer.toString(SOURCE_PORT), "--http-port", Integer.toString(HTTP_PORT),
                 "--udp-echo-port", Integer.toString(UDP_ECHO_PORT),
                 "--threads", Integer.toString(options.backendThreads()),
-                "--max-seconds", Long.toString(CHILD_LIFETIME.toSeconds()));
+                "--max-seconds", Long.toString(CHILD_LIFETIME.toSeconds())));
         ChildProcess backend = startChild("backend", cmd);
-        backend.awaitListening(List.of(Target.loopback(SINK_PORT), Target.loopback(SOURCE_PORT),
-                Target.loopback(HTTP_PORT)), START_TIMEOUT);
-        if (!UdpProbe.echoes(Target.loopback(UDP_ECHO_PORT), START_TIMEOUT)) {
-            throw new IOException("the backend's UDP echo on 127.0.0.1:" + UDP_ECHO_PORT + " did not answer; log: "
-                    + backend.log());
+        backend.awaitListening(List.of(placement.backend(SINK_PORT), placement.backend(SOURCE_PORT),
+                placement.backend(HTTP_PORT)), START_TIMEOUT);
+        if (!UdpProbe.echoes(placement.backend(UDP_ECHO_PORT), START_TIMEOUT)) {
+            throw new IOException("the backend's UDP echo on " + placement.backend(UDP_ECHO_PORT) + " did not "
+                    + "answer; log: " + backend.log());
         }
         log.log("backend up: pid=%d sink=%d source=%d http=%d udp-echo=%d", backend.pid(), SINK_PORT, SOURCE_PORT,
                 HTTP_PORT, UDP_ECHO_PORT);
@@ -104,15 +125,21 @@ final class Launcher {
             log.note("iperf3 is not installed: the bulk cross-check was skipped.");
             return;
         }
-        ChildProcess iperf = startChild("iperf3-server",
-                List.of("iperf3", "-s", "-B", "127.0.0.1", "-p", Integer.toString(IPERF3_PORT)));
-        iperf.awaitListening(List.of(Target.loopback(IPERF3_PORT)), START_TIMEOUT);
+        ChildProcess iperf = startChild("iperf3-server", placement.inBackend(
+                List.of("iperf3", "-s", "-B", placement.backendHost(), "-p", Integer.toString(IPERF3_PORT))));
+        iperf.awaitListening(List.of(placement.backend(IPERF3_PORT)), START_TIMEOUT);
     }
 
-    /** Starts the proxy targets the options ask for; direct first, then portlocal's variants, then the peers. */
+    /**
+     * Starts the proxy targets the options ask for; direct first, then the kernel's DNAT, portlocal's variants, then
+     * the peers.
+     */
     List<Target> startTargets() throws InterruptedException, IOException {
         List<Target> targets = new ArrayList<>();
-        targets.add(direct());
+        targets.add(direct(placement));
+        if (options.targets().contains("kernel-dnat")) {
+            startKernelDnat(targets);
+        }
         if (options.targets().contains("portlocal")) {
             startPortlocal(targets);
         }
@@ -155,6 +182,11 @@ final class Launcher {
         return 62151 + route;
     }
 
+    /** The kernel-DNAT target's node ports: TCP routes, then the UDP echo's. */
+    static int kernelDnatPort(int route) {
+        return 62201 + route;
+    }
+
     /** nginx's UDP listener: after its three TCP ones (UDP is its own port space, but one number is clearer). */
     static int nginxUdpPort() {
         return nginxPort(3);
@@ -169,6 +201,50 @@ final class Launcher {
     static String portlocalName(RunnerOptions options, PortlocalMode mode, int threads) {
         boolean named = options.portlocalModes().size() > 1 || !mode.equals(RunnerOptions.DEFAULT_MODE);
         return "portlocal" + (named ? "-" + mode.name() : "") + "-t" + threads;
+    }
+
+    /**
+     * NodePortLocal's data plane: one nftables DNAT rule per route in the node namespace (see
+     * {@link PeerConfigs#kernelDnat}). No process: its cost is kernel time, which the run reads from /proc/stat.
+     */
+    private void startKernelDnat(List<Target> targets) throws InterruptedException, IOException {
+        if (!Commands.onPath("nft")) {
+            log.note("kernel-dnat was skipped: nft is not installed (bench/run.sh --topology netns installs "
+                    + "nftables).");
+            return;
+        }
+        String name = "kernel-dnat";
+        List<Route> routes = routes(kernelDnatPort(0), kernelDnatPort(1), kernelDnatPort(2),
+                options.udp().enabled() ? Optional.of(kernelDnatPort(3)) : Optional.empty());
+        Path rules = runDir.resolve(name + ".nft").toAbsolutePath();
+        Files.writeString(rules, PeerConfigs.kernelDnat(routes, placement.backendHost()));
+        try {
+            Commands.run(placement.inProxy(List.of("nft", "-f", rules.toString())), Duration.ofSeconds(10));
+        } catch (IOException e) {
+            log.note(name + " was skipped: nft -f failed: " + RunLog.firstLine(e.getMessage()));
+            return;
+        }
+        dnatInstalled = true;
+        List<InetSocketAddress> tcp = routes.stream().filter(r -> !r.udp()).map(r -> placement.proxy(r.listenPort()))
+                .toList();
+        for (InetSocketAddress address : tcp) {
+            if (!ChildProcess.accepts(address)) {
+                log.note(name + " was skipped: " + address + " does not reach the backend through the DNAT rule.");
+                return;
+            }
+        }
+        Optional<InetSocketAddress> udpEcho = Optional.empty();
+        for (Route route : routes) {
+            if (route.udp() && UdpProbe.echoes(placement.proxy(route.listenPort()), START_TIMEOUT)) {
+                udpEcho = Optional.of(placement.proxy(route.listenPort()));
+            } else if (route.udp()) {
+                log.note(name + ": UDP through the DNAT rule did not echo; its UDP workloads were skipped.");
+            }
+        }
+        log.log("%s up: rules=%s ports=%s", name, rules,
+                routes.stream().map(r -> r.listenPort() + (r.udp() ? "/udp" : "")).toList());
+        targets.add(new Target(name, TargetKind.KERNEL, tcp.get(0), tcp.get(1), tcp.get(2), udpEcho,
+                Optional.empty(), false));
     }
 
     private void startPortlocal(List<Target> targets) throws InterruptedException, IOException {
@@ -197,14 +273,15 @@ final class Launcher {
                 Path dir = runDir.resolve(name);
                 Files.createDirectories(dir.resolve("state"));
                 Path mappings = dir.resolve("mappings.yaml");
-                Files.writeString(mappings, PeerConfigs.portlocalMappings(routes));
-                List<String> cmd = new ArrayList<>(List.of(java()));
+                Files.writeString(mappings, PeerConfigs.portlocalMappings(routes, placement.backendHost()));
+                List<String> cmd = new ArrayList<>(placement.inProxy(List.of(java())));
                 cmd.addAll(options.portlocalJavaOptions());
                 cmd.addAll(List.of("-jar", jar.toString(), "run", "--mappings", mappings.toString(),
                         "--port-range", PORTLOCAL_RANGE, "--state-dir", dir.resolve("state").toString(),
                         "--threads", Integer.toString(threads),
-                        // Loopback only, like every other target; a short drain so it stops within our grace time.
-                        "--listen-address", "127.0.0.1", "--drain-timeout", "2s"));
+                        // Where every other target listens; a short drain so it stops within our grace time.
+                        "--listen-address", placement.proxyHost(), "--node-ip", placement.proxyHost(),
+                        "--drain-timeout", "2s"));
                 if (hasApi) {
                     cmd.addAll(List.of("--api", "127.0.0.1:" + portlocalApiPort(variant - 1)));
                 }
@@ -227,9 +304,10 @@ final class Launcher {
             String name = "haproxy-splice-t" + threads;
             List<Route> routes = routes(haproxyPort(threads, 0), haproxyPort(threads, 1), haproxyPort(threads, 2));
             Path cfg = runDir.resolve(name + ".cfg");
-            Files.writeString(cfg, PeerConfigs.haproxy(threads, routes));
-            startProxy(targets, name, TargetKind.PEER, List.of("haproxy", "-db", "-f", cfg.toString()), routes,
-                    false);
+            Files.writeString(cfg, PeerConfigs.haproxy(threads, routes, placement.proxyHost(),
+                    placement.backendHost()));
+            startProxy(targets, name, TargetKind.PEER,
+                    placement.inProxy(List.of("haproxy", "-db", "-f", cfg.toString())), routes, false);
         }
     }
 
@@ -245,9 +323,10 @@ final class Launcher {
         Path dir = runDir.resolve(name).toAbsolutePath();
         Files.createDirectories(dir);
         Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, PeerConfigs.nginx(dir.toString(), NGINX_STREAM_MODULE, routes));
-        startProxy(targets, name, TargetKind.PEER, List.of("nginx", "-p", dir.toString(), "-c", conf.toString(),
-                "-e", dir.resolve("error.log").toString()), routes, false);
+        Files.writeString(conf, PeerConfigs.nginx(dir.toString(), NGINX_STREAM_MODULE, routes,
+                placement.proxyHost(), placement.backendHost()));
+        startProxy(targets, name, TargetKind.PEER, placement.inProxy(List.of("nginx", "-p", dir.toString(), "-c",
+                conf.toString(), "-e", dir.resolve("error.log").toString())), routes, false);
     }
 
     private void startProxy(List<Target> targets, String name, TargetKind kind, List<String> cmd,
@@ -255,7 +334,7 @@ final class Launcher {
         ChildProcess child = startChild(name, cmd);
         List<Route> tcp = routes.stream().filter(r -> !r.udp()).toList();
         try {
-            child.awaitListening(tcp.stream().map(r -> Target.loopback(r.listenPort())).toList(), START_TIMEOUT);
+            child.awaitListening(tcp.stream().map(r -> placement.proxy(r.listenPort())).toList(), START_TIMEOUT);
         } catch (IOException e) {
             log.note(name + " was skipped: it did not start: " + RunLog.firstLine(e.getMessage()));
             log.log("%s did not start: %s", name, e.getMessage());
@@ -265,7 +344,7 @@ final class Launcher {
         Optional<InetSocketAddress> udpEcho = Optional.empty();
         for (Route route : routes) {
             if (route.udp()) {
-                InetSocketAddress address = Target.loopback(route.listenPort());
+                InetSocketAddress address = placement.proxy(route.listenPort());
                 if (UdpProbe.echoes(address, START_TIMEOUT)) {
                     udpEcho = Optional.of(address);
                 } else {
@@ -276,8 +355,8 @@ final class Launcher {
         }
         log.log("%s up: pid=%d ports=%s", name, child.pid(),
                 routes.stream().map(r -> r.listenPort() + (r.udp() ? "/udp" : "")).toList());
-        targets.add(new Target(name, kind, Target.loopback(tcp.get(0).listenPort()),
-                Target.loopback(tcp.get(1).listenPort()), Target.loopback(tcp.get(2).listenPort()), udpEcho,
+        targets.add(new Target(name, kind, placement.proxy(tcp.get(0).listenPort()),
+                placement.proxy(tcp.get(1).listenPort()), placement.proxy(tcp.get(2).listenPort()), udpEcho,
                 Optional.of(child), jvm));
     }
 }

@@ -26,6 +26,33 @@ final class Metrics {
                 dir(direction) + " P" + streams + " proxy efficiency", "Gbit per CPU-second", Better.HIGHER, 2);
     }
 
+    /**
+     * The whole machine's busy CPU per unit of work ({@code key} like {@code ka.closed} or {@code bulk.up.p1}), read
+     * in netns runs: generator, backends, proxy and the kernel's forwarding and NAT together.
+     */
+    static Metric machineCpu(String key, String workload, String labelPrefix, String unit) {
+        return new Metric(key + MACHINE_CPU, workload, labelPrefix + "machine CPU", unit, Better.LOWER, 2);
+    }
+
+    /** What a target's machine CPU per unit exceeds direct's by, in the same round: the data plane's own cost. */
+    static Metric addedCpu(Metric machineCpu) {
+        String id = machineCpu.id();
+        if (!id.endsWith(MACHINE_CPU)) {
+            throw new IllegalArgumentException("metric: " + id + " (expected: a " + MACHINE_CPU + " metric)");
+        }
+        String prefix = machineCpu.label().substring(0, machineCpu.label().length() - "machine CPU".length());
+        return new Metric(id.substring(0, id.length() - MACHINE_CPU.length()) + ".added_cpu", machineCpu.workload(),
+                prefix + "CPU added over direct", machineCpu.unit(), Better.LOWER, 2);
+    }
+
+    static final String MACHINE_CPU = ".machine_cpu";
+
+    /** Bulk's machine CPU per gigabyte moved. */
+    static Metric bulkMachineCpu(Direction direction, int streams) {
+        return machineCpu("bulk." + dir(direction) + ".p" + streams, BULK, dir(direction) + " P" + streams + " ",
+                "CPU ms per GB");
+    }
+
     /** The request/response figures of one workload, in table order: rate, percentiles, max, proxy CPU. */
     record RequestMetrics(Metric rate, List<Metric> percentiles, Metric max, Metric cpu) {
         static final double[] PERCENTILES = {50, 90, 99, 99.9};

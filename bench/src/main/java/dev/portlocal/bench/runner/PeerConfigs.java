@@ -3,14 +3,13 @@ package dev.portlocal.bench.runner;
 import java.util.List;
 
 /**
- * The configuration files of the peers and of portlocal, as text, following /work/shared/anchors.md: HAProxy
- * {@code mode tcp} with forced splice in both directions, nginx {@code stream} with one worker, portlocal with
- * pinned node ports. Each relays the three TCP backends; nginx and portlocal also the UDP echo (HAProxy 2.6 has no
- * UDP proxy).
+ * The configuration files of the peers and of portlocal, as text: HAProxy {@code mode tcp} with forced splice in both
+ * directions, nginx {@code stream} with one worker, portlocal with pinned node ports, and, over veth, the kernel's
+ * DNAT rules. Each relays the three TCP backends; all but HAProxy (2.6 has no UDP proxy) also the UDP echo.
  */
 final class PeerConfigs {
 
-    /** A listener of a proxy and the backend port it relays to, both on 127.0.0.1, over TCP or UDP. */
+    /** A listener of a proxy and the backend port it relays to, over TCP or UDP. */
     record Route(String name, int listenPort, int backendPort, boolean udp) {
         /** A TCP route. */
         Route(String name, int listenPort, int backendPort) {
@@ -28,10 +27,17 @@ final class PeerConfigs {
     static final int HAPROXY_MAXCONN = 9_600;
     static final int HAPROXY_MAXPIPES = 256;
 
+    private static final String LOOPBACK = "127.0.0.1";
+
     private PeerConfigs() {
     }
 
     static String haproxy(int threads, List<Route> routes) {
+        return haproxy(threads, routes, LOOPBACK, LOOPBACK);
+    }
+
+    /** HAProxy listening on {@code listenHost}, forwarding to the backends on {@code backendHost}. */
+    static String haproxy(int threads, List<Route> routes, String listenHost, String backendHost) {
         StringBuilder sb = new StringBuilder()
                 .append("global\n")
                 .append("    nbthread ").append(threads).append('\n')
@@ -51,13 +57,20 @@ final class PeerConfigs {
                         + "proxy)");
             }
             sb.append("\nlisten ").append(route.name()).append('\n')
-                    .append("    bind 127.0.0.1:").append(route.listenPort()).append('\n')
-                    .append("    server backend 127.0.0.1:").append(route.backendPort()).append('\n');
+                    .append("    bind ").append(listenHost).append(':').append(route.listenPort()).append('\n')
+                    .append("    server backend ").append(backendHost).append(':').append(route.backendPort())
+                    .append('\n');
         }
         return sb.toString();
     }
 
     static String nginx(String runDir, String streamModule, List<Route> routes) {
+        return nginx(runDir, streamModule, routes, LOOPBACK, LOOPBACK);
+    }
+
+    /** nginx listening on {@code listenHost}, forwarding to the backends on {@code backendHost}. */
+    static String nginx(String runDir, String streamModule, List<Route> routes, String listenHost,
+            String backendHost) {
         StringBuilder sb = new StringBuilder()
                 .append("load_module ").append(streamModule).append(";\n")
                 .append("daemon off;\n")
@@ -70,9 +83,10 @@ final class PeerConfigs {
                 .append("stream {\n");
         for (Route route : routes) {
             sb.append("    server {\n")
-                    .append("        listen 127.0.0.1:").append(route.listenPort()).append(route.udp() ? " udp" : "")
-                    .append(";\n")
-                    .append("        proxy_pass 127.0.0.1:").append(route.backendPort()).append(";\n");
+                    .append("        listen ").append(listenHost).append(':').append(route.listenPort())
+                    .append(route.udp() ? " udp" : "").append(";\n")
+                    .append("        proxy_pass ").append(backendHost).append(':').append(route.backendPort())
+                    .append(";\n");
             if (route.udp()) {
                 // One reply per datagram ends the exchange; a session with no traffic ends after the timeout.
                 sb.append("        proxy_responses 1;\n")
@@ -85,15 +99,48 @@ final class PeerConfigs {
 
     /** The mapping file, pinning each route's node port. */
     static String portlocalMappings(List<Route> routes) {
+        return portlocalMappings(routes, LOOPBACK);
+    }
+
+    /** The mapping file for endpoints on {@code backendHost}, pinning each route's node port. */
+    static String portlocalMappings(List<Route> routes, String backendHost) {
         StringBuilder sb = new StringBuilder("endpoints:\n");
         for (Route route : routes) {
             sb.append("  - name: bench/").append(route.name()).append('\n')
-                    .append("    ip: 127.0.0.1\n")
+                    .append("    ip: ").append(backendHost).append('\n')
                     .append("    ports:\n")
                     .append("      - port: ").append(route.backendPort()).append('\n')
                     .append("        protocol: ").append(route.udp() ? "udp" : "tcp").append('\n')
                     .append("        nodePort: ").append(route.listenPort()).append('\n');
         }
         return sb.toString();
+    }
+
+    /** The nftables table that holds the kernel-DNAT target's rules; {@code nft delete table} removes them all. */
+    static final String NFT_TABLE = "portlocal_bench";
+
+    /**
+     * NodePortLocal's own data plane as nftables rules: one DNAT rule per mapping, matching any local destination
+     * address (as NPL's iptables rules match {@code --dst-type LOCAL}) from prerouting and from output, so the port
+     * answers from other hosts and from the node itself. Nothing else: no masquerade, so the client's address reaches
+     * the backend, as with NPL.
+     */
+    static String kernelDnat(List<Route> routes, String backendHost) {
+        StringBuilder rules = new StringBuilder();
+        for (Route route : routes) {
+            rules.append("        fib daddr type local ").append(route.udp() ? "udp" : "tcp").append(" dport ")
+                    .append(route.listenPort()).append(" dnat ip to ").append(backendHost).append(':')
+                    .append(route.backendPort()).append('\n');
+        }
+        return "table ip " + NFT_TABLE + " {\n"
+                + "    chain prerouting {\n"
+                + "        type nat hook prerouting priority dstnat; policy accept;\n"
+                + rules
+                + "    }\n"
+                + "    chain output {\n"
+                + "        type nat hook output priority -100; policy accept;\n"
+                + rules
+                + "    }\n"
+                + "}\n";
     }
 }

@@ -40,6 +40,36 @@ public final class ProcStats {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
+    /**
+     * Busy clock ticks of the whole machine from the {@code cpu} line of {@code /proc/stat}: user, nice, system, irq,
+     * softirq and steal (guest time is already inside user); idle and iowait are not busy.
+     */
+    static long machineBusyTicks(String procStat) {
+        for (String line : procStat.split("\n")) {
+            if (line.startsWith("cpu ")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 9) {
+                    throw new IllegalArgumentException("/proc/stat: " + line
+                            + " (expected: cpu user nice system idle iowait irq softirq steal ...)");
+                }
+                long busy = 0;
+                for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                    busy += Long.parseLong(f[i]);
+                }
+                return busy;
+            }
+        }
+        throw new IllegalArgumentException("/proc/stat: no cpu line (expected: cpu user nice system ...)");
+    }
+
+    /**
+     * The machine's busy CPU nanoseconds so far, all CPUs, from /proc/stat; -1 if it cannot be read. Counts kernel
+     * work no process is charged with, such as forwarding and NAT in softirq, which is why the netns run uses it.
+     */
+    public long machineCpuNanos() {
+        return read(Path.of("/proc/stat")).map(s -> machineBusyTicks(s) * nanosPerTick).orElse(-1L);
+    }
+
     /** VmRSS in KiB from the text of {@code /proc/PID/status}; empty for a kernel thread or a zombie. */
     static OptionalLong vmRssKiB(String status) {
         for (String line : status.split("\n")) {

@@ -20,12 +20,15 @@ import static java.util.Objects.requireNonNull;
 final class ReferenceTools {
 
     private final RunnerOptions options;
+    private final String host;
     private final RunLog log;
     /** "iperf3.up", "iperf3.down", "wrk.keepalive", "wrk.close" -> one figure per round. */
     private final Map<String, List<Double>> figures = new LinkedHashMap<>();
 
-    ReferenceTools(RunnerOptions options, RunLog log) {
+    /** @param host where the backends and the iperf3 server listen: the direct path's address */
+    ReferenceTools(RunnerOptions options, String host, RunLog log) {
         this.options = requireNonNull(options, "options");
+        this.host = requireNonNull(host, "host");
         this.log = requireNonNull(log, "log");
     }
 
@@ -38,7 +41,7 @@ final class ReferenceTools {
         if (Commands.onPath("iperf3")) {
             for (boolean reverse : List.of(false, true)) {
                 attempt(round, "iperf3" + (reverse ? " -R" : ""), () -> {
-                    List<String> cmd = new ArrayList<>(List.of("iperf3", "-c", "127.0.0.1", "-p",
+                    List<String> cmd = new ArrayList<>(List.of("iperf3", "-c", host, "-p",
                             Integer.toString(Launcher.IPERF3_PORT), "-t", Integer.toString(seconds), "-O",
                             Integer.toString(omit), "-P", Integer.toString(streams), "-J"));
                     if (reverse) {
@@ -59,7 +62,7 @@ final class ReferenceTools {
                     if (close) {
                         cmd.addAll(List.of("-H", "Connection: close"));
                     }
-                    cmd.add("http://127.0.0.1:" + Launcher.HTTP_PORT + "/");
+                    cmd.add("http://" + host + ":" + Launcher.HTTP_PORT + "/");
                     double rps = ToolOutput.wrkRequestsPerSecond(Commands.run(cmd, limit));
                     add(close ? "wrk.close" : "wrk.keepalive", rps);
                     log.log("  %-22s wrk -c%d%s %,10.0f req/s", "direct (wrk)", c, close ? " close" : "", rps);

@@ -27,8 +27,8 @@ final class ReportWriter {
     }
 
     /** @return the path of {@code report.md} */
-    static Path write(Path outDir, RunnerOptions options, String command, String startedAt, ResultTable table,
-            List<CrossCheck> crossChecks, List<String> notes) throws IOException {
+    static Path write(Path outDir, RunnerOptions options, Placement placement, String command, String startedAt,
+            ResultTable table, List<CrossCheck> crossChecks, List<String> notes) throws IOException {
         Map<String, String> charts = new LinkedHashMap<>();
         List<Metric> headline = table.metrics().stream()
                 .filter(m -> m.id().endsWith(".gbps") || m.id().endsWith(".rate"))
@@ -47,7 +47,7 @@ final class ReportWriter {
             charts.put(file, e.getKey() + ": latency by percentile");
         }
         MarkdownReport.RunInfo info = new MarkdownReport.RunInfo(command, startedAt, options.quick(),
-                setup(options), notes);
+                setup(options, placement), notes);
         Path report = outDir.resolve("report.md");
         Files.writeString(report, MarkdownReport.render(info, table, crossChecks, charts));
         Files.writeString(outDir.resolve("samples.csv"), samplesCsv(table));
@@ -68,7 +68,7 @@ final class ReportWriter {
         return sb.toString();
     }
 
-    private static List<String> setup(RunnerOptions options) {
+    private static List<String> setup(RunnerOptions options, Placement placement) {
         List<String> lines = new ArrayList<>();
         lines.add("Machine: " + Runtime.getRuntime().availableProcessors() + " CPUs ("
                 + cpuModel() + "), kernel " + read("/proc/sys/kernel/osrelease") + ", "
@@ -78,6 +78,9 @@ final class ReportWriter {
         Commands.probe(List.of("nginx", "-v")).ifPresent(tools::add);
         Commands.probe(List.of("iperf3", "--version")).ifPresent(tools::add);
         Commands.probe(List.of("wrk", "-v")).ifPresent(tools::add);
+        if (placement.isNetns()) {
+            Commands.probe(List.of("nft", "--version")).ifPresent(tools::add);
+        }
         if (!tools.isEmpty()) {
             lines.add("Tools: " + String.join("; ", tools));
         }
@@ -87,6 +90,24 @@ final class ReportWriter {
                 options.runs(), options.warmup().toMillis() / 1e3, options.measure().toMillis() / 1e3));
         lines.add("Generator: Netty epoll, " + options.clientThreads() + " event loop(s), in the runner's JVM; "
                 + "backends: Netty epoll, " + options.backendThreads() + " event loop(s), own JVM");
+        if (placement.isNetns()) {
+            lines.add("Topology: network namespaces over veth (MTU 1500), nothing routed out of them. The generator "
+                    + "runs in `lb` (198.18.0.1); HAProxy, nginx, portlocal and the kernel-dnat rules are in node 1's "
+                    + "namespace and listen on its address " + placement.proxyHost() + ", reached over a bridge; the "
+                    + "backends run in a pod namespace (" + placement.backendHost() + ") behind the node's veth, as a "
+                    + "point-to-point CNI lays pods out. direct is `lb` routing to the pod's address through the node "
+                    + "(IP forwarding, no proxy). Connection tracking runs in the node namespace for every target "
+                    + "once the DNAT table is loaded, as on a node with NodePortLocal.");
+            lines.add("kernel-dnat is NodePortLocal's data plane: one nftables rule per mapping, `fib daddr type local "
+                    + "tcp dport N dnat ip to POD:PORT` in prerouting and output (the rules are in "
+                    + "run/kernel-dnat.nft). "
+                    + "It has no process, so no \"proxy CPU\" rows; its cost is softirq time charged to whichever task "
+                    + "or ksoftirqd ran it. \"machine CPU\" is the whole machine's busy time from /proc/stat (user, "
+                    + "nice, system, irq, softirq, steal; every CPU) per unit of work, for every target including "
+                    + "direct; \"CPU added over direct\" is a target's machine CPU minus direct's in the same round: "
+                    + "what its data plane adds to the path with no proxy. It counts anything else the machine ran "
+                    + "during the interval, so it is only meaningful on a quiet machine.");
+        }
         lines.add("Targets: direct (no proxy); HAProxy mode tcp with option splice-request/splice-response, "
                 + "nbthread 1 and 2; nginx stream, 1 worker; portlocal with --threads "
                 + options.portlocalThreads() + " and modes "

@@ -11,6 +11,7 @@ import dev.portlocal.bench.load.UdpEchoWorkload;
 import dev.portlocal.bench.load.UdpResult;
 import dev.portlocal.bench.load.Window;
 import dev.portlocal.bench.report.CrossCheck;
+import dev.portlocal.bench.report.Metric;
 import dev.portlocal.bench.report.ResultTable;
 import dev.portlocal.bench.report.TargetKind;
 
@@ -41,6 +42,7 @@ import static java.util.Objects.requireNonNull;
 public final class Runner {
 
     private final RunnerOptions options;
+    private final Placement placement;
     private final String command;
     private final RunLog log;
     private final ProcStats proc = new ProcStats(clockTicks());
@@ -51,10 +53,15 @@ public final class Runner {
     private long deadlineNanos;
 
     public Runner(RunnerOptions options, String command, PrintStream out) {
+        this(options, Placement.loopback(), command, out);
+    }
+
+    Runner(RunnerOptions options, Placement placement, String command, PrintStream out) {
         this.options = requireNonNull(options, "options");
+        this.placement = requireNonNull(placement, "placement");
         this.command = requireNonNull(command, "command");
         this.log = new RunLog(out);
-        this.tools = new ReferenceTools(options, log);
+        this.tools = new ReferenceTools(options, placement.backendHost(), log);
     }
 
     /**
@@ -70,7 +77,7 @@ public final class Runner {
         Path outDir = options.outputDir().resolve(stamp + (options.quick() ? "-quick" : ""));
         Path runDir = outDir.resolve("run");
         Files.createDirectories(runDir);
-        Launcher launcher = new Launcher(options, runDir, log);
+        Launcher launcher = new Launcher(options, placement, runDir, log);
         this.launcher = launcher;
         launcher.checkPortsFree();
         try {
@@ -109,8 +116,14 @@ public final class Runner {
         } finally {
             launcher.stopAll();
         }
+        for (Metric m : table.metrics()) {
+            if (m.id().endsWith(Metrics.MACHINE_CPU)) {
+                table.addDifferenceTo(TargetKind.DIRECT, m.id(), Metrics.addedCpu(m));
+            }
+        }
         List<CrossCheck> crossChecks = options.crossCheck() ? tools.compare(table) : List.of();
-        Path report = ReportWriter.write(outDir, options, command, startedAt, table, crossChecks, log.notes());
+        Path report = ReportWriter.write(outDir, options, placement, command, startedAt, table, crossChecks,
+                log.notes());
         log.log("report: %s (%.0f s)", report, (System.nanoTime() - started) / 1e9);
         return report;
     }
@@ -136,7 +149,10 @@ public final class Runner {
         LongSupplier cpu = target.process().isPresent()
                 ? () -> proc.cpuNanos(target.process().get().pid())
                 : () -> -1;
-        Window window = new Window(options.warmup(), options.measure(), cpu);
+        // Over veth the kernel's forwarding and NAT are part of the cost and no process is charged with them: read
+        // the whole machine's busy time too, for every target (direct included, as the baseline).
+        LongSupplier machine = placement.isNetns() ? proc::machineCpuNanos : () -> -1;
+        Window window = new Window(options.warmup(), options.measure(), cpu, machine);
         BulkWorkload bulk = new BulkWorkload(generator);
         for (int streams : options.streams()) {
             for (Direction direction : Direction.values()) {
@@ -146,6 +162,8 @@ public final class Runner {
                     table.add(target.name(), Metrics.bulkGbps(direction, streams), round, r.gbitPerSecond());
                     table.add(target.name(), Metrics.bulkEfficiency(direction, streams), round,
                             r.bytes() * 8 / 1e9 / r.measured().cpuSeconds());
+                    table.add(target.name(), Metrics.bulkMachineCpu(direction, streams), round,
+                            r.measured().machineCpuSeconds() * 1e3 / (r.bytes() / 1e9));
                     log.log("  %-22s bulk %-8s P%d %7.2f Gbit/s", target.name(), direction, streams,
                             r.gbitPerSecond());
                 });
@@ -208,6 +226,8 @@ public final class Runner {
                 table.add(target.name(), Metrics.udpRate(name, size), round, r.perSecond());
                 table.add(target.name(), Metrics.udpLoss("udp.tp." + size, name), round, r.lossPercent());
                 table.add(target.name(), Metrics.udpCpu(name, size), round, r.cpuMicrosPerDatagram());
+                table.add(target.name(), Metrics.machineCpu("udp.tp." + size, name, "", "µs per echoed datagram"),
+                        round, r.machineCpuMicrosPerDatagram());
                 log.log("  %-22s udp %5d B %,10.0f datagrams/s  lost %d (%.3f%%)  late %d  errors %d",
                         target.name(), size, r.perSecond(), r.lost(), r.lossPercent(), r.late(), r.errors());
                 noteUdpTrouble(target, round, "UDP throughput " + size + " B", r);
@@ -270,6 +290,8 @@ public final class Runner {
         }
         table.add(target.name(), m.max(), round, r.maxMillis());
         table.add(target.name(), m.cpu(), round, r.cpuMicrosPerOperation());
+        table.add(target.name(), Metrics.machineCpu(key, workload, "", cpuUnit), round,
+                r.machineCpuMicrosPerOperation());
         table.addLatencies(workload, target.name(), r.latencies());
         log.log("  %-22s %-9s %,10.0f %s  p50 %.3f ms  p99 %.3f ms  errors %d", target.name(), key, r.perSecond(),
                 rateUnit, r.millisAt(50), r.millisAt(99), r.errors());

@@ -19,6 +19,7 @@ import static java.util.Objects.requireNonNull;
  */
 public record RunnerOptions(
         boolean quick,
+        TopologyKind topology,
         int runs,
         Duration warmup,
         Duration measure,
@@ -40,12 +41,18 @@ public record RunnerOptions(
         Path outputDir) {
 
     /** Every target kind the runner knows, in report order. */
-    public static final List<String> KNOWN_TARGETS = List.of("direct", "portlocal", "haproxy", "nginx");
+    public static final List<String> KNOWN_TARGETS = List.of("direct", "kernel-dnat", "portlocal", "haproxy", "nginx");
+
+    /** Where the run happens: everything on loopback, or generator, proxy and backends in namespaces over veth. */
+    public enum TopologyKind {
+        LOOPBACK, NETNS
+    }
 
     /** The largest idle set that keeps a proxy (2 fds per connection) under the 20,000 fd hard limit. */
     public static final int MAX_IDLE_CONNECTIONS = 9_500;
 
     public RunnerOptions {
+        requireNonNull(topology, "topology");
         requireNonNull(warmup, "warmup");
         requireNonNull(measure, "measure");
         streams = List.copyOf(streams);
@@ -89,6 +96,10 @@ public record RunnerOptions(
         }
         if (!targets.contains("direct")) {
             throw new IllegalArgumentException("targets: " + targets + " (expected: to include direct, the baseline)");
+        }
+        if (targets.contains("kernel-dnat") && topology != TopologyKind.NETNS) {
+            throw new IllegalArgumentException("targets: kernel-dnat (expected: with --topology netns; on loopback "
+                    + "there is no forwarding path for a DNAT rule to stand in)");
         }
         if (portlocalModes.isEmpty() || portlocalThreads.isEmpty()) {
             throw new IllegalArgumentException("portlocal modes and threads: (expected: at least one of each)");
@@ -160,12 +171,17 @@ public record RunnerOptions(
     /** The mode portlocal runs in until it grows relay modes: its defaults. */
     public static final PortlocalMode DEFAULT_MODE = new PortlocalMode("default", List.of());
 
+    /** Over veth, both relay policies by default: splice when a flow is bulk, and never. */
+    public static final List<PortlocalMode> NETNS_MODES = List.of(PortlocalMode.parse("auto=--splice auto"),
+            PortlocalMode.parse("never=--splice never"));
+
     /**
      * Parses the arguments. Unknown options and bad values throw {@link IllegalArgumentException} with a message
      * that names the option and what was expected.
      */
     public static RunnerOptions parse(List<String> args) {
         boolean quick = args.contains("--quick");
+        TopologyKind topology = TopologyKind.LOOPBACK;
         Integer runs = null;
         Double warmup = null;
         Double duration = null;
@@ -180,7 +196,7 @@ public record RunnerOptions(
         int udpWindow = 16;
         int udpRrSockets = 50;
         double udpLossTimeout = 0.2;
-        Set<String> targets = new LinkedHashSet<>(KNOWN_TARGETS);
+        Set<String> targets = null;
         List<PortlocalMode> modes = new ArrayList<>();
         List<Integer> portlocalThreads = List.of(1, 2);
         Path jar = Path.of("proxy-core/target/portlocal.jar");
@@ -194,6 +210,7 @@ public record RunnerOptions(
             String arg = args.get(i);
             switch (arg) {
                 case "--quick" -> { }
+                case "--topology" -> topology = topologyValue(value(args, ++i, arg));
                 case "--no-cross-check" -> crossCheck = false;
                 case "--runs" -> runs = intValue(arg, value(args, ++i, arg));
                 case "--warmup" -> warmup = number(arg, value(args, ++i, arg));
@@ -221,8 +238,16 @@ public record RunnerOptions(
                 default -> throw new IllegalArgumentException("unknown option: " + arg + " (expected: see --help)");
             }
         }
+        boolean netns = topology == TopologyKind.NETNS;
+        if (targets == null) {
+            targets = new LinkedHashSet<>(KNOWN_TARGETS);
+            if (!netns) {
+                targets.remove("kernel-dnat");
+            }
+        }
         return new RunnerOptions(
                 quick,
+                topology,
                 runs != null ? runs : quick ? 1 : 3,
                 millis(warmup != null ? warmup : quick ? 0.3 : 0.5),
                 millis(duration != null ? duration : quick ? 1.2 : 2.5),
@@ -234,14 +259,14 @@ public record RunnerOptions(
                 new UdpOptions(udp, udpSizes != null ? udpSizes : quick ? List.of(64) : List.of(64, 1400),
                         udpSockets, udpWindow, udpRrSockets, millis(udpLossTimeout)),
                 targets,
-                modes.isEmpty() ? List.of(DEFAULT_MODE) : modes,
+                modes.isEmpty() ? netns ? NETNS_MODES : List.of(DEFAULT_MODE) : modes,
                 portlocalThreads,
                 jar,
                 javaOptions,
                 clientThreads,
                 backendThreads,
                 crossCheck,
-                millis(deadline != null ? deadline : quick ? 130 : 840),
+                millis(deadline != null ? deadline : quick ? netns ? 300 : 130 : netns ? 1500 : 840),
                 out != null ? out : Path.of("bench/target/results"));
     }
 
@@ -250,6 +275,10 @@ public record RunnerOptions(
         return String.join("\n",
                 "usage: bench/run.sh [options]",
                 "  --quick                 short run for a smoke test (about 2 min): 1 run, 1.2 s per workload",
+                "  --topology loopback|netns  where: all on 127.0.0.1 (default), or generator in an lb namespace,",
+                "                          proxies and kernel DNAT in a node namespace, backends in a pod behind it,",
+                "                          over veth (needs root and iproute2; adds the kernel-dnat target; modes",
+                "                          default to auto and never; deadline 1500 s, quick 300 s)",
                 "  --runs N                rounds; every target runs once per round, interleaved (default 3)",
                 "  --warmup S, --duration S  seconds dropped / measured per workload (default 0.5 / 2.5)",
                 "  --streams 1,4           bulk parallel stream counts (default 1,4; quick 1)",
@@ -265,7 +294,8 @@ public record RunnerOptions(
                 "                          datagrams in flight on each (default 8, 16)",
                 "  --udp-rr-sockets N      UDP request/response sockets, one datagram in flight each (default 50)",
                 "  --udp-loss-timeout S    a datagram not echoed within S seconds is lost (default 0.2)",
-                "  --targets a,b           some of " + String.join(",", KNOWN_TARGETS) + " (direct is required)",
+                "  --targets a,b           some of " + String.join(",", KNOWN_TARGETS) + " (direct is required;",
+                "                          kernel-dnat only with --topology netns)",
                 "  --portlocal-mode M[=ARGS]  repeatable: a relay mode and its daemon args, e.g.",
                 "                          'splice-always=--splice always' (default: one mode, 'default')",
                 "  --portlocal-threads 1,2 daemon --threads values, each its own target (default 1,2)",
@@ -322,6 +352,14 @@ public record RunnerOptions(
             set.add(name);
         }
         return set;
+    }
+
+    private static TopologyKind topologyValue(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "loopback" -> TopologyKind.LOOPBACK;
+            case "netns" -> TopologyKind.NETNS;
+            default -> throw new IllegalArgumentException("topology: " + value + " (expected: loopback or netns)");
+        };
     }
 
     private static List<String> splitWords(String value) {

@@ -25,7 +25,9 @@ final class UdpProbe {
      */
     static boolean echoes(InetSocketAddress address, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+        // Bound to loopback for a loopback target, else to the wildcard: over veth the source is lb's address.
+        InetAddress local = address.getAddress().isLoopbackAddress() ? InetAddress.getLoopbackAddress() : null;
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(local, 0))) {
             socket.connect(address);
             socket.setSoTimeout(100);
             byte[] reply = new byte[PROBE.length + 1];

@@ -65,4 +65,20 @@ class MarkdownReportTest {
         assertTrue(md.contains("| conn/s | 10.0 | wrk | - | - | not run |"), md);
         assertTrue(md.contains("![Ratios](ratios.svg)"), md);
     }
+
+    @Test
+    void aKernelTargetAddsItsColumnAndOnlyThen() {
+        ResultTable t = ResultTableTest.threeRounds();
+        t.addTarget("kernel-dnat", TargetKind.KERNEL);
+        for (int r = 1; r <= 3; r++) {
+            t.add("kernel-dnat", ResultTableTest.RPS, r, 110);
+        }
+        String md = MarkdownReport.render(QUICK, t, List.of(), Map.of());
+        assertTrue(md.contains("| figure | target | median | vs direct | vs best peer | vs kernel DNAT | runs |\n"
+                + "|---|---|---:|---:|---:|---:|---|\n"), md);
+        // portlocal 50, 60, 55 against the kernel's 110 in each round: the median ratio is 50%.
+        assertTrue(md.contains("| requests (req/s) | portlocal | 55 | 50% | 111% | 50% | 50, 60, 55 |"), md);
+        assertTrue(md.contains("| requests (req/s) | kernel-dnat | 110 | 110% | 244% | 100% | 110, 110, 110 |"),
+                md);
+    }
 }

@@ -8,6 +8,7 @@ import java.util.OptionalDouble;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ResultTableTest {
 
@@ -83,5 +84,36 @@ class ResultTableTest {
         assertThrows(IllegalArgumentException.class, () -> t.addTarget("nginx", TargetKind.PORTLOCAL));
         Metric other = new Metric("ka.rate", "Keep-alive", "requests", "req/s", Better.LOWER, 0);
         assertThrows(IllegalArgumentException.class, () -> t.add("nginx", other, 1, 1));
+    }
+
+    @Test
+    void ratiosToTheKernelAndDifferencesToDirectAreTakenWithinARound() {
+        ResultTable t = new ResultTable();
+        t.addTarget("direct", TargetKind.DIRECT);
+        t.addTarget("kernel-dnat", TargetKind.KERNEL);
+        t.addTarget("portlocal", TargetKind.PORTLOCAL);
+        Metric cpu = new Metric("ka.machine_cpu", "Keep-alive", "machine CPU", "µs per request", Better.LOWER, 2);
+        Metric added = new Metric("ka.added_cpu", "Keep-alive", "CPU added over direct", "µs per request",
+                Better.LOWER, 2);
+        double[][] values = {{10, 12, 20}, {20, 21, 40}, {10, 13, 24}}; // direct, kernel, portlocal per round
+        String[] names = {"direct", "kernel-dnat", "portlocal"};
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < 3; i++) {
+                t.add(names[i], cpu, r + 1, values[r][i]);
+            }
+        }
+        assertTrue(t.has(TargetKind.KERNEL));
+        // portlocal / kernel per round: 20/12, 40/21, 24/13; the median is 24/13.
+        assertEquals(24.0 / 13, t.ratioToKernel("portlocal", cpu.id()).getAsDouble(), 1e-9);
+        t.addDifferenceTo(TargetKind.DIRECT, cpu.id(), added);
+        assertEquals(List.of(2.0, 1.0, 3.0), t.values("kernel-dnat", added.id()));
+        assertEquals(List.of(10.0, 20.0, 14.0), t.values("portlocal", added.id()));
+        assertEquals(List.of(), t.values("direct", added.id()), "direct is the baseline, not a row");
+        // A negative difference (noise) has no ratio: kernel 2, 1, 3 against portlocal 10, 20, 14 is fine, -1 is not.
+        assertEquals(5.0, t.ratioToKernel("portlocal", added.id()).getAsDouble(), 1e-9);
+        t.add("portlocal", added, 4, -1.0);
+        t.add("kernel-dnat", added, 4, 2.0);
+        assertEquals(5.0, t.ratioToKernel("portlocal", added.id()).getAsDouble(), 1e-9);
+        assertEquals(OptionalDouble.empty(), threeRounds().ratioToKernel("portlocal", RPS.id()));
     }
 }

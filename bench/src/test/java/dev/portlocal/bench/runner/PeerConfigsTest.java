@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,5 +100,31 @@ class PeerConfigsTest {
                         protocol: tcp
                         nodePort: 62113
                 """, PeerConfigs.portlocalMappings(ROUTES));
+    }
+
+    @Test
+    void overVethPeersListenOnTheNodeAndForwardToThePod() {
+        String cfg = PeerConfigs.haproxy(1, ROUTES, "198.18.0.11", "198.19.1.10");
+        assertTrue(cfg.contains("bind 198.18.0.11:62111\n    server backend 198.19.1.10:5201\n"), cfg);
+        String conf = PeerConfigs.nginx("/run/x", "/m.so", List.of(new Route("udp-echo", 62154, 5207, true)),
+                "198.18.0.11", "198.19.1.10");
+        assertTrue(conf.contains("listen 198.18.0.11:62154 udp;\n        proxy_pass 198.19.1.10:5207;\n"), conf);
+        assertTrue(PeerConfigs.portlocalMappings(ROUTES, "198.19.1.10").contains("    ip: 198.19.1.10\n"));
+    }
+
+    @Test
+    void kernelDnatIsOneRulePerMappingForLocalDestinationsFromOutsideAndFromTheNode() {
+        String nft = PeerConfigs.kernelDnat(List.of(new Route("sink", 62201, 5201),
+                new Route("udp-echo", 62204, 5207, true)), "198.19.1.10");
+        String rules = """
+                        fib daddr type local tcp dport 62201 dnat ip to 198.19.1.10:5201
+                        fib daddr type local udp dport 62204 dnat ip to 198.19.1.10:5207
+                """;
+        assertTrue(nft.startsWith("table ip " + PeerConfigs.NFT_TABLE + " {\n"), nft);
+        assertTrue(nft.contains("    chain prerouting {\n        type nat hook prerouting priority dstnat; "
+                + "policy accept;\n" + rules), nft);
+        assertTrue(nft.contains("    chain output {\n        type nat hook output priority -100; "
+                + "policy accept;\n" + rules), nft);
+        assertFalse(nft.contains("masquerade") || nft.contains("snat"), "the client's address reaches the pod");
     }
 }

@@ -37,4 +37,24 @@ class ProcStatsTest {
         assertTrue(stats.rssKiB(pid) > 1024, "a JVM is more than 1 MiB resident");
         assertEquals(OptionalLong.of(pid), stats.findJava(pid));
     }
+
+    @Test
+    void machineBusyTimeIsEverythingButIdleAndIowait() {
+        String stat = "cpu  44399 7 13013 1275380 207 3 5077 11 900 0\ncpu0 22321 0 6047 638080 35 0 2496 89 0 0\n"
+                + "intr 1 2 3\n";
+        // user + nice + system + irq + softirq + steal; guest (900) is already counted in user.
+        assertEquals(44399 + 7 + 13013 + 3 + 5077 + 11, ProcStats.machineBusyTicks(stat));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ProcStats.machineBusyTicks("cpu 1 2 3\n"));
+        assertTrue(e.getMessage().startsWith("/proc/stat: cpu 1 2 3 (expected:"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ProcStats.machineBusyTicks("intr 1\n"));
+    }
+
+    @Test
+    void thisMachinesBusyTimeGrows() {
+        ProcStats proc = new ProcStats(100);
+        long before = proc.machineCpuNanos();
+        assertTrue(before > 0, "read /proc/stat");
+        assertTrue(proc.machineCpuNanos() >= before);
+    }
 }

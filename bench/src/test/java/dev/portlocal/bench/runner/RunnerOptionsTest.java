@@ -27,7 +27,8 @@ class RunnerOptionsTest {
         assertEquals(new RunnerOptions.UdpOptions(true, List.of(64, 1400), 8, 16, 50, Duration.ofMillis(200)),
                 o.udp());
         assertEquals(Duration.ofSeconds(840), o.deadline());
-        assertEquals(Set.copyOf(RunnerOptions.KNOWN_TARGETS), o.targets());
+        assertEquals(Set.of("direct", "portlocal", "haproxy", "nginx"), o.targets(), "no kernel-dnat on loopback");
+        assertEquals(RunnerOptions.TopologyKind.LOOPBACK, o.topology());
         assertEquals(List.of(RunnerOptions.DEFAULT_MODE), o.portlocalModes());
         assertEquals(Path.of("proxy-core/target/portlocal.jar"), o.portlocalJar());
         assertTrue(o.crossCheck());
@@ -80,7 +81,8 @@ class RunnerOptionsTest {
         assertMessage("--runs: three (expected: an integer)", "--runs", "three");
         assertMessage("runs: 0 (expected: 1-20)", "--runs", "0");
         assertMessage("idle: 20000 (expected: 0-9500)", "--idle", "20000");
-        assertMessage("targets: envoy (expected: some of [direct, portlocal, haproxy, nginx])", "--targets", "envoy");
+        assertMessage("targets: envoy (expected: some of [direct, kernel-dnat, portlocal, haproxy, nginx])",
+                "--targets", "envoy");
         assertMessage("targets: [nginx] (expected: to include direct, the baseline)", "--targets", "nginx");
         assertMessage("duration: 0.1 (expected: 0.2-60 s)", "--duration", "0.1");
         assertMessage("udp-sizes: 9001 (expected: 12-9000)", "--udp-sizes", "64,9001");
@@ -109,5 +111,31 @@ class RunnerOptionsTest {
                 "--udp-window", "--udp-rr-sockets", "--udp-loss-timeout")) {
             assertTrue(usage.contains(option), option);
         }
+    }
+
+    @Test
+    void netnsAddsKernelDnatAndBothRelayPoliciesAndALongerDeadline() {
+        RunnerOptions o = RunnerOptions.parse(List.of("--topology", "netns"));
+        assertEquals(RunnerOptions.TopologyKind.NETNS, o.topology());
+        assertEquals(Set.copyOf(RunnerOptions.KNOWN_TARGETS), o.targets());
+        assertEquals(List.of(new PortlocalMode("auto", List.of("--splice", "auto")),
+                new PortlocalMode("never", List.of("--splice", "never"))), o.portlocalModes());
+        assertEquals(Duration.ofSeconds(1500), o.deadline());
+        assertEquals(Duration.ofSeconds(300),
+                RunnerOptions.parse(List.of("--quick", "--topology", "NetNS")).deadline());
+        RunnerOptions picked = RunnerOptions.parse(List.of("--topology", "netns", "--targets", "direct,kernel-dnat",
+                "--portlocal-mode", "copy=--splice never"));
+        assertEquals(Set.of("direct", "kernel-dnat"), picked.targets());
+        assertEquals(List.of(new PortlocalMode("copy", List.of("--splice", "never"))), picked.portlocalModes());
+    }
+
+    @Test
+    void kernelDnatNeedsTheTopologyAndTheTopologyIsOneOfTwo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RunnerOptions.parse(List.of("--targets", "direct,kernel-dnat")));
+        assertTrue(e.getMessage().startsWith("targets: kernel-dnat (expected: with --topology netns"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RunnerOptions.parse(List.of("--topology", "vm")));
+        assertEquals("topology: vm (expected: loopback or netns)", e.getMessage());
     }
 }
