@@ -79,6 +79,23 @@ public final class NodeIps {
         return new NodeIps(chosen);
     }
 
+    /**
+     * Exactly {@code ips}, at most one per family, as another source of truth chose them (the Kubernetes source
+     * reads them from the Node object); a family without one has no node IP.
+     *
+     * @throws IllegalArgumentException if a family is given twice
+     */
+    public static NodeIps of(List<NodeIp> ips) {
+        Map<IpFamily, NodeIp> chosen = new EnumMap<>(IpFamily.class);
+        for (NodeIp ip : ips) {
+            if (chosen.putIfAbsent(ip.family(), ip) != null) {
+                throw new IllegalArgumentException("nodeIPs: " + Addresses.format(ip.ip())
+                        + " (expected: at most one address per family, " + ip.family() + " given twice)");
+            }
+        }
+        return new NodeIps(chosen);
+    }
+
     /** The address without its interface scope: a global address needs none, and the annotation has none. */
     private static InetAddress withoutZone(InetAddress ip) {
         try {
@@ -137,6 +154,16 @@ public final class NodeIps {
     /** Every chosen node IP, IPv4 first. */
     public List<NodeIp> all() {
         return List.copyOf(byFamily.values());
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof NodeIps that && byFamily.equals(that.byFamily);
+    }
+
+    @Override
+    public int hashCode() {
+        return byFamily.hashCode();
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -119,14 +120,7 @@ public final class MappingService implements AutoCloseable {
             }
             if (reason != null) {
                 dropped++;
-                log.atInfo().setMessage("state_entry_dropped")
-                        .addKeyValue("endpoint", key.endpoint())
-                        .addKeyValue("port", key.port())
-                        .addKeyValue("protocol", key.protocol())
-                        .addKeyValue("family", key.family())
-                        .addKeyValue("nodePort", entry.nodePort())
-                        .addKeyValue("reason", reason)
-                        .log();
+                logDropped("state_entry_dropped", entry, reason);
             } else {
                 restored.put(key, entry);
             }
@@ -137,6 +131,78 @@ public final class MappingService implements AutoCloseable {
                 .addKeyValue("file", store.file())
                 .addKeyValue("entries", restored.size())
                 .addKeyValue("dropped", dropped)
+                .log();
+    }
+
+    /**
+     * Adds ports that {@code source} held before a restart as read back from elsewhere than the state file (the
+     * Kubernetes source reads them from the Pods' own annotations). Each hint is then used like a restored state
+     * entry: preferred for its key at the source's next {@link #apply} while still free and bindable, else the key
+     * gets a new port. The state file wins: a hint for a key that has a restored entry or a mapping already is
+     * ignored. A hint outside the port range, or for a port restored, pinned or held for another key, or repeating
+     * the port of an earlier hint, is dropped. Call before the source's first apply that should use them.
+     *
+     * @return how many hints were kept
+     * @throws IllegalArgumentException if a hint names another source
+     */
+    public synchronized int restoreHints(Source source, Collection<StateEntry> hints) {
+        requireOpen();
+        requireNonNull(source, "source");
+        Set<PortId> taken = new HashSet<>(reservedPins);
+        for (StateEntry entry : restored.values()) {
+            taken.add(new PortId(entry.key().protocol(), entry.key().family(), entry.nodePort()));
+        }
+        for (Slot slot : slots.values()) {
+            if (slot.isListening()) {
+                taken.add(new PortId(slot.key.protocol(), slot.key.family(), slot.nodePort));
+            }
+        }
+        int kept = 0;
+        int ignored = 0;
+        int dropped = 0;
+        for (StateEntry hint : requireNonNull(hints, "hints")) {
+            if (hint.source() != source) {
+                throw new IllegalArgumentException("hints: source " + hint.source().wireName() + " for " + hint.key()
+                        + " (expected: " + source.wireName() + ")");
+            }
+            MappingKey key = hint.key();
+            if (restored.containsKey(key) || slots.containsKey(key)) {
+                ignored++;
+                continue;
+            }
+            PortId port = new PortId(key.protocol(), key.family(), hint.nodePort());
+            String reason = null;
+            if (!range.contains(hint.nodePort())) {
+                reason = "outside port range " + range;
+            } else if (!taken.add(port)) {
+                reason = "nodePort already restored or held for another mapping";
+            }
+            if (reason != null) {
+                dropped++;
+                logDropped("restore_hint_dropped", hint, reason);
+                continue;
+            }
+            restored.put(key, hint);
+            kept++;
+        }
+        log.atInfo().setMessage("restore_hints_loaded")
+                .addKeyValue("source", source.wireName())
+                .addKeyValue("kept", kept)
+                .addKeyValue("ignored", ignored)
+                .addKeyValue("dropped", dropped)
+                .log();
+        return kept;
+    }
+
+    private static void logDropped(String event, StateEntry entry, String reason) {
+        log.atInfo().setMessage(event)
+                .addKeyValue("source", entry.source().wireName())
+                .addKeyValue("endpoint", entry.key().endpoint())
+                .addKeyValue("port", entry.key().port())
+                .addKeyValue("protocol", entry.key().protocol())
+                .addKeyValue("family", entry.key().family())
+                .addKeyValue("nodePort", entry.nodePort())
+                .addKeyValue("reason", reason)
                 .log();
     }
 
@@ -308,6 +374,20 @@ public final class MappingService implements AutoCloseable {
         }
     }
 
+    private void retargetQuietly(Slot slot) {
+        try {
+            opener.retarget(slot.mapping());
+        } catch (RuntimeException e) {
+            log.atWarn().setMessage("mapping_retarget_failed")
+                    .addKeyValue("endpoint", slot.key.endpoint())
+                    .addKeyValue("port", slot.key.port())
+                    .addKeyValue("protocol", slot.key.protocol())
+                    .addKeyValue("nodePort", slot.nodePort)
+                    .addKeyValue("error", e.toString())
+                    .log();
+        }
+    }
+
     private BindOutcome openQuietly(Mapping mapping) {
         try {
             return requireNonNull(opener.open(mapping), "opener.open() outcome");
@@ -387,7 +467,8 @@ public final class MappingService implements AutoCloseable {
                     for (EndpointPort port : endpoint.ports()) {
                         for (InetAddress ip : endpoint.ips()) {
                             wanted.put(endpoint.key(port, ip),
-                                    new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout()));
+                                    new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
+                                            endpoint.ready()));
                         }
                     }
                 }
@@ -446,6 +527,8 @@ public final class MappingService implements AutoCloseable {
             // A new session idle timeout is applied like a new target: the listener stays, new sessions use it.
             boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout());
             slot.idleTimeout = want.idleTimeout();
+            boolean readinessChanged = slot.ready != want.ready();
+            slot.ready = want.ready();
             boolean movesToNewPin = want.pinned().isPresent()
                     && !(slot.isListening() && slot.nodePort == want.pinned().getAsInt());
             boolean pinChanged = !slot.pinned.equals(want.pinned());
@@ -469,17 +552,7 @@ public final class MappingService implements AutoCloseable {
                 InetSocketAddress oldTarget = slot.target;
                 slot.target = want.target();
                 if (slot.isListening()) {
-                    try {
-                        opener.retarget(slot.mapping());
-                    } catch (RuntimeException e) {
-                        log.atWarn().setMessage("mapping_retarget_failed")
-                                .addKeyValue("endpoint", slot.key.endpoint())
-                                .addKeyValue("port", slot.key.port())
-                                .addKeyValue("protocol", slot.key.protocol())
-                                .addKeyValue("nodePort", slot.nodePort)
-                                .addKeyValue("error", e.toString())
-                                .log();
-                    }
+                    retargetQuietly(slot);
                     retargeted.add(slot.key);
                     log.atInfo().setMessage("mapping_retargeted")
                             .addKeyValue("endpoint", slot.key.endpoint())
@@ -491,6 +564,19 @@ public final class MappingService implements AutoCloseable {
                             .addKeyValue("nodePort", slot.nodePort)
                             .log();
                 }
+            }
+            if (readinessChanged && !targetChanged && slot.isListening()) {
+                // Same target, new readiness: the data plane hears of it as a retarget; the key stays unchanged.
+                retargetQuietly(slot);
+            }
+            if (readinessChanged) {
+                log.atInfo().setMessage("mapping_readiness_changed")
+                        .addKeyValue("endpoint", slot.key.endpoint())
+                        .addKeyValue("port", slot.key.port())
+                        .addKeyValue("protocol", slot.key.protocol())
+                        .addKeyValue("family", slot.key.family())
+                        .addKeyValue("ready", slot.ready)
+                        .log();
             }
             if (!slot.isListening()) {
                 return true;
@@ -654,7 +740,8 @@ public final class MappingService implements AutoCloseable {
     }
 
     /** What a source wants for one key. */
-    private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout) {
+    private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout,
+                        boolean ready) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -668,6 +755,7 @@ public final class MappingService implements AutoCloseable {
         InetSocketAddress target;
         OptionalInt pinned;
         Optional<Duration> idleTimeout;
+        boolean ready;
         int nodePort;
         MappingState state = MappingState.ERROR;
         String message = "";
@@ -678,6 +766,7 @@ public final class MappingService implements AutoCloseable {
             this.target = want.target();
             this.pinned = want.pinned();
             this.idleTimeout = want.idleTimeout();
+            this.ready = want.ready();
         }
 
         boolean isListening() {
@@ -689,13 +778,13 @@ public final class MappingService implements AutoCloseable {
         }
 
         Mapping mapping(int port) {
-            return new Mapping(key, target, port, idleTimeout);
+            return new Mapping(key, target, port, idleTimeout, ready);
         }
 
         MappingStatus status() {
             OptionalInt shown = isListening() ? OptionalInt.of(nodePort) : pinned;
             return new MappingStatus(key, source, target, shown, isListening() ? MappingState.LISTENING : state,
-                    Objects.requireNonNullElse(message, ""));
+                    Objects.requireNonNullElse(message, ""), ready);
         }
     }
 }

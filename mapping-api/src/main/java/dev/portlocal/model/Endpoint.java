@@ -15,8 +15,12 @@ import static java.util.Objects.requireNonNull;
  * endpoint) and the ports to map. Each port yields one {@link MappingKey} per IP family; the IP itself is not part
  * of the key, so a new IP under the same name keeps the node ports. IPv4 and IPv6 are separate node port spaces,
  * as in NodePortLocal.
+ *
+ * <p>{@code ready} is the endpoint's own readiness as its source knows it (a Pod's Ready condition); it is carried
+ * into each {@link Mapping} and {@link MappingStatus} and never removes a mapping. Sources without a notion of
+ * readiness declare endpoints ready.
  */
-public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> ports) {
+public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> ports, boolean ready) {
 
     /** What {@link #checkName} accepts, in words, for error messages. */
     public static final String NAME_EXPECTED = "one or two segments separated by '/', each 1-253 characters of "
@@ -50,6 +54,11 @@ public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> po
                         + " listed twice (expected: each port and protocol once)");
             }
         }
+    }
+
+    /** A ready endpoint. */
+    public Endpoint(String name, List<InetAddress> ips, List<EndpointPort> ports) {
+        this(name, ips, ports, true);
     }
 
     /** A single-stack endpoint. */

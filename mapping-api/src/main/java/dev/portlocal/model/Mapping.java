@@ -9,11 +9,19 @@ import static java.util.Objects.requireNonNull;
 /**
  * A resolved mapping: node port {@code nodePort} forwards to {@code target}. This is what the data plane is asked
  * to open. {@code idleTimeout}, when present, overrides the daemon's UDP session idle timeout for this mapping.
+ * {@code ready} is the endpoint's readiness ({@link Endpoint#ready()}); a change of it reaches the data plane as
+ * a {@code retarget} with the same target.
  */
-public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout) {
+public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout,
+                      boolean ready) {
 
     public Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
         this(key, target, nodePort, Optional.empty());
+    }
+
+    /** A mapping of a ready endpoint. */
+    public Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout) {
+        this(key, target, nodePort, idleTimeout, true);
     }
 
     public Mapping {

@@ -7,7 +7,9 @@ public enum Source {
     /** The mapping file. */
     FILE,
     /** The HTTP API. */
-    API;
+    API,
+    /** The Kubernetes source: the local Pods selected by Services that opt in, one endpoint per Pod. */
+    KUBERNETES;
 
     /** The lower-case name used in the API, the state file and logs. */
     public String wireName() {
@@ -15,7 +17,7 @@ public enum Source {
     }
 
     /**
-     * Parses {@code file} or {@code api}, in any case.
+     * Parses {@code file}, {@code api} or {@code kubernetes}, in any case.
      *
      * @throws IllegalArgumentException naming the value and what was expected
      */
@@ -27,7 +29,7 @@ public enum Source {
                 }
             }
         }
-        throw new IllegalArgumentException("source: " + value + " (expected: file or api)");
+        throw new IllegalArgumentException("source: " + value + " (expected: file, api or kubernetes)");
     }
 
     @Override

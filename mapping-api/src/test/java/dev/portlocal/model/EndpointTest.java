@@ -88,7 +88,7 @@ class EndpointTest {
         assertEquals("file", Source.FILE.wireName());
         assertEquals("api", Source.API.toString());
         assertEquals(Source.API, Source.parse("API"));
-        assertEquals("source: http (expected: file or api)",
+        assertEquals("source: http (expected: file, api or kubernetes)",
                 assertThrows(IllegalArgumentException.class, () -> Source.parse("http")).getMessage());
         assertEquals("listening", MappingState.LISTENING.wireName());
         assertEquals("conflict", MappingState.CONFLICT.toString());
