@@ -7,22 +7,15 @@ import dev.portlocal.control.MappingService;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
-import dev.portlocal.model.IpFamily;
-import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.Source;
-import dev.portlocal.state.StateEntry;
+import dev.portlocal.state.RestoredEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -63,42 +56,9 @@ public final class ApiEndpoints {
      * after {@link MappingService#restore} and before serving mutations.
      */
     public ApplyResult restore() {
-        Map<String, List<StateEntry>> byName = new LinkedHashMap<>();
-        for (StateEntry entry : service.restoredEntries(Source.API)) {
-            byName.computeIfAbsent(entry.key().endpoint(), name -> new ArrayList<>()).add(entry);
-        }
-        for (Map.Entry<String, List<StateEntry>> group : byName.entrySet()) {
-            // One IP per family (a dual-stack endpoint has two); each port once, whatever its families.
-            Map<IpFamily, InetAddress> ipByFamily = new EnumMap<>(IpFamily.class);
-            Map<String, EndpointPort> portsByKey = new LinkedHashMap<>();
-            for (StateEntry entry : group.getValue()) {
-                MappingKey key = entry.key();
-                InetAddress known = ipByFamily.putIfAbsent(key.family(), entry.ip());
-                if (known != null && !known.equals(entry.ip())) {
-                    log.atWarn().setMessage("api_endpoint_restore_skipped")
-                            .addKeyValue("endpoint", key.endpoint())
-                            .addKeyValue("port", key.port())
-                            .addKeyValue("protocol", key.protocol())
-                            .addKeyValue("ip", Addresses.format(entry.ip()))
-                            .addKeyValue("reason", "another " + key.family()
-                                    + " address than the endpoint's first entry")
-                            .log();
-                    continue;
-                }
-                portsByKey.putIfAbsent(key.port() + "/" + key.protocol().wireName(),
-                        new EndpointPort(key.port(), key.protocol(),
-                                entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty()));
-            }
-            List<InetAddress> ips = new ArrayList<>(ipByFamily.values());
-            List<EndpointPort> ports = new ArrayList<>(portsByKey.values());
-            try {
-                endpoints.put(group.getKey(), new Endpoint(group.getKey(), ips, ports));
-            } catch (IllegalArgumentException e) {
-                log.atWarn().setMessage("api_endpoint_restore_skipped")
-                        .addKeyValue("endpoint", group.getKey())
-                        .addKeyValue("reason", e.getMessage())
-                        .log();
-            }
+        for (Endpoint endpoint : RestoredEndpoints.rebuild(service.restoredEntries(Source.API),
+                "api_endpoint_restore_skipped")) {
+            endpoints.put(endpoint.name(), endpoint);
         }
         ApplyResult result = service.apply(Source.API, List.copyOf(endpoints.values()));
         log.atInfo().setMessage("api_endpoints_restored")
