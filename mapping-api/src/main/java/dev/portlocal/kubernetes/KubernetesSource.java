@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -433,8 +434,10 @@ public final class KubernetesSource implements AutoCloseable {
         } else {
             annotations.putNull(PodAnnotation.KEY);
         }
+        // The Pod given names the target only, so that the client sends the patch without reading the Pod first.
+        Pod target = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata().build();
         try {
-            client.pods().inNamespace(namespace).withName(name).subresource("status")
+            client.pods().inNamespace(namespace).resource(target).subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), body.toString());
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {

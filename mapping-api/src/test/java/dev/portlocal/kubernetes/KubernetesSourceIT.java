@@ -30,11 +30,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.portlocal.kubernetes.Fixtures.NODE;
 import static dev.portlocal.kubernetes.Fixtures.address;
@@ -57,6 +62,8 @@ class KubernetesSourceIT {
 
     private static final Map<String, String> WEB = Map.of("app", "web");
     private static final Duration DEADLINE = Duration.ofSeconds(20);
+    private static final String SOURCE = "portlocal";
+    private static final Pattern COLLECTION = Pattern.compile("/api/v1/(pods|services|nodes)");
 
     @TempDir
     Path stateDir;
@@ -105,7 +112,7 @@ class KubernetesSourceIT {
         service = new MappingService(range, opener, new StateStore(dir));
         control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-control"));
         control.submit(service::restore).get();
-        sourceClient = api.client();
+        sourceClient = api.client(SOURCE);
         source = new KubernetesSource(sourceClient, new KubernetesOptions(NODE, Duration.ofMillis(200), 4,
                 new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1))), service, control);
         source.start();
@@ -336,7 +343,7 @@ class KubernetesSourceIT {
         create(service("shop", "web", WEB, servicePort(80, 8080, "TCP")));
         startSource(stateDir);
         await("ready", source::ready);
-        await("watching", () -> api.dispatcher().calls("GET /api/v1/pods watch") > 0);
+        await("watching", () -> api.dispatcher().openWatches() == 3);
         int lists = api.dispatcher().calls("GET /api/v1/pods");
 
         assertTrue(api.dispatcher().expireWatches() >= 3, "pods, services and node are watched");
@@ -385,5 +392,45 @@ class KubernetesSourceIT {
                 + "]");
         assertTrue(source.ready());
         control.submit(() -> { }).get(1, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void everyCallTheSourceMakesIsGrantedByTheClusterRole() throws Exception {
+        create(service("shop", "web", WEB, servicePort(80, 8080, "TCP")));
+        create(pod("shop", "web-1", WEB, "198.18.0.1"));
+        startSource(stateDir);
+        await("annotated", () -> annotation("shop", "web-1").isPresent());
+        cluster.services().inNamespace("shop").withName("web").delete();
+        awaitAnnotation("shop", "web-1", null);
+        await("watching", () -> api.dispatcher().openWatches() == 3);
+        api.dispatcher().expireWatches();
+        await("relisted", () -> api.dispatcher().calls("GET /api/v1/pods") > 1);
+
+        Map<String, Set<String>> used = new TreeMap<>();
+        for (String shape : api.dispatcher().callShapes(SOURCE)) {
+            String[] call = rbac(shape);
+            used.computeIfAbsent(call[0], r -> new TreeSet<>()).add(call[1]);
+        }
+        assertEquals(Map.of("pods", Set.of("list", "watch"), "pods/status", Set.of("patch"),
+                "services", Set.of("list", "watch"), "nodes", Set.of("list", "watch")), used);
+        Map<String, Set<String>> granted = DeployManifestsTest.grants();
+        used.forEach((resource, verbs) -> assertTrue(granted.getOrDefault(resource, Set.of()).containsAll(verbs),
+                resource + " " + verbs + " granted by " + granted));
+    }
+
+    /** The (resource, verb) an API request needs, as RBAC names them. */
+    private static String[] rbac(String shape) {
+        String[] parts = shape.split(" ");
+        String method = parts[0];
+        String path = parts[1];
+        boolean watch = parts.length > 2;
+        Matcher collection = COLLECTION.matcher(path);
+        if (method.equals("GET") && collection.matches()) {
+            return new String[] {collection.group(1), watch ? "watch" : "list"};
+        }
+        if (method.equals("PATCH") && path.matches("/api/v1/namespaces/[^/]+/pods/[^/]+/status")) {
+            return new String[] {"pods/status", "patch"};
+        }
+        throw new AssertionError("a call the source was not expected to make: " + shape);
     }
 }

@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  *   <li>{@link #expireWatches} ends every open watch with a 410 Gone ERROR event, as an API server does when a
  *       watch's resourceVersion has been compacted; the mock never sends one.</li>
  * </ul>
- * It also counts requests by method and path, for tests that check which calls the code makes.
+ * It also counts requests by shape (method and path), and by caller, for tests that check which calls the code
+ * makes.
  */
 public class ApiServerDispatcher extends KubernetesCrudDispatcher {
 
@@ -53,6 +54,10 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
 
     private final Set<FilteringSocket> openWatches = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> shapesByCaller = new ConcurrentHashMap<>();
+
+    /** A request header naming the test's client that sent it (see {@link MockApiServer#client(String)}). */
+    public static final String CALLER = "X-Test-Caller";
 
     /**
      * How many requests had this shape: {@code "GET /api/v1/pods"} for lists, {@code "GET /api/v1/pods watch"} for
@@ -63,9 +68,14 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
         return count == null ? 0 : count.get();
     }
 
-    /** Every request shape seen (see {@link #calls}), for checking which calls the code makes. */
-    public Set<String> callShapes() {
-        return Set.copyOf(calls.keySet());
+    /** Every request shape (see {@link #calls}) that {@code caller} sent, for checking which calls code makes. */
+    public Set<String> callShapes(String caller) {
+        return Set.copyOf(shapesByCaller.getOrDefault(caller, Set.of()));
+    }
+
+    /** How many watches are open now. */
+    public int openWatches() {
+        return openWatches.size();
     }
 
     /** Ends every open watch as a compacted resourceVersion does: an ERROR event with status 410, then close. */
@@ -83,8 +93,13 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
         String path = request.getPath();
         int query = path.indexOf('?');
         boolean watch = query >= 0 && path.substring(query).contains("watch=true");
-        calls.computeIfAbsent(request.getMethod() + " " + (query < 0 ? path : path.substring(0, query))
-                + (watch ? " watch" : ""), k -> new AtomicInteger()).incrementAndGet();
+        String shape = request.getMethod() + " " + (query < 0 ? path : path.substring(0, query))
+                + (watch ? " watch" : "");
+        calls.computeIfAbsent(shape, k -> new AtomicInteger()).incrementAndGet();
+        String caller = request.getHeader(CALLER);
+        if (caller != null) {
+            shapesByCaller.computeIfAbsent(caller, k -> ConcurrentHashMap.newKeySet()).add(shape);
+        }
         return super.dispatch(request);
     }
 

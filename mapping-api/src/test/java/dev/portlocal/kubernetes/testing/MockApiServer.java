@@ -1,6 +1,9 @@
 package dev.portlocal.kubernetes.testing;
 
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -41,6 +44,18 @@ public final class MockApiServer implements AutoCloseable {
     /** A client of this server (plain HTTP on loopback); it keeps working across {@link #stop} and {@link #start}. */
     public NamespacedKubernetesClient client() {
         return server.createClient();
+    }
+
+    /** As {@link #client()}, marking each request as sent by {@code caller} ({@link ApiServerDispatcher#CALLER}). */
+    public NamespacedKubernetesClient client(String caller) {
+        Interceptor mark = new Interceptor() {
+            @Override
+            public void before(BasicBuilder request, HttpRequest original, RequestTags tags) {
+                request.header(ApiServerDispatcher.CALLER, caller);
+            }
+        };
+        return server.createClient(builder -> builder.withHttpClientBuilderConsumer(
+                http -> http.addOrReplaceInterceptor("test-caller", mark)));
     }
 
     /** Stops answering: connections are refused until {@link #start}. The objects are kept. */
