@@ -27,7 +27,7 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>A PUT is all or nothing: if any port of the endpoint cannot listen (a pinned port taken, no free port), the
  * previous definition is applied again and the PUT fails, so a 200 or 201 means every port listens. Endpoints of
- * the mapping file are read-only here.
+ * the mapping file and of Kubernetes are read-only here.
  *
  * <p>Persistence: the state store keeps the source, IP and pin of every listening mapping; {@link #restore}
  * rebuilds the API's endpoints from it at start, so they come back with the same node ports.
@@ -86,13 +86,13 @@ public final class ApiEndpoints {
      */
     public PutOutcome put(Endpoint endpoint) {
         String name = endpoint.name();
-        requireNotFileOwned(name, "changed");
+        requireNotOwnedElsewhere(name, "changed");
         Endpoint previous = endpoints.put(name, endpoint);
         ApplyResult result = service.apply(Source.API, List.copyOf(endpoints.values()));
         Optional<Source> owner = service.owner(name);
         ApiException failure = null;
         if (owner.isPresent() && owner.get() != Source.API) {
-            failure = fileOwned(name, "changed");
+            failure = ownedElsewhere(name, owner.get(), "changed");
         } else {
             for (ApplyResult.Failure failed : result.failed()) {
                 if (failed.key().endpoint().equals(name)) {
@@ -133,7 +133,7 @@ public final class ApiEndpoints {
      * @throws ApiException 404 if there is no such endpoint, 409 if the mapping file owns it
      */
     public void delete(String name) {
-        requireNotFileOwned(name, "deleted");
+        requireNotOwnedElsewhere(name, "deleted");
         if (!endpoints.containsKey(name)) {
             throw new ApiException(404, ApiError.of("endpoint " + name + " not found", "name", name));
         }
@@ -142,16 +142,18 @@ public final class ApiEndpoints {
         log.atInfo().setMessage("api_endpoint_deleted").addKeyValue("name", name).log();
     }
 
-    private void requireNotFileOwned(String name, String verb) {
+    private void requireNotOwnedElsewhere(String name, String verb) {
         Optional<Source> owner = service.owner(name);
         if (owner.isPresent() && owner.get() != Source.API) {
-            throw fileOwned(name, verb);
+            throw ownedElsewhere(name, owner.get(), verb);
         }
     }
 
-    private static ApiException fileOwned(String name, String verb) {
-        return new ApiException(409, ApiError.of("endpoint " + name + " comes from the mapping file and cannot be "
-                + verb + " through the API; edit the mapping file instead", "name", name));
+    private static ApiException ownedElsewhere(String name, Source owner, String verb) {
+        String where = owner == Source.KUBERNETES
+                ? "Kubernetes and cannot be " + verb + " through the API; it follows its Pod and Services"
+                : "the mapping file and cannot be " + verb + " through the API; edit the mapping file instead";
+        return new ApiException(409, ApiError.of("endpoint " + name + " comes from " + where, "name", name));
     }
 
     private static ApiException portFailure(Endpoint endpoint, ApplyResult.Failure failed) {
