@@ -25,6 +25,11 @@ class WorkloadsIT {
     private static BackendServer backend;
     private static LoadGenerator generator;
     private static final Window SHORT = new Window(Duration.ofMillis(100), Duration.ofMillis(300), () -> -1);
+    /**
+     * Connection setup costs the most per request, and on a loaded machine (a CI runner, helpers building beside it)
+     * 300 ms saw no connection complete once: this workload gets a longer window, still bounded.
+     */
+    private static final Window CONNECTIONS = new Window(Duration.ofMillis(200), Duration.ofMillis(1500), () -> -1);
 
     @BeforeAll
     static void start() throws Exception {
@@ -69,7 +74,7 @@ class WorkloadsIT {
 
     @Test
     void connectionPerRequest() throws Exception {
-        RequestResult r = new ConnectionPerRequestWorkload(generator).run(local(backend.httpPort()), 4, SHORT);
+        RequestResult r = new ConnectionPerRequestWorkload(generator).run(local(backend.httpPort()), 4, CONNECTIONS);
         assertTrue(r.latencies().getTotalCount() > 20, "connections " + r.latencies().getTotalCount());
         assertEquals(0, r.errors());
     }
