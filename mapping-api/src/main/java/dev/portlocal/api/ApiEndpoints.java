@@ -36,8 +36,8 @@ import static java.util.Objects.requireNonNull;
  * previous definition is applied again and the PUT fails, so a 200 or 201 means every port listens. Endpoints of
  * the mapping file are read-only here.
  *
- * <p>Persistence: the state store keeps the source, IP and pin of every listening mapping; {@link #restore}
- * rebuilds the API's endpoints from it at start, so they come back with the same node ports.
+ * <p>Persistence: the state store keeps the source, IP, pin and idle timeout of every listening mapping;
+ * {@link #restore} rebuilds the API's endpoints from it at start, so they come back with the same node ports.
  *
  * <p>Threading: not thread-safe; only the control executor calls it.
  */
@@ -87,7 +87,8 @@ public final class ApiEndpoints {
                 }
                 portsByKey.putIfAbsent(key.port() + "/" + key.protocol().wireName(),
                         new EndpointPort(key.port(), key.protocol(),
-                                entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty()));
+                                entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty(),
+                                entry.idleTimeout()));
             }
             List<InetAddress> ips = new ArrayList<>(ipByFamily.values());
             List<EndpointPort> ports = new ArrayList<>(portsByKey.values());

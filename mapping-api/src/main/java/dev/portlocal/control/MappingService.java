@@ -272,7 +272,7 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent()));
+                        slot.pinned.isPresent(), slot.idleTimeout));
             }
         }
         for (StateEntry entry : restored.values()) {

@@ -14,6 +14,29 @@ public final class Durations {
     }
 
     /**
+     * Writes {@code d} so that {@link #parse} reads it back: whole hours, minutes or seconds as {@code 1h},
+     * {@code 5m}, {@code 30s}, anything finer in milliseconds ({@code 1500ms}).
+     *
+     * @throws IllegalArgumentException if {@code d} is negative or finer than a millisecond
+     */
+    public static String format(Duration d) {
+        if (d.isNegative() || d.toNanosPart() % 1_000_000 != 0) {
+            throw new IllegalArgumentException("duration: " + d + " (expected: whole milliseconds, not negative)");
+        }
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    /**
      * Parses {@code value}.
      *
      * @throws IllegalArgumentException naming {@code field} and the value

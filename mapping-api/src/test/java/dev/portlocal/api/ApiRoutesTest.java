@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -380,5 +381,17 @@ class ApiRoutesTest {
         ApiResponse unpin = put("/v1/endpoints/shop/b", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80}]}");
         assertEquals(200, unpin.status(), "restored endpoints are the API's to change");
         assertEquals(61007, json(unpin).at("/ports/0/nodePort").asInt());
+    }
+
+    @Test
+    void aUdpIdleTimeoutSurvivesARestart() {
+        assertEquals(201, put("/v1/endpoints/kube/dns", "{\"ip\":\"10.0.0.10\",\"ports\":[{\"port\":53,"
+                + "\"protocol\":\"udp\",\"idleTimeout\":\"5s\"}]}").status());
+        Map<String, Optional<Duration>> before = opener.idleTimeouts();
+        assertEquals(Map.of("61000/udp/IPv4", Optional.of(Duration.ofSeconds(5))), before);
+
+        routes = routes(Optional.empty());
+
+        assertEquals(before, opener.idleTimeouts(), "the restored mapping keeps its session idle timeout");
     }
 }

@@ -4,9 +4,11 @@ import dev.portlocal.dataplane.BindOutcome;
 import dev.portlocal.dataplane.PortOpener;
 import dev.portlocal.model.Mapping;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -47,6 +49,13 @@ final class InMemoryOpener implements PortOpener {
     synchronized Map<String, String> openPorts() {
         Map<String, String> out = new TreeMap<>();
         open.forEach((port, mapping) -> out.put(port, mapping.toString()));
+        return out;
+    }
+
+    /** The session idle timeout of each open mapping, by {@code nodePort/protocol/family}. */
+    synchronized Map<String, Optional<Duration>> idleTimeouts() {
+        Map<String, Optional<Duration>> out = new TreeMap<>();
+        open.forEach((port, mapping) -> out.put(port, mapping.idleTimeout()));
         return out;
     }
 
