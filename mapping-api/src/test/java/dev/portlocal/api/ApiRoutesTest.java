@@ -53,6 +53,11 @@ class ApiRoutesTest {
     }
 
     private ApiRoutes routes(Optional<BearerToken> token) {
+        return routes(token, NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10"),
+                Addresses.parseIp("ip", "fd12:3456:789a:1::1")), List.of()));
+    }
+
+    private ApiRoutes routes(Optional<BearerToken> token, NodeIps nodeIps) {
         if (service != null) {
             service.close();
         }
@@ -60,8 +65,6 @@ class ApiRoutesTest {
         service.restore();
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();
-        NodeIps nodeIps = NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10"),
-                Addresses.parseIp("ip", "fd12:3456:789a:1::1")), List.of());
         return new ApiRoutes(service, endpoints, nodeIps, token, ready::get, "1.2.3");
     }
 
@@ -156,6 +159,28 @@ class ApiRoutesTest {
                 + "\"protocol\":\"tcp\",\"ipFamily\":\"IPv6\"}]",
                 call("GET", "/v1/endpoints/shop%2Fv6/annotation").bodyText(), "an encoded slash works too");
         assertEquals(404, call("GET", "/v1/endpoints/shop/none/annotation").status());
+    }
+
+    /** NodePortLocal publishes nothing for a family the node has no address of; neither may we. */
+    @Test
+    void aFamilyWithoutANodeIpIsNotPublished() {
+        routes = routes(Optional.empty(), NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10")),
+                List.of()));
+        assertEquals(201, put("/v1/endpoints/shop/web", "{\"ips\":[\"10.0.0.1\",\"fd00::1\"],\"ports\":["
+                + "{\"port\":8080}]}").status());
+
+        assertEquals("[{\"podPort\":8080,\"nodeIP\":\"10.10.10.10\",\"nodePort\":61000,\"protocol\":\"tcp\","
+                + "\"ipFamily\":\"IPv4\"}]", call("GET", "/v1/endpoints/shop/web/annotation").bodyText(),
+                "no IPv6 entry with an IPv4 address in it");
+        JsonNode rows = json(call("GET", "/v1/mappings"));
+        assertEquals("10.10.10.10", rows.get(0).get("nodeIP").asText());
+        assertEquals("IPv6", rows.get(1).get("ipFamily").asText());
+        assertTrue(rows.get(1).get("nodeIP").isNull(), "no node IP to show for IPv6: " + rows.get(1));
+        assertEquals(61000, rows.get(1).get("nodePort").asInt(), "the mapping itself still listens");
+
+        routes = routes(Optional.empty(), NodeIps.resolve(List.of(), List.of()));
+        assertEquals("[]", call("GET", "/v1/endpoints/shop/web/annotation").bodyText(),
+                "no node IP at all: nothing to publish, not loopback");
     }
 
     @Test
