@@ -122,8 +122,9 @@ public final class MappingFileParser {
     }
 
     /**
-     * Parses {@code content} as the file {@code fileName}, whose extension selects YAML or JSON. An empty file or
-     * {@code endpoints: []} yields no endpoints.
+     * Parses {@code content} as the file {@code fileName}, whose extension selects YAML or JSON. Only
+     * {@code endpoints: []} yields no endpoints: an empty (or blank) file is refused, since it is almost always a
+     * write caught half way, and taking it for "none" would withdraw every mapping.
      *
      * @throws MappingFileException listing every problem found
      */
@@ -132,7 +133,8 @@ public final class MappingFileParser {
         requireNonNull(content, "content");
         ObjectMapper mapper = mapperFor(fileName);
         if (new String(content, StandardCharsets.UTF_8).isBlank()) {
-            return List.of();
+            throw new MappingFileException(List.of(fileName + ": empty file (expected: endpoints: [] for no "
+                    + "endpoints; an empty file is taken for a truncated write)"));
         }
         JsonNode root;
         try {
@@ -206,7 +208,9 @@ public final class MappingFileParser {
 
         List<Endpoint> run(JsonNode root) throws MappingFileException {
             List<Endpoint> endpoints = new ArrayList<>();
-            if (root != null && !root.isMissingNode() && !root.isNull()) {
+            if (root == null || root.isMissingNode() || root.isNull()) {
+                errors.add(fileName + ": endpoints: missing (expected: a list, [] for no endpoints)");
+            } else {
                 if (!root.isObject()) {
                     errors.add(fileName + ": " + describe(root) + " (expected: a mapping with the field endpoints)");
                 } else {
@@ -224,8 +228,9 @@ public final class MappingFileParser {
                                 endpoints.add(endpoint);
                             }
                         }
-                    } else if (!list.isMissingNode() && !list.isNull()) {
-                        errors.add(fileName + ": endpoints: " + describe(list) + " (expected: a list)");
+                    } else {
+                        errors.add(fileName + ": endpoints: " + describe(list) + " (expected: a list, [] for no "
+                                + "endpoints)");
                     }
                 }
             }

@@ -172,12 +172,30 @@ class MappingFileParserTest {
     }
 
     @Test
-    void emptyFileAndEmptyListAreValid() throws Exception {
-        assertEquals(List.of(), parse("endpoints.yaml", ""));
-        assertEquals(List.of(), parse("endpoints.yaml", "# nothing yet\n"));
+    void onlyAnExplicitEmptyListMeansNoEndpoints() throws Exception {
         assertEquals(List.of(), parse("endpoints.yaml", "endpoints: []\n"));
-        assertEquals(List.of(), parse("endpoints.json", "  \n"));
         assertEquals(List.of(), parse("endpoints.json", "{\"endpoints\": []}"));
+    }
+
+    /** A zero-byte file is almost always a truncated write; taking it as "no endpoints" would withdraw them all. */
+    @Test
+    void anEmptyFileIsRefused() {
+        for (String blank : List.of("", "  \n", "\n\n\t\n")) {
+            assertSingleError(errors("endpoints.yaml", blank), "endpoints.yaml: empty file (expected: endpoints: [] "
+                    + "for no endpoints; an empty file is taken for a truncated write)");
+            assertSingleError(errors("endpoints.json", blank), "endpoints.json: empty file (expected: endpoints: [] "
+                    + "for no endpoints; an empty file is taken for a truncated write)");
+        }
+    }
+
+    @Test
+    void aFileWithoutTheEndpointsListIsRefused() {
+        assertSingleError(errors("endpoints.yaml", "# nothing yet\n"),
+                "endpoints.yaml: endpoints: missing (expected: a list, [] for no endpoints)");
+        assertSingleError(errors("endpoints.json", "{}"),
+                "endpoints.json: endpoints: missing (expected: a list, [] for no endpoints)");
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n"),
+                "endpoints.yaml: endpoints: null (expected: a list, [] for no endpoints)");
     }
 
     @Test
@@ -428,7 +446,7 @@ class MappingFileParserTest {
         assertSingleError(errors("endpoints.yaml", "- a\n- b\n"),
                 "endpoints.yaml: [\"a\",\"b\"] (expected: a mapping with the field endpoints)");
         assertSingleError(errors("endpoints.yaml", "endpoints: web\n"),
-                "endpoints.yaml: endpoints: \"web\" (expected: a list)");
+                "endpoints.yaml: endpoints: \"web\" (expected: a list, [] for no endpoints)");
         assertSingleError(errors("endpoints.yaml", "endpoints:\n  - web\n"),
                 "endpoints.yaml: endpoints[0]: \"web\" (expected: a mapping with the fields name, ip and ports)");
         assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - 80\n")),
