@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -67,6 +68,7 @@ public final class MappingService implements AutoCloseable {
     private final PortOpener opener;
     private final StateStore store;
     private final PortAllocator allocator;
+    private final HostPorts hostPorts;
 
     /** The full desired list of each source, as last applied, including endpoints it does not own. */
     private final Map<Source, List<Endpoint>> desired = new EnumMap<>(Source.class);
@@ -82,7 +84,14 @@ public final class MappingService implements AutoCloseable {
     private boolean closed;
     private final AllocationFailures allocationFailures = new AllocationFailures();
 
+    /** A service that counts free ports against the host's socket tables ({@link HostPorts#proc()}). */
     public MappingService(PortRange range, PortOpener opener, StateStore store) {
+        this(range, opener, store, HostPorts.proc());
+    }
+
+    /** {@code hostPorts} tells {@link #freePorts} which ports other processes hold. */
+    public MappingService(PortRange range, PortOpener opener, StateStore store, HostPorts hostPorts) {
+        this.hostPorts = requireNonNull(hostPorts, "hostPorts");
         this.range = requireNonNull(range, "range");
         this.opener = requireNonNull(opener, "opener");
         this.store = requireNonNull(store, "store");
@@ -220,9 +229,16 @@ public final class MappingService implements AutoCloseable {
         return slot == null ? Optional.empty() : Optional.of(slot.status());
     }
 
-    /** How many ports of the space are neither held nor pinned by a desired mapping. */
-    public synchronized int freePorts(Protocol protocol, IpFamily family) {
-        return allocator.free(protocol, family);
+    /**
+     * How many ports of the space are neither held, nor pinned by a desired mapping, nor bound by another socket
+     * on the host (as {@link HostPorts} last read it, at most a few seconds ago). The host's tables are read before
+     * taking this service's lock, so a scrape never holds up the control thread for that read.
+     */
+    public int freePorts(Protocol protocol, IpFamily family) {
+        BitSet bound = hostPorts.bound(protocol, family, range);
+        synchronized (this) {
+            return allocator.free(protocol, family, bound);
+        }
     }
 
     /** Failed port assignments since start, by reason; thread-safe without this service's lock. */

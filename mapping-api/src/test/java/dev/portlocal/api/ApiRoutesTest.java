@@ -1,6 +1,7 @@
 package dev.portlocal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portlocal.control.HostPorts;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
@@ -61,7 +62,7 @@ class ApiRoutesTest {
         if (service != null) {
             service.close();
         }
-        service = new MappingService(RANGE, opener, new StateStore(stateDir));
+        service = new MappingService(RANGE, opener, new StateStore(stateDir), HostPorts.none());
         service.restore();
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();

@@ -49,7 +49,7 @@ class MappingServiceTest {
     private MappingService service;
 
     private MappingService service(PortRange range) {
-        service = new MappingService(range, opener, new StateStore(stateDir));
+        service = new MappingService(range, opener, new StateStore(stateDir), HostPorts.none());
         return service;
     }
 
