@@ -9,8 +9,17 @@ import static java.util.Objects.requireNonNull;
 /**
  * One port of an endpoint to expose, for one protocol. {@code nodePort}, when present, pins the node port instead
  * of letting the allocator choose one; whether it lies inside the port range is checked by whoever knows the range.
+ * {@code idleTimeout}, UDP only, overrides the daemon's session idle timeout for this port's mappings.
+ *
+ * <p>The record owns its rules: it checks each value ({@link PortRange#checkPort}, {@link #checkIdleTimeout}) and
+ * the rule that spans two of them (an idle timeout only on udp), and throws {@link FieldException} naming the
+ * field. Readers of the mapping file and the API call the same checks per field, so that each value's problem is
+ * reported where it was written.
  */
 public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout) {
+
+    /** The longest per-port UDP session idle timeout accepted. */
+    public static final Duration MAX_IDLE = Duration.ofHours(24);
 
     public EndpointPort {
         PortRange.checkPort("port", port);
@@ -20,26 +29,35 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             PortRange.checkPort("nodePort", nodePort.getAsInt());
         }
         requireNonNull(idleTimeout, "idleTimeout");
-        idleTimeout.ifPresent(d -> checkIdleTimeout(protocol, d));
+        if (idleTimeout.isPresent()) {
+            checkIdleTimeout(protocol, idleTimeout.get());
+        }
     }
 
     /**
-     * A per-port idle timeout applies to UDP sessions: more than 0, at most 24 hours, udp ports only.
+     * A per-port session idle timeout is more than 0 and at most 24 hours (and applies to udp ports only, which the
+     * record checks once it knows the protocol).
      *
-     * @throws IllegalArgumentException naming the value and what was expected
+     * @throws FieldException naming {@code field}, the value and what was expected
      */
-    public static void checkIdleTimeout(Protocol protocol, Duration d) {
+    public static Duration checkIdleTimeout(String field, Duration d) {
         if (d.isZero() || d.isNegative() || d.compareTo(MAX_IDLE) > 0) {
-            throw new IllegalArgumentException(
-                    "idleTimeout: " + d.toSeconds() + "s (expected: more than 0, at most 24h)");
+            throw new FieldException(field, Durations.format(d) + " (expected: more than 0, at most 24h)");
         }
-        if (protocol != Protocol.UDP) {
-            throw new IllegalArgumentException("idleTimeout: " + d.toSeconds() + "s (expected: only on udp ports)");
-        }
+        return d;
     }
 
-    /** The longest per-port UDP session idle timeout accepted. */
-    public static final Duration MAX_IDLE = Duration.ofHours(24);
+    /**
+     * Both rules of a per-port idle timeout: its bounds, and udp ports only.
+     *
+     * @throws FieldException naming {@code idleTimeout}, the value and what was expected
+     */
+    public static void checkIdleTimeout(Protocol protocol, Duration d) {
+        checkIdleTimeout("idleTimeout", d);
+        if (protocol != Protocol.UDP) {
+            throw new FieldException("idleTimeout", Durations.format(d) + " (expected: only on udp ports)");
+        }
+    }
 
     /** A port with the default session idle timeout. */
     public EndpointPort(int port, Protocol protocol, OptionalInt nodePort) {
@@ -59,6 +77,6 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
     @Override
     public String toString() {
         return port + "/" + protocol.wireName() + (nodePort.isPresent() ? " nodePort " + nodePort.getAsInt() : "")
-                + idleTimeout.map(d -> " idleTimeout " + d.toSeconds() + "s").orElse("");
+                + idleTimeout.map(d -> " idleTimeout " + Durations.format(d)).orElse("");
     }
 }

@@ -21,7 +21,8 @@ class DurationsTest {
         assertEquals("5m", Durations.format(Duration.ofMinutes(5)));
         assertEquals("24h", Durations.format(Duration.ofHours(24)));
         assertEquals("0s", Durations.format(Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> Durations.format(Duration.ofNanos(1)));
+        assertEquals("PT0.000000001S", Durations.format(Duration.ofNanos(1)));
+        assertEquals("PT-1S", Durations.format(Duration.ofSeconds(-1)));
     }
 
     @Test
