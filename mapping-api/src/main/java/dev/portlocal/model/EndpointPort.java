@@ -74,6 +74,57 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         return new EndpointPort(port, protocol, OptionalInt.of(nodePort));
     }
 
+    /** A builder with the defaults of an entry that gives only its port: tcp, no pin, no idle timeout. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Collects the values of an {@link EndpointPort} one field at a time, as a reader of a parsed tree meets them;
+     * {@link #build} applies every rule. Each optional field of the record has one setter here, which is what a
+     * reader's table of fields calls.
+     *
+     * <p>Not thread-safe; one build.
+     */
+    public static final class Builder {
+        private int port;
+        private Protocol protocol = Protocol.TCP;
+        private OptionalInt nodePort = OptionalInt.empty();
+        private Optional<Duration> idleTimeout = Optional.empty();
+
+        private Builder() {
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder protocol(Protocol protocol) {
+            this.protocol = requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        public Builder nodePort(int nodePort) {
+            this.nodePort = OptionalInt.of(nodePort);
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = Optional.of(idleTimeout);
+            return this;
+        }
+
+        /**
+         * The port, checked as the record checks it.
+         *
+         * @throws FieldException naming the field that breaks a rule ({@code port} if it was never set)
+         */
+        public EndpointPort build() {
+            return new EndpointPort(port, protocol, nodePort, idleTimeout);
+        }
+    }
+
     @Override
     public String toString() {
         return port + "/" + protocol.wireName() + (nodePort.isPresent() ? " nodePort " + nodePort.getAsInt() : "")

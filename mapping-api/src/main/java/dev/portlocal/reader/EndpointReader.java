@@ -9,11 +9,9 @@ import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
@@ -31,65 +29,86 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Who checks what: the tables below check shapes and types, that required fields are there, and that a pinned
  * node port lies inside the port range (the records do not know the range); each value's own rule and the rules
- * across fields belong to the model records ({@link Endpoint}, {@link EndpointPort}) and its parsers
- * ({@link Addresses}, {@link Protocol}, {@link Durations}), which the readers call, so a rule is written once and a
- * record built here never fails its own checks. What depends on more than one endpoint (names unique in a file,
- * a node port held by another mapping) belongs to the caller.
+ * across fields belong to the model ({@link Endpoint}, {@link EndpointPort}) and its parsers ({@link Addresses},
+ * {@link Protocol}, {@link Durations}), which the rows call, so a rule is written once; a rule of a record that
+ * spans fields (an idle timeout only on udp, each port once) is reported at the field the record names. What
+ * depends on more than one endpoint (names unique in a file, a node port held by another mapping) belongs to the
+ * caller.
  *
- * <p>Adding a field: one {@link Field} in {@link #portFields} (or {@link #endpointFields}), read with the
- * {@link Cursor}'s helpers and the model's check for its values, and its value passed to the record in
- * {@link #port} (or {@link #endpoint}); the record gets the component and its rule. Nested objects get a table of
- * their own, read with {@link Fields#read}.
+ * <p>Adding a field of a port: the record gets the component, its rule and a setter on {@link EndpointPort.Builder};
+ * this class gets one row in {@link #portFields}, which names the field, says what it expects, reads it with the
+ * {@link Cursor}'s helpers and the model's check, and hands it to that setter. Nothing else here changes: unknown
+ * field messages, collecting and stopping, and locations come from the table. A field holding an object (a
+ * health check, say) reads it with a table of its own, as {@link #port} reads a port. Another source of endpoints
+ * (Kubernetes annotations, say) builds the same tree and calls {@link #read}, so it gets the same rules and
+ * messages.
  *
  * <p>Immutable and thread-safe.
  */
 public final class EndpointReader {
 
     private static final String PORT_EXPECTED = "an integer, " + PortRange.PORTS;
+    private static final String IPS_EXPECTED = "a list of one address, or one of each family";
+    private static final String PORTS_EXPECTED = "a list of at least one port";
 
-    private static final Field<String> NAME = Field.optional("name", Endpoint.NAME_EXPECTED,
-            at -> at.check(() -> Endpoint.checkName(at.text(Endpoint.NAME_EXPECTED))));
-    private static final Field<String> REQUIRED_NAME = NAME.asRequired();
+    private static final Field<Draft, String> NAME = Field.optional("name", Endpoint.NAME_EXPECTED,
+            at -> at.check(() -> Endpoint.checkName(at.text(Endpoint.NAME_EXPECTED))), Draft::name);
     /** {@code ip: A} or {@code ips: [A, B]}: exactly one of them. */
-    private static final Field<InetAddress> IP = new Field<>("ip", Addresses.IP_EXPECTED, EndpointReader::ip,
+    private static final Field<Draft, InetAddress> IP = new Field<>("ip", Addresses.IP_EXPECTED, EndpointReader::ip,
+            (draft, ip) -> draft.ips(List.of(ip)),
             at -> {
                 if (!at.sibling("ips").present()) {
                     at.expected(Addresses.IP_EXPECTED + ", or ips: [IPv4, IPv6]");
                 }
             });
-    private static final Field<List<InetAddress>> IPS = Field.optional("ips",
-            "a list of one address, or one of each family", at -> {
-                if (at.sibling("ip").present()) {
-                    throw at.expected("either ip or ips, not both");
-                }
-                return list(at, "a list of one address, or one of each family", EndpointReader::ip);
-            });
-    private static final Field<Integer> PORT = Field.required("port", PORT_EXPECTED,
-            at -> at.check(() -> PortRange.checkPort(at.path(), integer(at, PORT_EXPECTED, PortRange.PORTS))));
-    private static final Field<Protocol> PROTOCOL = Field.optional("protocol", Protocol.EXPECTED,
-            at -> at.check(() -> Protocol.parse(at.path(), at.text(Protocol.EXPECTED))));
-    private static final Field<Duration> IDLE_TIMEOUT = Field.optional("idleTimeout", Durations.EXPECTED,
-            at -> at.check(() -> EndpointPort.checkIdleTimeout(at.path(),
-                    Durations.parse(at.path(), at.text(Durations.EXPECTED)))));
+    private static final Field<Draft, List<InetAddress>> IPS = Field.optional("ips", IPS_EXPECTED, at -> {
+        if (at.sibling("ip").present()) {
+            throw at.expected("either ip or ips, not both");
+        }
+        return list(at, IPS_EXPECTED, EndpointReader::ip);
+    }, Draft::ips);
 
     private final PortRange range;
-    private final Field<Integer> nodePort;
-    private final Field<List<EndpointPort>> ports;
-    private final Fields portFields;
-    /** With {@code name} required, for endpoints that name themselves; without, for those the caller names. */
-    private final Fields namedFields;
-    private final Fields endpointFields;
+    /** The fields of a port: one row per field. */
+    private final Fields<EndpointPort.Builder> portFields;
+    private final Field<Draft, List<EndpointPort>> ports;
+    /** The fields of an endpoint that names itself, as a file entry does. */
+    private final Fields<Draft> namedFields;
 
     public EndpointReader(PortRange range) {
         this.range = requireNonNull(range, "range");
         String pinExpected = "an integer " + range.containsExpected();
-        this.nodePort = Field.optional("nodePort", pinExpected,
-                at -> at.check(() -> range.checkContains(at.path(),
-                        integer(at, pinExpected, range.containsExpected()))));
-        this.portFields = new Fields(List.of(PORT, PROTOCOL, nodePort, IDLE_TIMEOUT));
-        this.ports = Field.required("ports", "a list of at least one port", this::ports);
-        this.namedFields = new Fields(List.of(REQUIRED_NAME, IP, IPS, ports));
-        this.endpointFields = new Fields(List.of(NAME, IP, IPS, ports));
+        this.portFields = new Fields<>(List.of(
+                Field.required("port", PORT_EXPECTED,
+                        at -> at.check(() -> PortRange.checkPort(at.path(),
+                                integer(at, PORT_EXPECTED, PortRange.PORTS))),
+                        EndpointPort.Builder::port),
+                Field.optional("protocol", Protocol.EXPECTED,
+                        at -> at.check(() -> Protocol.parse(at.path(), at.text(Protocol.EXPECTED))),
+                        EndpointPort.Builder::protocol),
+                Field.optional("nodePort", pinExpected,
+                        at -> at.check(() -> range.checkContains(at.path(),
+                                integer(at, pinExpected, range.containsExpected()))),
+                        EndpointPort.Builder::nodePort),
+                Field.optional("idleTimeout", Durations.EXPECTED,
+                        at -> at.check(() -> EndpointPort.checkIdleTimeout(at.path(),
+                                Durations.parse(at.path(), at.text(Durations.EXPECTED)))),
+                        EndpointPort.Builder::idleTimeout)));
+        this.ports = Field.required("ports", PORTS_EXPECTED, at -> list(at, PORTS_EXPECTED, this::port),
+                Draft::ports);
+        this.namedFields = new Fields<>(List.of(NAME.asRequired(), IP, IPS, ports));
+    }
+
+    /** The fields of an endpoint the caller names: {@code name} optional, and {@code given} if written. */
+    private Fields<Draft> fieldsNamed(String given) {
+        Field<Draft, String> name = Field.optional(NAME.name(), NAME.expected(), at -> {
+            String written = NAME.read().apply(at);
+            if (!written.equals(given)) {
+                throw at.problem(written + " (expected: the name in the path, " + given + ", or no name)");
+            }
+            return written;
+        }, Draft::name);
+        return new Fields<>(List.of(name, IP, IPS, ports));
     }
 
     public PortRange range() {
@@ -125,35 +144,14 @@ public final class EndpointReader {
     }
 
     private Endpoint endpoint(Cursor at, Optional<String> givenName) {
-        int before = at.problems().size();
-        Fields.Values values = (givenName.isPresent() ? endpointFields : namedFields).read(at);
-        Optional<String> written = values.get(givenName.isPresent() ? NAME : REQUIRED_NAME);
-        if (givenName.isPresent() && written.isPresent() && !written.get().equals(givenName.get())) {
-            at.field("name").problem(written.get() + " (expected: the name in the path, " + givenName.get()
-                    + ", or no name)");
-        }
-        if (at.problems().size() > before) {
-            throw Cursor.Invalid.INSTANCE;
-        }
-        String name = givenName.orElseGet(written::orElseThrow);
-        List<InetAddress> ips = values.get(IP).map(List::of).orElseGet(() -> values.get(IPS).orElseThrow());
-        List<EndpointPort> endpointPorts = values.get(ports).orElseThrow();
-        return at.checkWithin(() -> new Endpoint(name, ips, endpointPorts));
+        Draft draft = (givenName.isPresent() ? fieldsNamed(givenName.get()) : namedFields).read(at, Draft::new);
+        String name = givenName.orElse(draft.name);
+        return at.checkWithin(() -> new Endpoint(name, draft.ips, draft.ports));
     }
 
     private EndpointPort port(Cursor at) {
-        int before = at.problems().size();
-        Fields.Values values = portFields.read(at);
-        if (at.problems().size() > before) {
-            throw Cursor.Invalid.INSTANCE;
-        }
-        OptionalInt pin = values.get(nodePort).map(OptionalInt::of).orElse(OptionalInt.empty());
-        return at.checkWithin(() -> new EndpointPort(values.get(PORT).orElseThrow(),
-                values.get(PROTOCOL).orElse(Protocol.TCP), pin, values.get(IDLE_TIMEOUT)));
-    }
-
-    private List<EndpointPort> ports(Cursor at) {
-        return list(at, "a list of at least one port", this::port);
+        EndpointPort.Builder port = portFields.read(at, EndpointPort::builder);
+        return at.checkWithin(port::build);
     }
 
     private static InetAddress ip(Cursor at) {
@@ -190,5 +188,24 @@ public final class EndpointReader {
             throw at.problem(node.asText() + " (expected: " + outOfRange + ")");
         }
         return node.intValue();
+    }
+
+    /** An endpoint's fields as read, before the record checks the rules across them; fields absent are null. */
+    private static final class Draft {
+        private String name;
+        private List<InetAddress> ips;
+        private List<EndpointPort> ports;
+
+        void name(String value) {
+            name = value;
+        }
+
+        void ips(List<InetAddress> value) {
+            ips = value;
+        }
+
+        void ports(List<EndpointPort> value) {
+            ports = value;
+        }
     }
 }

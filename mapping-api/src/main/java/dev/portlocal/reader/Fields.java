@@ -1,30 +1,28 @@
 package dev.portlocal.reader;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * A table of the fields of one kind of object: reads an object field by field, in table order, after reporting its
- * unknown fields in the order written. The table is the one place a field is declared: its name, the message when
- * it is missing, how it is read, and the list of names an unknown field's message offers.
+ * A table of the fields of one kind of object: reads an object into what it is built in, field by field in table
+ * order, after reporting its unknown fields in the order written. The list of names an unknown field's message
+ * offers comes from the table, so it never goes stale.
  *
  * <p>Immutable and thread-safe.
+ *
+ * @param <B> what the object is built in
  */
-final class Fields {
+final class Fields<B> {
 
-    private final List<Field<?>> fields;
+    private final List<Field<B, ?>> fields;
     private final String names;
 
-    Fields(List<Field<?>> fields) {
+    Fields(List<Field<B, ?>> fields) {
         this.fields = List.copyOf(fields);
         List<String> list = new ArrayList<>();
-        for (Field<?> field : fields) {
+        for (Field<B, ?> field : this.fields) {
             list.add(field.name());
         }
         this.names = String.join(", ", list);
@@ -36,52 +34,30 @@ final class Fields {
     }
 
     /**
-     * Reads the object at {@code at}: its unknown fields are problems, then each field of the table is read. A value
-     * that is not an object is a problem of the object itself.
+     * Reads the object at {@code at} into a new {@code target}: its unknown fields are problems, then each field of
+     * the table is read into it. A value that is not an object is a problem of the object itself.
      *
-     * @throws Cursor.Invalid if the value is not an object (the problem is recorded)
+     * @return the target, every field of the object read into it
+     * @throws Cursor.Invalid if any problem was found (each is recorded)
      */
-    Values read(Cursor at) {
-        JsonNode node = at.node();
-        if (!node.isObject()) {
+    B read(Cursor at, Supplier<B> target) {
+        if (!at.node().isObject()) {
             throw at.expected("an object with the fields " + names);
         }
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        int before = at.problems().size();
+        for (Iterator<String> it = at.node().fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (fields.stream().noneMatch(field -> field.name().equals(name))) {
                 at.field(name).problem("unknown field (expected one of: " + names + ")");
             }
         }
-        Values values = new Values();
-        for (Field<?> field : fields) {
-            read(at.field(field.name()), field, values);
+        B built = target.get();
+        for (Field<B, ?> field : fields) {
+            field.readInto(at, built);
         }
-        return values;
-    }
-
-    private static <T> void read(Cursor at, Field<T> field, Values values) {
-        if (!at.present()) {
-            field.whenAbsent().accept(at);
-            return;
+        if (at.problems().size() > before) {
+            throw Cursor.Invalid.INSTANCE;
         }
-        try {
-            values.put(field, field.reader().apply(at));
-        } catch (Cursor.Invalid e) {
-            // recorded at the cursor; the next field is read all the same
-        }
-    }
-
-    /** What one object's fields read to: a field absent, null or invalid has no value. */
-    static final class Values {
-        private final Map<Field<?>, Object> byField = new HashMap<>();
-
-        <T> void put(Field<T> field, T value) {
-            byField.put(field, value);
-        }
-
-        @SuppressWarnings("unchecked")
-        <T> Optional<T> get(Field<T> field) {
-            return Optional.ofNullable((T) byField.get(field));
-        }
+        return built;
     }
 }
