@@ -1,6 +1,7 @@
 package dev.portlocal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portlocal.control.FailureKind;
 import dev.portlocal.control.HostPorts;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.model.Addresses;
@@ -232,6 +233,72 @@ class ApiRoutesTest {
         assertEquals(before, snapshot());
     }
 
+    /** The service decides before it applies: a refused PUT opens and closes nothing, not even for a moment. */
+    @Test
+    void aRefusedPutOpensAndClosesNothing() throws IOException {
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61003}]}");
+        opener.takenByOtherProcess.add(61005);
+        opener.calls.clear();
+        String before = snapshot();
+
+        assertEquals(409, put("/v1/endpoints/shop/other", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80},"
+                + "{\"port\":81,\"nodePort\":61005}]}").status());
+        assertEquals(409, put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"nodePort\":61005}]}").status());
+        assertEquals(409, put("/v1/endpoints/shop/third", "{\"ip\":\"10.0.0.3\",\"ports\":[{\"port\":80},"
+                + "{\"port\":81,\"nodePort\":61003}]}").status(), "a pin another endpoint holds");
+
+        assertEquals(List.of(), opener.calls, "no listener opened, closed or moved");
+        assertEquals(before, snapshot());
+    }
+
+    /**
+     * Without a probe the service learns that a pin is taken only when it binds. It binds the endpoint's new ports
+     * before it closes any it drops, so a failed PUT closes only what it opened, and the ports it would have
+     * dropped keep serving on their node ports.
+     */
+    @Test
+    void withoutAProbeAFailedPutClosesOnlyWhatItOpened() throws IOException {
+        opener.probes = false;
+        put("/v1/endpoints/shop/web", WEB);
+        opener.takenByOtherProcess.add(61005);
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse taken = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080},"
+                + "{\"port\":9091},{\"port\":9092,\"nodePort\":61005}]}");
+
+        assertEquals(409, taken.status(), taken.toString());
+        assertEquals("ports[2].nodePort", json(taken).get("field").asText());
+        assertEquals(List.of("open 61005/tcp/IPv4"), opener.calls,
+                "the pin is bound first and fails; nothing else was opened, nothing closed");
+        assertEquals(before, snapshot(), "9090 still listens on 61001; nothing moved");
+    }
+
+    @Test
+    void aPinAnotherEndpointWaitsForIs409() {
+        opener.takenByOtherProcess.add(61004);
+        service.apply(Source.FILE, List.of(new Endpoint("from-file", Addresses.parseIp("ip", "10.0.0.9"),
+                List.of(EndpointPort.pinned(80, Protocol.TCP, 61004)))));
+        opener.takenByOtherProcess.clear();
+
+        ApiResponse pinned = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80,"
+                + "\"nodePort\":61004}]}");
+        assertEquals(409, pinned.status(), pinned.toString());
+        assertTrue(json(pinned).get("error").asText().startsWith("ports[0].nodePort: nodePort 61004 is pinned by "
+                + "mapping from-file:80/tcp"), pinned.toString());
+    }
+
+    @Test
+    void eachKindOfRefusalHasItsStatus() {
+        Map<FailureKind, Integer> expected = Map.of(FailureKind.OWNED_BY_OTHER_SOURCE, 409, FailureKind.PIN_HELD, 409,
+                FailureKind.PIN_IN_USE, 409, FailureKind.PIN_OUT_OF_RANGE, 422, FailureKind.NO_FREE_PORT, 503,
+                FailureKind.BIND_FAILED, 503);
+        for (FailureKind kind : FailureKind.values()) {
+            assertEquals(expected.get(kind), ApiRoutes.status(kind), kind.toString());
+        }
+    }
+
     @Test
     void aFullRangeIs503AndChangesNothing() throws IOException {
         for (int i = 0; i < 10; i++) {
@@ -239,10 +306,89 @@ class ApiRoutesTest {
                     + "}]}").status());
         }
         String before = snapshot();
+        opener.calls.clear();
         ApiResponse full = put("/v1/endpoints/one-more", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}");
         assertEquals(503, full.status(), full.toString());
+        assertEquals(List.of(), opener.calls);
         assertTrue(json(full).get("error").asText().contains("no free port in 61000-61009"), full.toString());
         assertEquals(before, snapshot());
+    }
+
+    /**
+     * What remains after the decision: without a probe a pin another process holds is found only by binding it,
+     * and a mapping that moves must close its listener first (the data plane keeps one per mapping). The PUT is
+     * refused and the old listener is back on its port, once, with nothing else touched.
+     */
+    @Test
+    void aMoveToAPinFoundTakenOnlyWhenBoundReopensTheOldListenerOnce() throws IOException {
+        opener.probes = false;
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61003},"
+                + "{\"port\":9090}]}");
+        opener.takenByOtherProcess.add(61005);
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse taken = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"nodePort\":61005},{\"port\":9090}]}");
+
+        assertEquals(409, taken.status(), taken.toString());
+        assertEquals("ports[0].nodePort: nodePort 61005 is in use by another process", json(taken).get("error")
+                .asText());
+        assertEquals(List.of("close 61003/tcp/IPv4", "open 61005/tcp/IPv4", "open 61003/tcp/IPv4"), opener.calls);
+        assertEquals(before, snapshot());
+    }
+
+    @Test
+    void anEndpointSwapsPinsBetweenItsOwnPorts() {
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61001},"
+                + "{\"port\":9090,\"nodePort\":61002}]}");
+
+        ApiResponse swapped = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"nodePort\":61002},{\"port\":9090,\"nodePort\":61001}]}");
+
+        assertEquals(200, swapped.status(), swapped.toString());
+        assertEquals(61002, json(swapped).at("/ports/0/nodePort").asInt());
+        assertEquals(61001, json(swapped).at("/ports/1/nodePort").asInt());
+        assertEquals(List.of(61001, 61002), opener.openNodePorts());
+    }
+
+    /** With the range full, a new port of an endpoint takes the node port of a port the same PUT drops. */
+    @Test
+    void inAFullRangeANewPortTakesTheNodePortTheEndpointDrops() {
+        for (int i = 0; i < 9; i++) {
+            assertEquals(201, put("/v1/endpoints/e" + i, "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}")
+                    .status());
+        }
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":9090}]}");
+        int dropped = json(call("GET", "/v1/endpoints/shop/web")).at("/ports/0/nodePort").asInt();
+
+        ApiResponse replaced = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":9091}]}");
+
+        assertEquals(200, replaced.status(), replaced.toString());
+        assertEquals(9091, json(replaced).at("/ports/0/port").asInt());
+        assertEquals(dropped, json(replaced).at("/ports/0/nodePort").asInt());
+        assertEquals(10, opener.openNodePorts().size());
+    }
+
+    /** Ports the allocator thinks free but another process holds are tried and skipped; nothing else is touched. */
+    @Test
+    void freePortsAllTakenByAnotherProcessAre503AndTouchNothing() throws IOException {
+        opener.probes = false;
+        put("/v1/endpoints/shop/web", WEB);
+        for (int port = 61002; port <= 61009; port++) {
+            opener.takenByOtherProcess.add(port);
+        }
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse full = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":8080},"
+                + "{\"port\":9090},{\"port\":9091}]}");
+
+        assertEquals(503, full.status(), full.toString());
+        assertEquals("ports[2]: no free port in 61000-61009", json(full).get("error").asText());
+        assertEquals(8, opener.calls.size(), "each free port tried once: " + opener.calls);
+        assertTrue(opener.calls.stream().allMatch(call -> call.startsWith("open ")), opener.calls.toString());
+        assertEquals(before, snapshot(), "still the old IP, on the same node ports");
     }
 
     static Stream<Arguments> badRequests() {

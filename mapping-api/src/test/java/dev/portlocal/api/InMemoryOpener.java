@@ -5,6 +5,7 @@ import dev.portlocal.dataplane.PortOpener;
 import dev.portlocal.model.Mapping;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,10 +13,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** A {@link PortOpener} without sockets: keeps the open mappings, and refuses ports "held by another process". */
+/**
+ * A {@link PortOpener} without sockets: keeps the open mappings, and refuses ports "held by another process". Its
+ * {@link #probe} tells about those ports, as the data plane's can, unless {@link #probes} is off; {@link #calls}
+ * records every open and close.
+ */
 final class InMemoryOpener implements PortOpener {
 
     final Set<Integer> takenByOtherProcess = new HashSet<>();
+    final List<String> calls = new ArrayList<>();
+    boolean probes = true;
     /** By {@code nodePort/protocol/family}: each protocol and family is its own port space. */
     private final Map<String, Mapping> open = new TreeMap<>();
 
@@ -24,7 +31,17 @@ final class InMemoryOpener implements PortOpener {
     }
 
     @Override
+    public synchronized Optional<BindOutcome> probe(Mapping mapping) {
+        if (!probes) {
+            return Optional.empty();
+        }
+        return Optional.of(takenByOtherProcess.contains(mapping.nodePort()) ? BindOutcome.inUse("Address already "
+                + "in use") : BindOutcome.bound());
+    }
+
+    @Override
     public synchronized BindOutcome open(Mapping mapping) {
+        calls.add("open " + space(mapping));
         if (takenByOtherProcess.contains(mapping.nodePort())) {
             return BindOutcome.inUse("Address already in use");
         }
@@ -42,6 +59,7 @@ final class InMemoryOpener implements PortOpener {
 
     @Override
     public synchronized void close(Mapping mapping) {
+        calls.add("close " + space(mapping));
         open.remove(space(mapping));
     }
 
