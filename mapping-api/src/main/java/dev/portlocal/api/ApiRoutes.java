@@ -205,21 +205,22 @@ public final class ApiRoutes {
 
     /**
      * The status for a refused change, by its kind: 409 for a conflict with what is there (the name belongs to
-     * another source, a pinned port is held by another mapping or another process), 422 for an endpoint this
-     * daemon's configuration cannot take (a pin outside its port range), 503 for what may pass (no free port left, a
-     * bind that failed).
+     * another source, a pinned port is held by another mapping or another process); 422 for an endpoint this
+     * daemon's configuration cannot serve (a pin outside its port range, a bind refused for a reason other than a
+     * holder: no listen address of the family, a permission); 503 for what may pass (no free port left).
      */
     static int status(FailureKind kind) {
         return switch (kind) {
             case OWNED_BY_OTHER_SOURCE, PIN_HELD, PIN_IN_USE -> 409;
-            case PIN_OUT_OF_RANGE -> 422;
-            case NO_FREE_PORT, BIND_FAILED -> 503;
+            case PIN_OUT_OF_RANGE, BIND_FAILED -> 422;
+            case NO_FREE_PORT -> 503;
         };
     }
 
     /**
      * The error for {@code refusal} of a change to endpoint {@code name}: it names the port the refusal is about,
-     * as the PUT {@code body} listed it, and its node port when the refusal is about the pin.
+     * as the PUT {@code body} listed it, or that port's {@code nodePort} when it is pinned (a pinned port can be
+     * refused only for its pin).
      */
     private ApiException refused(Refusal refusal, String name, Optional<Endpoint> body, String verb) {
         int status = status(refusal.kind());
@@ -242,9 +243,7 @@ public final class ApiRoutes {
             }
         }
         EndpointPort port = ports.get(index);
-        boolean aboutThePin = refusal.kind() == FailureKind.PIN_HELD || refusal.kind() == FailureKind.PIN_IN_USE
-                || refusal.kind() == FailureKind.PIN_OUT_OF_RANGE;
-        if (aboutThePin && port.nodePort().isPresent()) {
+        if (port.nodePort().isPresent()) {
             String field = "ports[" + index + "].nodePort";
             return new ApiException(status, ApiError.of(field + ": " + refusal.message(), field,
                     IntNode.valueOf(port.nodePort().getAsInt())));

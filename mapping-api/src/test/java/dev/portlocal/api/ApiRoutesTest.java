@@ -290,10 +290,27 @@ class ApiRoutesTest {
     }
 
     @Test
+    void aPinTheDaemonCannotBindIs422AndOpensNothing() throws IOException {
+        opener.failing.put(61006, "Permission denied");
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse refused = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80},"
+                + "{\"port\":81,\"nodePort\":61006}]}");
+
+        assertEquals(422, refused.status(), refused.toString());
+        assertEquals("ports[1].nodePort: nodePort 61006 could not be bound: Permission denied",
+                json(refused).get("error").asText());
+        assertEquals("ports[1].nodePort", json(refused).get("field").asText());
+        assertEquals(List.of(), opener.calls);
+        assertEquals(before, snapshot());
+    }
+
+    @Test
     void eachKindOfRefusalHasItsStatus() {
         Map<FailureKind, Integer> expected = Map.of(FailureKind.OWNED_BY_OTHER_SOURCE, 409, FailureKind.PIN_HELD, 409,
                 FailureKind.PIN_IN_USE, 409, FailureKind.PIN_OUT_OF_RANGE, 422, FailureKind.NO_FREE_PORT, 503,
-                FailureKind.BIND_FAILED, 503);
+                FailureKind.BIND_FAILED, 422);
         for (FailureKind kind : FailureKind.values()) {
             assertEquals(expected.get(kind), ApiRoutes.status(kind), kind.toString());
         }

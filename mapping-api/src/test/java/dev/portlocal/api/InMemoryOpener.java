@@ -14,13 +14,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A {@link PortOpener} without sockets: keeps the open mappings, and refuses ports "held by another process". Its
- * {@link #probe} tells about those ports, as the data plane's can, unless {@link #probes} is off; {@link #calls}
- * records every open and close.
+ * A {@link PortOpener} without sockets: keeps the open mappings, refuses ports "held by another process", and fails
+ * to bind the ports in {@link #failing}. Its {@link #probe} tells about both, as the data plane's can, unless
+ * {@link #probes} is off; {@link #calls} records every open and close.
  */
 final class InMemoryOpener implements PortOpener {
 
     final Set<Integer> takenByOtherProcess = new HashSet<>();
+    final Map<Integer, String> failing = new TreeMap<>();
     final List<String> calls = new ArrayList<>();
     boolean probes = true;
     /** By {@code nodePort/protocol/family}: each protocol and family is its own port space. */
@@ -35,21 +36,29 @@ final class InMemoryOpener implements PortOpener {
         if (!probes) {
             return Optional.empty();
         }
-        return Optional.of(takenByOtherProcess.contains(mapping.nodePort()) ? BindOutcome.inUse("Address already "
-                + "in use") : BindOutcome.bound());
+        return Optional.of(outcome(mapping));
     }
 
     @Override
     public synchronized BindOutcome open(Mapping mapping) {
         calls.add("open " + space(mapping));
-        if (takenByOtherProcess.contains(mapping.nodePort())) {
-            return BindOutcome.inUse("Address already in use");
+        BindOutcome outcome = outcome(mapping);
+        if (!outcome.isBound()) {
+            return outcome;
         }
         if (open.containsKey(space(mapping))) {
             throw new AssertionError("opened twice: " + mapping);
         }
         open.put(space(mapping), mapping);
         return BindOutcome.bound();
+    }
+
+    private BindOutcome outcome(Mapping mapping) {
+        if (takenByOtherProcess.contains(mapping.nodePort())) {
+            return BindOutcome.inUse("Address already in use");
+        }
+        String failure = failing.get(mapping.nodePort());
+        return failure == null ? BindOutcome.bound() : BindOutcome.failed(failure);
     }
 
     @Override
