@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts failed node-port assignments by reason, for {@code portlocal_allocation_failures_total}. Every attempt
- * counts, so a mapping that keeps failing on the 5 s retry counts once per retry.
+ * Counts failed node-port assignments by reason, for {@code portlocal_allocation_failures_total}, one label per
+ * {@link FailureKind} that is about a port. Every attempt counts, so a mapping that keeps failing on the 5 s retry
+ * counts once per retry, and a refused {@link MappingService#put} counts once.
  *
  * <p>Threading: {@link #record} is called under the {@link MappingService}'s lock; {@link #snapshot()} from any
  * thread.
