@@ -212,6 +212,7 @@ public final class MappingService implements AutoCloseable {
      * a pin than their port space has ports left for them.
      */
     public synchronized Optional<Refusal> decide(Source source, Endpoint endpoint) {
+        requireOpen();
         requireNonNull(source, "source");
         String name = requireNonNull(endpoint, "endpoint").name();
         Source owner = owners.get(name);
