@@ -22,7 +22,7 @@ class NoNettyInControlPlaneModelTest {
     private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
     private static final List<String> PACKAGES = List.of("model", "allocator", "state", "file", "control",
-            "dataplane");
+            "dataplane", "reader");
 
     @Test
     void controlPlaneSourcesDoNotMentionNetty() throws IOException {

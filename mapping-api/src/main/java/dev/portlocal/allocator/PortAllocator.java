@@ -119,8 +119,18 @@ public final class PortAllocator {
 
     /** How many ports of the space are neither held nor reserved. */
     public int free(Protocol protocol, IpFamily family) {
+        return free(protocol, family, new BitSet());
+    }
+
+    /**
+     * How many ports of the space are neither held, nor reserved, nor set in {@code alsoTaken} (bit i standing for
+     * port {@code range.start() + i}, as for ports other processes hold). A port in more than one counts once.
+     */
+    public int free(Protocol protocol, IpFamily family, BitSet alsoTaken) {
         PortSpace space = space(protocol, family);
-        BitSet taken = (BitSet) space.held.clone();
+        BitSet taken = (BitSet) requireNonNull(alsoTaken, "alsoTaken").clone();
+        taken.clear(range.size(), Math.max(range.size(), taken.length()));
+        taken.or(space.held);
         taken.or(space.reserved);
         return range.size() - taken.cardinality();
     }

@@ -1,13 +1,11 @@
 package dev.portlocal.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.IntNode;
 import dev.portlocal.control.ApplyResult;
+import dev.portlocal.control.FailureKind;
 import dev.portlocal.control.MappingService;
+import dev.portlocal.control.Refusal;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
-import dev.portlocal.model.EndpointPort;
-import dev.portlocal.model.MappingState;
 import dev.portlocal.model.Source;
 import dev.portlocal.state.RestoredEndpoints;
 import org.slf4j.Logger;
@@ -22,15 +20,18 @@ import java.util.stream.Collectors;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The endpoints created through the API: the whole desired state of {@link Source#API}. Since
- * {@link MappingService#apply} replaces a source's whole desired state, every change applies the full set.
+ * The endpoints created through the API: the whole desired state of {@link Source#API}. A PUT goes through
+ * {@link MappingService#put}, which changes that one endpoint and keeps the others; a DELETE applies the rest.
  *
- * <p>A PUT is all or nothing: if any port of the endpoint cannot listen (a pinned port taken, no free port), the
- * previous definition is applied again and the PUT fails, so a 200 or 201 means every port listens. Endpoints of
- * the mapping file and of Kubernetes are read-only here.
+ * <p>A PUT is all or nothing: the service decides first whether every port of the endpoint can listen (the name not
+ * owned by the mapping file, pins free, ports left in the range) and refuses before it opens anything if not; it
+ * binds what is new before it closes what the endpoint gives up. So a 200 or 201 means every port listens, and a
+ * refusal changed nothing (see {@link MappingService#put} for the listeners a bind lost to another process in
+ * between can close and reopen). Endpoints of the mapping file and
+ * of Kubernetes are read-only here.
  *
- * <p>Persistence: the state store keeps the source, IP and pin of every listening mapping; {@link #restore}
- * rebuilds the API's endpoints from it at start, so they come back with the same node ports.
+ * <p>Persistence: the state store keeps the source, IP, pin and idle timeout of every listening mapping;
+ * {@link #restore} rebuilds the API's endpoints from it at start, so they come back with the same node ports.
  *
  * <p>Threading: not thread-safe; only the control executor calls it.
  */
@@ -45,10 +46,22 @@ public final class ApiEndpoints {
         this.service = requireNonNull(service, "service");
     }
 
-    /** What a successful PUT did. */
-    public enum PutOutcome {
-        CREATED,
-        UPDATED
+    /** What a PUT did, or why it did nothing. */
+    public sealed interface PutResult {
+        /** The endpoint is new, and every port of it listens. */
+        record Created() implements PutResult {
+        }
+
+        /** The endpoint replaced one of the same name (or was the same), and every port of it listens. */
+        record Updated() implements PutResult {
+        }
+
+        /** Nothing changed, and why. */
+        record Refused(Refusal refusal) implements PutResult {
+            public Refused {
+                requireNonNull(refusal, "refusal");
+            }
+        }
     }
 
     /**
@@ -79,100 +92,50 @@ public final class ApiEndpoints {
     }
 
     /**
-     * Creates or replaces {@code endpoint}. Idempotent: the same definition again changes nothing.
-     *
-     * @throws ApiException 409 if the mapping file owns the name or a pinned port is held, 503 if a port cannot be
-     *                      opened for another reason; nothing has changed then
+     * Creates or replaces {@code endpoint}, all or nothing ({@link MappingService#put}): the service decides
+     * first, so a refused PUT opens and closes nothing. Idempotent: the same definition again changes nothing.
      */
-    public PutOutcome put(Endpoint endpoint) {
+    public PutResult put(Endpoint endpoint) {
         String name = endpoint.name();
-        requireNotOwnedElsewhere(name, "changed");
-        Endpoint previous = endpoints.put(name, endpoint);
-        ApplyResult result = service.apply(Source.API, List.copyOf(endpoints.values()));
-        Optional<Source> owner = service.owner(name);
-        ApiException failure = null;
-        if (owner.isPresent() && owner.get() != Source.API) {
-            failure = ownedElsewhere(name, owner.get(), "changed");
-        } else {
-            for (ApplyResult.Failure failed : result.failed()) {
-                if (failed.key().endpoint().equals(name)) {
-                    failure = portFailure(endpoint, failed);
-                    break;
-                }
-            }
-        }
-        if (failure != null) {
-            if (previous == null) {
-                endpoints.remove(name);
-            } else {
-                endpoints.put(name, previous);
-            }
-            ApplyResult undone = service.apply(Source.API, List.copyOf(endpoints.values()));
+        Optional<Refusal> refusal = service.put(Source.API, endpoint);
+        if (refusal.isPresent()) {
             log.atInfo().setMessage("api_endpoint_refused")
                     .addKeyValue("name", name)
-                    .addKeyValue("reason", failure.getMessage())
-                    .addKeyValue("rolledBack", undone.failed().stream().noneMatch(f -> f.key().endpoint().equals(name)))
+                    .addKeyValue("kind", refusal.get().kind().wireName())
+                    .addKeyValue("reason", refusal.get().message())
                     .log();
-            throw failure;
+            return new PutResult.Refused(refusal.get());
         }
-        PutOutcome outcome = previous == null ? PutOutcome.CREATED : PutOutcome.UPDATED;
+        Endpoint previous = endpoints.put(name, endpoint);
         if (!endpoint.equals(previous)) {
-            log.atInfo().setMessage(outcome == PutOutcome.CREATED ? "api_endpoint_created" : "api_endpoint_updated")
+            log.atInfo().setMessage(previous == null ? "api_endpoint_created" : "api_endpoint_updated")
                     .addKeyValue("name", name)
                     .addKeyValue("ip", endpoint.ips().stream().map(Addresses::format).collect(Collectors.joining(",")))
                     .addKeyValue("ports", endpoint.ports())
                     .log();
         }
-        return outcome;
+        return previous == null ? new PutResult.Created() : new PutResult.Updated();
     }
 
     /**
      * Deletes the API endpoint {@code name}: its node ports stop listening before this returns, and their
      * connections drain.
      *
-     * @throws ApiException 404 if there is no such endpoint, 409 if the mapping file owns it
+     * @return empty when deleted; a refusal if another source owns the name
+     * @throws ApiException 404 if there is no such endpoint
      */
-    public void delete(String name) {
-        requireNotOwnedElsewhere(name, "deleted");
+    public Optional<Refusal> delete(String name) {
+        Optional<Source> owner = service.owner(name);
+        if (owner.isPresent() && owner.get() != Source.API) {
+            return Optional.of(new Refusal(FailureKind.OWNED_BY_OTHER_SOURCE, Optional.empty(),
+                    "endpoint " + name + " is owned by source " + owner.get().wireName()));
+        }
         if (!endpoints.containsKey(name)) {
             throw new ApiException(404, ApiError.of("endpoint " + name + " not found", "name", name));
         }
         endpoints.remove(name);
         service.apply(Source.API, List.copyOf(endpoints.values()));
         log.atInfo().setMessage("api_endpoint_deleted").addKeyValue("name", name).log();
-    }
-
-    private void requireNotOwnedElsewhere(String name, String verb) {
-        Optional<Source> owner = service.owner(name);
-        if (owner.isPresent() && owner.get() != Source.API) {
-            throw ownedElsewhere(name, owner.get(), verb);
-        }
-    }
-
-    private static ApiException ownedElsewhere(String name, Source owner, String verb) {
-        String where = owner == Source.KUBERNETES
-                ? "Kubernetes and cannot be " + verb + " through the API; it follows its Pod and Services"
-                : "the mapping file and cannot be " + verb + " through the API; edit the mapping file instead";
-        return new ApiException(409, ApiError.of("endpoint " + name + " comes from " + where, "name", name));
-    }
-
-    private static ApiException portFailure(Endpoint endpoint, ApplyResult.Failure failed) {
-        int index = 0;
-        for (int i = 0; i < endpoint.ports().size(); i++) {
-            EndpointPort candidate = endpoint.ports().get(i);
-            if (candidate.port() == failed.key().port() && candidate.protocol() == failed.key().protocol()) {
-                index = i;
-            }
-        }
-        EndpointPort port = endpoint.ports().get(index);
-        if (failed.state() == MappingState.CONFLICT && port.nodePort().isPresent()) {
-            JsonNode value = IntNode.valueOf(port.nodePort().getAsInt());
-            return new ApiException(409, ApiError.of("ports[" + index + "].nodePort: " + failed.message(),
-                    "ports[" + index + "].nodePort", value));
-        }
-        return new ApiException(failed.message().contains("owned by") ? 409 : 503,
-                ApiError.of("ports[" + index + "]: " + failed.message(), "ports[" + index + "]",
-                        ApiJson.mapper().createObjectNode().put("port", port.port())
-                                .put("protocol", port.protocol().wireName())));
+        return Optional.empty();
     }
 }

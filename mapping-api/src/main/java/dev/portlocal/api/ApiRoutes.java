@@ -3,13 +3,18 @@ package dev.portlocal.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.portlocal.api.ApiViews.NodeIpView;
+import dev.portlocal.control.FailureKind;
 import dev.portlocal.control.MappingService;
+import dev.portlocal.control.Refusal;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -175,7 +180,10 @@ public final class ApiRoutes {
                 return put(request, name);
             case "DELETE":
                 requireReady();
-                endpoints.delete(name);
+                Optional<Refusal> refusal = endpoints.delete(name);
+                if (refusal.isPresent()) {
+                    throw refused(refusal.get(), name, Optional.empty(), "deleted");
+                }
                 return json(200, new ApiViews.Deleted(name));
             default:
                 return json(200, ApiViews.endpoint(statuses(name)));
@@ -186,11 +194,64 @@ public final class ApiRoutes {
         requireReady();
         requireJson(request);
         Endpoint endpoint = parser.parse(name, request.body());
-        ApiEndpoints.PutOutcome outcome = endpoints.put(endpoint);
-        ApiResponse response = json(outcome == ApiEndpoints.PutOutcome.CREATED ? 201 : 200,
-                ApiViews.endpoint(statuses(name)));
-        return outcome == ApiEndpoints.PutOutcome.CREATED
-                ? response.withHeader("Location", ENDPOINTS + "/" + name) : response;
+        ApiEndpoints.PutResult result = endpoints.put(endpoint);
+        if (result instanceof ApiEndpoints.PutResult.Refused refused) {
+            throw refused(refused.refusal(), name, Optional.of(endpoint), "changed");
+        }
+        boolean created = result instanceof ApiEndpoints.PutResult.Created;
+        ApiResponse response = json(created ? 201 : 200, ApiViews.endpoint(statuses(name)));
+        return created ? response.withHeader("Location", ENDPOINTS + "/" + name) : response;
+    }
+
+    /**
+     * The status for a refused change, by its kind: 409 for a conflict with what is there (the name belongs to
+     * another source, a pinned port is held by another mapping or another process); 422 for an endpoint this
+     * daemon's configuration cannot serve (a pin outside its port range, a bind refused for a reason other than a
+     * holder: no listen address of the family, a permission); 503 for what may pass (no free port left).
+     */
+    static int status(FailureKind kind) {
+        return switch (kind) {
+            case OWNED_BY_OTHER_SOURCE, PIN_HELD, PIN_IN_USE -> 409;
+            case PIN_OUT_OF_RANGE, BIND_FAILED -> 422;
+            case NO_FREE_PORT -> 503;
+        };
+    }
+
+    /**
+     * The error for {@code refusal} of a change to endpoint {@code name}: it names the port the refusal is about,
+     * as the PUT {@code body} listed it, or that port's {@code nodePort} when it is pinned (a pinned port can be
+     * refused only for its pin).
+     */
+    private ApiException refused(Refusal refusal, String name, Optional<Endpoint> body, String verb) {
+        int status = status(refusal.kind());
+        if (refusal.kind() == FailureKind.OWNED_BY_OTHER_SOURCE) {
+            Optional<Source> owner = service.owner(name);
+            String where = owner.isEmpty() || owner.get() == Source.FILE ? "the mapping file"
+                    : "source " + owner.get().wireName();
+            return new ApiException(status, ApiError.of("endpoint " + name + " comes from " + where + " and cannot "
+                    + "be " + verb + " through the API; edit " + where + " instead", "name", name));
+        }
+        if (refusal.key().isEmpty() || body.isEmpty()) {
+            return new ApiException(status, ApiError.of(refusal.message(), "name", name));
+        }
+        MappingKey key = refusal.key().get();
+        List<EndpointPort> ports = body.get().ports();
+        int index = 0;
+        for (int i = 0; i < ports.size(); i++) {
+            if (ports.get(i).port() == key.port() && ports.get(i).protocol() == key.protocol()) {
+                index = i;
+            }
+        }
+        EndpointPort port = ports.get(index);
+        if (port.nodePort().isPresent()) {
+            String field = "ports[" + index + "].nodePort";
+            return new ApiException(status, ApiError.of(field + ": " + refusal.message(), field,
+                    IntNode.valueOf(port.nodePort().getAsInt())));
+        }
+        String field = "ports[" + index + "]";
+        return new ApiException(status, ApiError.of(field + ": " + refusal.message(), field,
+                ApiJson.mapper().createObjectNode().put("port", port.port()).put("protocol",
+                        port.protocol().wireName())));
     }
 
     private ApiResponse port(String nodePortText, String protocolText) {

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.MappingStatus;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The JSON shapes of the API's answers, as records, and how they are built from {@link MappingStatus} snapshots.
@@ -34,7 +36,7 @@ public final class ApiViews {
                            String message) {
     }
 
-    /** A row of {@code GET /v1/mappings}. */
+    /** A row of {@code GET /v1/mappings}; {@code nodeIP} is null for a family without a node IP. */
     @JsonPropertyOrder({"endpoint", "ip", "port", "protocol", "nodeIP", "nodePort", "ipFamily", "source", "state",
             "message"})
     public record MappingRow(String endpoint, String ip, int port, String protocol,
@@ -113,7 +115,7 @@ public final class ApiViews {
     public static MappingRow row(MappingStatus status, NodeIps nodeIps) {
         return new MappingRow(status.key().endpoint(), Addresses.format(status.target().getAddress()),
                 status.key().port(), status.key().protocol().wireName(),
-                Addresses.format(nodeIps.forFamily(status.key().family())), nodePort(status),
+                nodeIps.forFamily(status.key().family()).map(Addresses::format).orElse(null), nodePort(status),
                 status.key().family().name(), status.source().wireName(), status.state().wireName(),
                 status.message());
     }
@@ -128,15 +130,17 @@ public final class ApiViews {
 
     /**
      * The NPL annotation of one endpoint: one element per listening (podPort, protocol, family), sorted by podPort
-     * then protocol. Mappings that are not listening have no node port to publish and are left out, as NPL does.
+     * then protocol. Mappings that are not listening have no node port to publish and are left out, as NPL does;
+     * so are mappings of a family without a node IP.
      */
     public static List<AnnotationEntry> annotation(List<MappingStatus> statuses, NodeIps nodeIps) {
         List<AnnotationEntry> entries = new ArrayList<>();
         for (MappingStatus status : statuses) {
-            if (status.isListening()) {
-                entries.add(new AnnotationEntry(status.key().port(),
-                        Addresses.format(nodeIps.forFamily(status.key().family())), status.nodePort().getAsInt(),
-                        status.key().protocol().wireName(), status.key().family().name()));
+            Optional<InetAddress> nodeIp = nodeIps.forFamily(status.key().family());
+            if (status.isListening() && nodeIp.isPresent()) {
+                entries.add(new AnnotationEntry(status.key().port(), Addresses.format(nodeIp.get()),
+                        status.nodePort().getAsInt(), status.key().protocol().wireName(),
+                        status.key().family().name()));
             }
         }
         entries.sort(Comparator.comparingInt(AnnotationEntry::podPort).thenComparing(AnnotationEntry::protocol)

@@ -20,8 +20,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * The node's address per IP family, published as {@code nodeIP} in the NPL annotation: the one given with
  * {@code --node-ip}, else the first global-scope address of that family on the host (not loopback, link-local,
- * multicast or the wildcard), in interface order. A family with neither has no node IP; its endpoints are
- * published with the other family's node IP, since the node ports listen on every listen address.
+ * multicast or the wildcard), in interface order. A family with neither has no node IP, and its mappings are not
+ * published in the annotation (as NodePortLocal does): an entry of that family with another family's address, or
+ * loopback, would send a load balancer to the wrong place.
  */
 public final class NodeIps {
 
@@ -136,19 +137,9 @@ public final class NodeIps {
         return Optional.ofNullable(byFamily.get(family));
     }
 
-    /**
-     * The address to publish for an endpoint of {@code family}: that family's node IP, else the other family's,
-     * else the loopback address.
-     */
-    public InetAddress forFamily(IpFamily family) {
-        NodeIp own = byFamily.get(family);
-        if (own != null) {
-            return own.ip();
-        }
-        for (NodeIp other : byFamily.values()) {
-            return other.ip();
-        }
-        return InetAddress.getLoopbackAddress();
+    /** The address to publish for a mapping of {@code family}: that family's node IP; empty if it has none. */
+    public Optional<InetAddress> forFamily(IpFamily family) {
+        return get(family).map(NodeIp::ip);
     }
 
     /** Every chosen node IP, IPv4 first. */

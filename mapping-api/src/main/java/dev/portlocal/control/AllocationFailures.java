@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts failed node-port assignments by reason, for {@code portlocal_allocation_failures_total}. Every attempt
- * counts, so a mapping that keeps failing on the 5 s retry counts once per retry.
+ * Counts failed node-port assignments by reason, for {@code portlocal_allocation_failures_total}, one label per
+ * {@link FailureKind} that is about a port. Every attempt counts, so a mapping that keeps failing on the 5 s retry
+ * counts once per retry, and a refused {@link MappingService#put} counts once.
  *
  * <p>Threading: {@link #record} is called under the {@link MappingService}'s lock; {@link #snapshot()} from any
  * thread.
@@ -29,25 +30,9 @@ public final class AllocationFailures {
         }
     }
 
-    /** Counts one failure, classified from the message the reconciler reports for it. */
-    void record(String message) {
-        counts.get(reasonOf(message)).increment();
-    }
-
-    static String reasonOf(String message) {
-        if (message.startsWith("no free port")) {
-            return NO_FREE_PORT;
-        }
-        if (message.contains("is held by mapping")) {
-            return PINNED_CONFLICT;
-        }
-        if (message.contains("in use by another process")) {
-            return IN_USE;
-        }
-        if (message.contains("outside the port range")) {
-            return OUT_OF_RANGE;
-        }
-        return BIND_FAILED;
+    /** Counts one failure of {@code kind}; kinds that are not about a port are not counted. */
+    void record(FailureKind kind) {
+        kind.allocationLabel().ifPresent(label -> counts.get(label).increment());
     }
 
     /** Counts so far, by reason, sorted. */

@@ -24,10 +24,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,6 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 import static java.util.Objects.requireNonNull;
 
@@ -53,6 +55,9 @@ import static java.util.Objects.requireNonNull;
  * <p>Ownership: an endpoint name belongs to the first source that declares it, until that source drops it; the
  * same name from another source meanwhile is reported as failed and picked up once the owner lets go.
  *
+ * <p>One endpoint at a time: {@link #put} changes a single endpoint of a source all or nothing, as the HTTP API
+ * needs. It {@link #decide}s first and refuses, with a {@link FailureKind}, before it opens or closes anything.
+ *
  * <p>Threading: every public method is {@code synchronized}; the opener is called synchronously under the lock.
  */
 public final class MappingService implements AutoCloseable {
@@ -68,6 +73,7 @@ public final class MappingService implements AutoCloseable {
     private final PortOpener opener;
     private final StateStore store;
     private final PortAllocator allocator;
+    private final HostPorts hostPorts;
 
     /** The full desired list of each source, as last applied, including endpoints it does not own. */
     private final Map<Source, List<Endpoint>> desired = new EnumMap<>(Source.class);
@@ -78,12 +84,18 @@ public final class MappingService implements AutoCloseable {
     private final Set<PortId> reservedPins = new HashSet<>();
     /** Ports persisted before the restart and not used yet: preferred for their key, avoided for others. */
     private final Map<MappingKey, StateEntry> restored = new HashMap<>();
-    private final Set<Source> appliedSinceRestore = EnumSet.noneOf(Source.class);
     private Set<StateEntry> lastSaved;
     private boolean closed;
     private final AllocationFailures allocationFailures = new AllocationFailures();
 
+    /** A service that counts free ports against the host's socket tables ({@link HostPorts#proc()}). */
     public MappingService(PortRange range, PortOpener opener, StateStore store) {
+        this(range, opener, store, HostPorts.proc());
+    }
+
+    /** {@code hostPorts} tells {@link #freePorts} which ports other processes hold. */
+    public MappingService(PortRange range, PortOpener opener, StateStore store, HostPorts hostPorts) {
+        this.hostPorts = requireNonNull(hostPorts, "hostPorts");
         this.range = requireNonNull(range, "range");
         this.opener = requireNonNull(opener, "opener");
         this.store = requireNonNull(store, "store");
@@ -125,7 +137,6 @@ public final class MappingService implements AutoCloseable {
                 restored.put(key, entry);
             }
         }
-        appliedSinceRestore.clear();
         lastSaved = null;
         log.atInfo().setMessage("state_restored")
                 .addKeyValue("file", store.file())
@@ -215,13 +226,184 @@ public final class MappingService implements AutoCloseable {
         requireNonNull(source, "source");
         List<Endpoint> copy = List.copyOf(requireNonNull(endpoints, "endpoints"));
         desired.put(source, copy);
-        appliedSinceRestore.add(source);
         Reconciliation run = new Reconciliation();
         run.reconcile(source);
         // The source has now declared everything it wants: its unused restored ports are no longer kept for it.
         restored.values().removeIf(entry -> entry.source() == source);
         persistIfChanged();
         return run.result();
+    }
+
+    /**
+     * Creates or replaces the endpoint of {@code source} named like {@code endpoint}, keeping its other endpoints,
+     * all or nothing. First {@link #decide}s; a refusal then has opened and closed nothing. Then opens what the
+     * endpoint needs before it closes anything the endpoint gives up, and only once every mapping of it listens
+     * makes it desired (retargets, closes the mappings it dropped). What can still fail after the decision is a
+     * bind that another process wins in between, or one the opener could not foresee ({@link PortOpener#probe});
+     * {@link PutStaging} says which listeners that can close and reopen.
+     *
+     * @return empty when every mapping of the endpoint listens; otherwise why the put changed nothing
+     */
+    public synchronized Optional<Refusal> put(Source source, Endpoint endpoint) {
+        requireOpen();
+        requireNonNull(source, "source");
+        requireNonNull(endpoint, "endpoint");
+        Optional<Refusal> refusal = decide(source, endpoint);
+        if (refusal.isEmpty()) {
+            refusal = new PutStaging(source, endpoint).run();
+        }
+        if (refusal.isPresent()) {
+            allocationFailures.record(refusal.get().kind());
+            persistIfChanged();
+            return refusal;
+        }
+        List<Endpoint> next = new ArrayList<>();
+        for (Endpoint other : desired.get(source)) {
+            if (!other.name().equals(endpoint.name())) {
+                next.add(other);
+            }
+        }
+        next.add(endpoint);
+        desired.put(source, List.copyOf(next));
+        new Reconciliation().reconcile(source);
+        persistIfChanged();
+        return Optional.empty();
+    }
+
+    /**
+     * Whether {@link #put} of {@code endpoint} by {@code source} would be refused, from what this service knows and
+     * what the opener can tell without binding ({@link PortOpener#probe}); opens and closes nothing. Refused: a
+     * name another source owns; a pin outside the range, held or pinned by another endpoint's mapping (or by one of
+     * this endpoint that keeps it), or held by another process as far as the probe tells; more new mappings without
+     * a pin than their port space has ports left for them.
+     */
+    public synchronized Optional<Refusal> decide(Source source, Endpoint endpoint) {
+        requireOpen();
+        requireNonNull(source, "source");
+        String name = requireNonNull(endpoint, "endpoint").name();
+        Source owner = owners.get(name);
+        if (owner != null && owner != source) {
+            return Optional.of(new Refusal(FailureKind.OWNED_BY_OTHER_SOURCE, Optional.empty(),
+                    "endpoint " + name + " is owned by source " + owner.wireName()));
+        }
+        Set<MappingKey> keys = new HashSet<>(endpoint.keys());
+        Map<PortSpace, List<MappingKey>> needPort = new LinkedHashMap<>();
+        Map<PortSpace, Integer> newPins = new HashMap<>();
+        for (EndpointPort port : endpoint.ports()) {
+            for (InetAddress ip : endpoint.ips()) {
+                MappingKey key = endpoint.key(port, ip);
+                Slot slot = slots.get(key);
+                PortSpace space = new PortSpace(key.protocol(), key.family());
+                if (port.nodePort().isEmpty()) {
+                    // A listening mapping keeps its node port when its pin is lifted.
+                    if (slot == null || !slot.isListening()) {
+                        needPort.computeIfAbsent(space, s -> new ArrayList<>()).add(key);
+                    }
+                    continue;
+                }
+                int pin = port.nodePort().getAsInt();
+                if (slot != null && slot.isListening() && slot.nodePort == pin) {
+                    continue;
+                }
+                Optional<Refusal> refused = decidePin(endpoint, keys, new Mapping(key, endpoint.target(port, ip), pin,
+                        port.idleTimeout()));
+                if (refused.isPresent()) {
+                    return refused;
+                }
+                if (holderOf(new PortId(key.protocol(), key.family(), pin)) == null
+                        && !allocator.isReserved(key.protocol(), key.family(), pin)) {
+                    newPins.merge(space, 1, Integer::sum);
+                }
+            }
+        }
+        Map<PortId, MappingKey> keptForOthers = restoredPorts();
+        keptForOthers.values().removeIf(keys::contains);
+        for (Map.Entry<PortSpace, List<MappingKey>> need : needPort.entrySet()) {
+            PortSpace space = need.getKey();
+            long kept = keptForOthers.keySet().stream().filter(id -> space.contains(id)
+                    && !allocator.isHeld(id.protocol(), id.family(), id.port())
+                    && !allocator.isReserved(id.protocol(), id.family(), id.port())).count();
+            int left = allocator.free(space.protocol(), space.family()) - newPins.getOrDefault(space, 0)
+                    - (int) kept + departing(endpoint, keys, space).size();
+            if (need.getValue().size() > left) {
+                return Optional.of(Refusal.of(FailureKind.NO_FREE_PORT, need.getValue().get(Math.max(left, 0)),
+                        "no free port in " + range));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the pin of {@code mapping}, a mapping of {@code endpoint} not listening on it yet, can be had. */
+    private Optional<Refusal> decidePin(Endpoint endpoint, Set<MappingKey> keys, Mapping mapping) {
+        MappingKey key = mapping.key();
+        int pin = mapping.nodePort();
+        if (!range.contains(pin)) {
+            return Optional.of(Refusal.of(FailureKind.PIN_OUT_OF_RANGE, key,
+                    "nodePort " + pin + " is outside the port range " + range));
+        }
+        PortId id = new PortId(key.protocol(), key.family(), pin);
+        Slot holder = holderOf(id);
+        if (holder != null) {
+            // A port this endpoint holds is free for it when the mapping holding it moves or goes.
+            if (!holder.key.endpoint().equals(endpoint.name()) || keepsPort(endpoint, keys, holder)) {
+                return Optional.of(Refusal.of(FailureKind.PIN_HELD, key,
+                        "nodePort " + pin + " is held by mapping " + holder.key));
+            }
+            return Optional.empty();
+        }
+        Slot pinner = pinnerOf(id, endpoint.name());
+        if (pinner != null) {
+            return Optional.of(Refusal.of(FailureKind.PIN_HELD, key, "nodePort " + pin + " is pinned by mapping "
+                    + pinner.key + ", which is not listening: " + pinner.message));
+        }
+        Optional<BindOutcome> probe = probeQuietly(mapping);
+        if (probe.isPresent() && probe.get().status() == BindOutcome.Status.IN_USE) {
+            return Optional.of(Refusal.of(FailureKind.PIN_IN_USE, key,
+                    "nodePort " + pin + " is in use by another process"));
+        }
+        if (probe.isPresent() && probe.get().status() == BindOutcome.Status.FAILED) {
+            return Optional.of(Refusal.of(FailureKind.BIND_FAILED, key,
+                    "nodePort " + pin + " could not be bound: " + probe.get().detail()));
+        }
+        return Optional.empty();
+    }
+
+    /** True if {@code holder}, a mapping of {@code endpoint} as it is now, keeps its port in the new definition. */
+    private static boolean keepsPort(Endpoint endpoint, Set<MappingKey> keys, Slot holder) {
+        if (!keys.contains(holder.key)) {
+            return false;
+        }
+        for (EndpointPort port : endpoint.ports()) {
+            if (port.port() == holder.key.port() && port.protocol() == holder.key.protocol()) {
+                return port.nodePort().isEmpty() || port.nodePort().getAsInt() == holder.nodePort;
+            }
+        }
+        return false;
+    }
+
+    /** The listening mappings of {@code endpoint} as it is now that its new definition drops, in {@code space}. */
+    private List<Slot> departing(Endpoint endpoint, Set<MappingKey> keys, PortSpace space) {
+        List<Slot> out = new ArrayList<>();
+        for (Slot slot : slots.values()) {
+            if (slot.isListening() && slot.key.endpoint().equals(endpoint.name()) && !keys.contains(slot.key)
+                    && space.contains(new PortId(slot.key.protocol(), slot.key.family(), slot.nodePort))) {
+                out.add(slot);
+            }
+        }
+        out.sort(Comparator.comparing(slot -> slot.key, KEY_ORDER));
+        return out;
+    }
+
+    /** A desired mapping of another endpoint that pins {@code port} and does not hold it. */
+    private Slot pinnerOf(PortId port, String endpoint) {
+        for (Slot slot : slots.values()) {
+            if (!slot.key.endpoint().equals(endpoint) && slot.pinned.isPresent()
+                    && slot.pinned.getAsInt() == port.port() && slot.nodePort != port.port()
+                    && slot.key.protocol() == port.protocol() && slot.key.family() == port.family()) {
+                return slot;
+            }
+        }
+        return null;
     }
 
     /**
@@ -286,9 +468,16 @@ public final class MappingService implements AutoCloseable {
         return slot == null ? Optional.empty() : Optional.of(slot.status());
     }
 
-    /** How many ports of the space are neither held nor pinned by a desired mapping. */
-    public synchronized int freePorts(Protocol protocol, IpFamily family) {
-        return allocator.free(protocol, family);
+    /**
+     * How many ports of the space are neither held, nor pinned by a desired mapping, nor bound by another socket
+     * on the host (as {@link HostPorts} last read it, at most a few seconds ago). The host's tables are read before
+     * taking this service's lock, so a scrape never holds up the control thread for that read.
+     */
+    public int freePorts(Protocol protocol, IpFamily family) {
+        BitSet bound = hostPorts.bound(protocol, family, range);
+        synchronized (this) {
+            return allocator.free(protocol, family, bound);
+        }
     }
 
     /** Failed port assignments since start, by reason; thread-safe without this service's lock. */
@@ -338,7 +527,7 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent()));
+                        slot.pinned.isPresent(), slot.idleTimeout));
             }
         }
         for (StateEntry entry : restored.values()) {
@@ -388,11 +577,313 @@ public final class MappingService implements AutoCloseable {
         }
     }
 
+    private Optional<BindOutcome> probeQuietly(Mapping mapping) {
+        try {
+            return requireNonNull(opener.probe(mapping), "opener.probe() outcome");
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     private BindOutcome openQuietly(Mapping mapping) {
         try {
             return requireNonNull(opener.open(mapping), "opener.open() outcome");
         } catch (RuntimeException e) {
             return BindOutcome.failed(e.toString());
+        }
+    }
+
+    /** Restored ports by port: automatic allocation leaves each to the mapping it was restored for. */
+    private Map<PortId, MappingKey> restoredPorts() {
+        Map<PortId, MappingKey> out = new HashMap<>();
+        for (StateEntry entry : restored.values()) {
+            out.put(new PortId(entry.key().protocol(), entry.key().family(), entry.nodePort()), entry.key());
+        }
+        return out;
+    }
+
+    /** Claims the pinned node port of {@code mapping} and opens it there; the claim is let go if that fails. */
+    private Attempt bindPinned(Mapping mapping) {
+        MappingKey key = mapping.key();
+        int port = mapping.nodePort();
+        if (!range.contains(port)) {
+            return Attempt.failed(FailureKind.PIN_OUT_OF_RANGE, "nodePort " + port + " is outside the port range "
+                    + range);
+        }
+        if (!allocator.claim(key.protocol(), key.family(), port)) {
+            Slot holder = holderOf(new PortId(key.protocol(), key.family(), port));
+            return Attempt.failed(FailureKind.PIN_HELD, "nodePort " + port + " is held by mapping "
+                    + (holder == null ? "unknown" : holder.key));
+        }
+        BindOutcome outcome = openQuietly(mapping);
+        if (outcome.isBound()) {
+            return Attempt.bound(port);
+        }
+        allocator.release(key.protocol(), key.family(), port);
+        return outcome.status() == BindOutcome.Status.IN_USE
+                ? Attempt.failed(FailureKind.PIN_IN_USE, "nodePort " + port + " is in use by another process")
+                : Attempt.failed(FailureKind.BIND_FAILED, "nodePort " + port + " could not be bound: "
+                        + outcome.detail());
+    }
+
+    /**
+     * Opens the mapping {@code at} gives for each candidate port, from the allocator's cursor, on the first that
+     * binds. Skips ports kept for another mapping in {@code kept} and ports another process holds; stops at any
+     * other failure, which is likely to repeat on every port.
+     */
+    private Attempt bindAny(MappingKey key, IntFunction<Mapping> at, Map<PortId, MappingKey> kept) {
+        int[] failedPort = {0};
+        BindOutcome[] failure = {null};
+        OptionalInt port = allocator.allocate(key.protocol(), key.family(), candidate -> {
+            MappingKey keeper = kept.get(new PortId(key.protocol(), key.family(), candidate));
+            if (failure[0] != null || (keeper != null && !keeper.equals(key))) {
+                return false;
+            }
+            BindOutcome outcome = openQuietly(at.apply(candidate));
+            if (outcome.status() == BindOutcome.Status.FAILED) {
+                failure[0] = outcome;
+                failedPort[0] = candidate;
+            }
+            return outcome.isBound();
+        });
+        if (port.isPresent()) {
+            return Attempt.bound(port.getAsInt());
+        }
+        if (failure[0] != null) {
+            return Attempt.failed(FailureKind.BIND_FAILED, "nodePort " + failedPort[0] + " could not be bound: "
+                    + failure[0].detail());
+        }
+        return Attempt.failed(FailureKind.NO_FREE_PORT, "no free port in " + range);
+    }
+
+    private void listening(Slot slot, int port, boolean restoredPort) {
+        slot.nodePort = port;
+        slot.state = MappingState.LISTENING;
+        slot.message = "";
+        log.atInfo().setMessage("mapping_added")
+                .addKeyValue("endpoint", slot.key.endpoint())
+                .addKeyValue("port", slot.key.port())
+                .addKeyValue("protocol", slot.key.protocol())
+                .addKeyValue("family", slot.key.family())
+                .addKeyValue("target", Addresses.format(slot.target))
+                .addKeyValue("nodePort", port)
+                .addKeyValue("source", slot.source.wireName())
+                .addKeyValue("restored", restoredPort)
+                .log();
+    }
+
+    /**
+     * Records that a desired mapping does not listen, and why. Logs at warn only when the reason differs from the
+     * last one, so the 5 s retries of one episode log once (the allocation failure counter counts every attempt).
+     */
+    private void failing(Slot slot, FailureKind kind, String message) {
+        allocationFailures.record(kind);
+        MappingState state = kind.state();
+        boolean changed = slot.state != state || !slot.message.equals(message);
+        slot.nodePort = 0;
+        slot.state = state;
+        slot.message = message;
+        if (changed) {
+            log.atWarn().setMessage(state == MappingState.CONFLICT ? "mapping_conflict" : "mapping_failed")
+                    .addKeyValue("endpoint", slot.key.endpoint())
+                    .addKeyValue("port", slot.key.port())
+                    .addKeyValue("protocol", slot.key.protocol())
+                    .addKeyValue("family", slot.key.family())
+                    .addKeyValue("target", Addresses.format(slot.target))
+                    .addKeyValue("nodePort", slot.pinned.isPresent() ? slot.pinned.getAsInt() : "none")
+                    .addKeyValue("kind", kind.wireName())
+                    .addKeyValue("reason", message)
+                    .log();
+        }
+    }
+
+    /**
+     * The opening half of {@link #put}, after {@link #decide} said yes: opens every listener the endpoint needs
+     * before it closes any listener the endpoint has, then hands them to the service's mappings; on a failure,
+     * closes what it opened and reopens what it closed, and the put is refused.
+     *
+     * <p>Order: mappings without a listener first, pinned before the rest (the endpoint's pins are kept from the
+     * allocator meanwhile), then mappings that move to a new pin. A new listener touches none that serves, except
+     * on a port this endpoint gives up: a pin that moves between its own mappings, or, in a range so full that a new
+     * mapping can only take a port the endpoint drops, that port; the listener on it closes first. A move closes
+     * the old listener, then binds the pin, since the data plane keeps one listener per mapping.
+     *
+     * <p>What remains after the decision: if a bind fails (another process took a free port in between, or a
+     * failure the opener's probe could not foresee, or any pin at all when the opener cannot probe), listeners
+     * opened here never served anyone, since nothing answered 200 for them; listeners closed here (a moved
+     * mapping's, or one on a port the endpoint gives up) reopen on their own ports, once. If a port was taken
+     * meanwhile so that one cannot reopen, that mapping stays desired in {@link MappingState#ERROR} and is retried.
+     */
+    private final class PutStaging {
+        private final Endpoint endpoint;
+        private final Map<MappingKey, Want> wants = new LinkedHashMap<>();
+        /** Listeners opened here, by key. */
+        private final Map<MappingKey, Mapping> opened = new LinkedHashMap<>();
+        /** Listeners of this endpoint closed here, with the mapping each served. */
+        private final Map<MappingKey, Mapping> closedEarly = new LinkedHashMap<>();
+        private final Map<PortId, MappingKey> restoredPorts = restoredPorts();
+        /** The endpoint's pins that were not reserved, reserved while staging. */
+        private final Set<PortId> reservedHere = new HashSet<>();
+
+        PutStaging(Source source, Endpoint endpoint) {
+            this.endpoint = endpoint;
+            for (EndpointPort port : endpoint.ports()) {
+                for (InetAddress ip : endpoint.ips()) {
+                    wants.put(endpoint.key(port, ip),
+                            new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
+                                    endpoint.ready()));
+                }
+            }
+        }
+
+        Optional<Refusal> run() {
+            List<MappingKey> toOpen = new ArrayList<>();
+            List<MappingKey> toMove = new ArrayList<>();
+            for (Map.Entry<MappingKey, Want> entry : wants.entrySet()) {
+                MappingKey key = entry.getKey();
+                Slot slot = slots.get(key);
+                OptionalInt pin = entry.getValue().pinned();
+                if (pin.isPresent() && range.contains(pin.getAsInt())
+                        && !allocator.isReserved(key.protocol(), key.family(), pin.getAsInt())) {
+                    PortId id = new PortId(key.protocol(), key.family(), pin.getAsInt());
+                    allocator.reserve(id.protocol(), id.family(), id.port());
+                    reservedHere.add(id);
+                }
+                if (slot == null || !slot.isListening()) {
+                    toOpen.add(key);
+                } else if (pin.isPresent() && pin.getAsInt() != slot.nodePort) {
+                    toMove.add(key);
+                }
+            }
+            toOpen.sort(Comparator.comparingInt((MappingKey key) -> wants.get(key).pinned().isPresent() ? 0 : 1)
+                    .thenComparing(KEY_ORDER));
+            toMove.sort(KEY_ORDER);
+            List<MappingKey> order = new ArrayList<>(toOpen);
+            order.addAll(toMove);
+            try {
+                for (MappingKey key : order) {
+                    Optional<Refusal> refusal = wants.get(key).pinned().isPresent() ? openPinned(key) : openAny(key);
+                    if (refusal.isPresent()) {
+                        undo();
+                        return refusal;
+                    }
+                }
+            } finally {
+                for (PortId id : reservedHere) {
+                    allocator.unreserve(id.protocol(), id.family(), id.port());
+                }
+            }
+            adopt();
+            return Optional.empty();
+        }
+
+        private Optional<Refusal> openPinned(MappingKey key) {
+            int pin = wants.get(key).pinned().getAsInt();
+            Slot holder = holderOf(new PortId(key.protocol(), key.family(), pin));
+            if (holder != null && !holder.key.endpoint().equals(endpoint.name())) {
+                return Optional.of(Refusal.of(FailureKind.PIN_HELD, key,
+                        "nodePort " + pin + " is held by mapping " + holder.key));
+            }
+            if (holder != null && !closedEarly.containsKey(holder.key)) {
+                closeEarly(holder);
+            }
+            Slot current = slots.get(key);
+            if (current != null && current.isListening() && !closedEarly.containsKey(key)) {
+                closeEarly(current);
+            }
+            return opened(key, bindPinned(mapping(key, pin)));
+        }
+
+        private Optional<Refusal> openAny(MappingKey key) {
+            PortSpace space = new PortSpace(key.protocol(), key.family());
+            while (true) {
+                Attempt attempt = bindAny(key, port -> mapping(key, port), restoredPorts);
+                if (attempt.kind() != FailureKind.NO_FREE_PORT) {
+                    return opened(key, attempt);
+                }
+                Optional<Slot> givenUp = departing(endpoint, wants.keySet(), space).stream()
+                        .filter(slot -> !closedEarly.containsKey(slot.key)).findFirst();
+                if (givenUp.isEmpty()) {
+                    return opened(key, attempt);
+                }
+                closeEarly(givenUp.get());
+            }
+        }
+
+        /** Records the listener {@code attempt} opened for {@code key}; or why it did not, as a refusal. */
+        private Optional<Refusal> opened(MappingKey key, Attempt attempt) {
+            if (!attempt.isBound()) {
+                return Optional.of(Refusal.of(attempt.kind(), key, attempt.message()));
+            }
+            opened.put(key, mapping(key, attempt.nodePort()));
+            return Optional.empty();
+        }
+
+        private Mapping mapping(MappingKey key, int nodePort) {
+            Want want = wants.get(key);
+            return new Mapping(key, want.target(), nodePort, want.idleTimeout());
+        }
+
+        private void closeEarly(Slot slot) {
+            Mapping mapping = slot.mapping();
+            closeQuietly(mapping);
+            allocator.release(slot.key.protocol(), slot.key.family(), slot.nodePort);
+            closedEarly.put(slot.key, mapping);
+        }
+
+        /** Closes what was opened here and reopens what was closed here, each on its own port. */
+        private void undo() {
+            List<Mapping> openedHere = new ArrayList<>(opened.values());
+            Collections.reverse(openedHere);
+            for (Mapping mapping : openedHere) {
+                closeQuietly(mapping);
+                allocator.release(mapping.protocol(), mapping.family(), mapping.nodePort());
+            }
+            for (Mapping mapping : closedEarly.values()) {
+                Attempt reopened = bindPinned(mapping);
+                if (!reopened.isBound()) {
+                    failing(slots.get(mapping.key()), FailureKind.BIND_FAILED, "nodePort " + mapping.nodePort()
+                            + " could not be bound again after a refused change: " + reopened.message());
+                }
+            }
+        }
+
+        /** Hands the listeners opened here to the service's mappings; those closed here and dropped are gone. */
+        private void adopt() {
+            for (Map.Entry<MappingKey, Mapping> entry : opened.entrySet()) {
+                MappingKey key = entry.getKey();
+                Want want = wants.get(key);
+                Slot slot = slots.computeIfAbsent(key, k -> new Slot(k, want));
+                Mapping previous = closedEarly.get(key);
+                if (previous != null) {
+                    log.atInfo().setMessage("mapping_repinned")
+                            .addKeyValue("endpoint", key.endpoint())
+                            .addKeyValue("port", key.port())
+                            .addKeyValue("protocol", key.protocol())
+                            .addKeyValue("family", key.family())
+                            .addKeyValue("oldNodePort", previous.nodePort())
+                            .addKeyValue("nodePort", entry.getValue().nodePort())
+                            .log();
+                }
+                slot.source = want.source();
+                slot.target = want.target();
+                slot.pinned = want.pinned();
+                slot.idleTimeout = want.idleTimeout();
+                listening(slot, entry.getValue().nodePort(), false);
+            }
+            for (Map.Entry<MappingKey, Mapping> entry : closedEarly.entrySet()) {
+                if (!opened.containsKey(entry.getKey())) {
+                    // Dropped by the new definition, and closed already to free its port for a new mapping.
+                    slots.remove(entry.getKey());
+                    log.atInfo().setMessage("mapping_removed")
+                            .addKeyValue("endpoint", entry.getKey().endpoint())
+                            .addKeyValue("port", entry.getKey().port())
+                            .addKeyValue("protocol", entry.getKey().protocol())
+                            .addKeyValue("family", entry.getKey().family())
+                            .addKeyValue("nodePort", entry.getValue().nodePort())
+                            .log();
+                }
+            }
         }
     }
 
@@ -403,8 +894,6 @@ public final class MappingService implements AutoCloseable {
         private final List<MappingKey> retargeted = new ArrayList<>();
         private final List<MappingKey> unchanged = new ArrayList<>();
         private final Map<MappingKey, ApplyResult.Failure> failed = new LinkedHashMap<>();
-        /** Restored ports by port, so that automatic allocation leaves them to their previous owners. */
-        private final Map<PortId, MappingKey> restoredPorts = new HashMap<>();
 
         void reconcile(Source applying) {
             Map<MappingKey, Want> wanted = wantedMappings(applying);
@@ -589,16 +1078,12 @@ public final class MappingService implements AutoCloseable {
 
         /** Pinned mappings first, then those with a restored port, then the rest, so pins win freed ports. */
         void assignAll(List<Slot> toAssign) {
-            restoredPorts.clear();
-            for (StateEntry entry : restored.values()) {
-                restoredPorts.put(new PortId(entry.key().protocol(), entry.key().family(), entry.nodePort()),
-                        entry.key());
-            }
+            Map<PortId, MappingKey> restoredPorts = restoredPorts();
             toAssign.sort(Comparator.comparingInt((Slot slot) -> slot.pinned.isPresent() ? 0
                             : restored.containsKey(slot.key) ? 1 : 2)
                     .thenComparing(slot -> slot.key, KEY_ORDER));
             for (Slot slot : toAssign) {
-                assign(slot);
+                assign(slot, restoredPorts);
                 if (slot.isListening()) {
                     added.add(slot.key);
                 } else {
@@ -607,66 +1092,17 @@ public final class MappingService implements AutoCloseable {
             }
         }
 
-        private void assign(Slot slot) {
-            MappingKey key = slot.key;
-            StateEntry previous = restored.remove(key);
-            if (slot.pinned.isPresent()) {
-                assignPinned(slot, slot.pinned.getAsInt());
+        private void assign(Slot slot, Map<PortId, MappingKey> restoredPorts) {
+            StateEntry previous = restored.remove(slot.key);
+            if (slot.pinned.isEmpty() && previous != null && tryRestored(slot, previous.nodePort())) {
                 return;
             }
-            if (previous != null && tryRestored(slot, previous.nodePort())) {
-                return;
-            }
-            int[] failedPort = {0};
-            BindOutcome[] failure = {null};
-            OptionalInt port = allocator.allocate(key.protocol(), key.family(), candidate -> {
-                if (failure[0] != null || isRestoredForAnother(key, candidate)) {
-                    return false;
-                }
-                BindOutcome outcome = openQuietly(slot.mapping(candidate));
-                switch (outcome.status()) {
-                    case BOUND:
-                        return true;
-                    case IN_USE:
-                        return false;
-                    default:
-                        failure[0] = outcome;
-                        failedPort[0] = candidate;
-                        return false;
-                }
-            });
-            if (port.isPresent()) {
-                listening(slot, port.getAsInt(), false);
-            } else if (failure[0] != null) {
-                failing(slot, MappingState.ERROR,
-                        "nodePort " + failedPort[0] + " could not be bound: " + failure[0].detail());
+            Attempt attempt = slot.pinned.isPresent() ? bindPinned(slot.mapping(slot.pinned.getAsInt()))
+                    : bindAny(slot.key, slot::mapping, restoredPorts);
+            if (attempt.isBound()) {
+                listening(slot, attempt.nodePort(), false);
             } else {
-                failing(slot, MappingState.ERROR, "no free port in " + range);
-            }
-        }
-
-        private void assignPinned(Slot slot, int port) {
-            MappingKey key = slot.key;
-            if (!range.contains(port)) {
-                failing(slot, MappingState.ERROR, "nodePort " + port + " is outside the port range " + range);
-                return;
-            }
-            if (!allocator.claim(key.protocol(), key.family(), port)) {
-                Slot holder = holderOf(new PortId(key.protocol(), key.family(), port));
-                failing(slot, MappingState.CONFLICT, "nodePort " + port + " is held by mapping "
-                        + (holder == null ? "unknown" : holder.key));
-                return;
-            }
-            BindOutcome outcome = openQuietly(slot.mapping(port));
-            if (outcome.isBound()) {
-                listening(slot, port, false);
-                return;
-            }
-            allocator.release(key.protocol(), key.family(), port);
-            if (outcome.status() == BindOutcome.Status.IN_USE) {
-                failing(slot, MappingState.CONFLICT, "nodePort " + port + " is in use by another process");
-            } else {
-                failing(slot, MappingState.ERROR, "nodePort " + port + " could not be bound: " + outcome.detail());
+                failing(slot, attempt.kind(), attempt.message());
             }
         }
 
@@ -694,46 +1130,6 @@ public final class MappingService implements AutoCloseable {
             return false;
         }
 
-        private boolean isRestoredForAnother(MappingKey key, int port) {
-            MappingKey owner = restoredPorts.get(new PortId(key.protocol(), key.family(), port));
-            return owner != null && !owner.equals(key);
-        }
-
-        private void listening(Slot slot, int port, boolean restoredPort) {
-            slot.nodePort = port;
-            slot.state = MappingState.LISTENING;
-            slot.message = "";
-            log.atInfo().setMessage("mapping_added")
-                    .addKeyValue("endpoint", slot.key.endpoint())
-                    .addKeyValue("port", slot.key.port())
-                    .addKeyValue("protocol", slot.key.protocol())
-                    .addKeyValue("family", slot.key.family())
-                    .addKeyValue("target", Addresses.format(slot.target))
-                    .addKeyValue("nodePort", port)
-                    .addKeyValue("source", slot.source.wireName())
-                    .addKeyValue("restored", restoredPort)
-                    .log();
-        }
-
-        /** Records a failure, logging it only when it differs from the last one, so retries do not flood logs. */
-        private void failing(Slot slot, MappingState state, String message) {
-            allocationFailures.record(message);
-            boolean changed = slot.state != state || !slot.message.equals(message);
-            slot.state = state;
-            slot.message = message;
-            if (changed) {
-                log.atInfo().setMessage(state == MappingState.CONFLICT ? "mapping_conflict" : "mapping_failed")
-                        .addKeyValue("endpoint", slot.key.endpoint())
-                        .addKeyValue("port", slot.key.port())
-                        .addKeyValue("protocol", slot.key.protocol())
-                        .addKeyValue("family", slot.key.family())
-                        .addKeyValue("target", Addresses.format(slot.target))
-                        .addKeyValue("nodePort", slot.pinned.isPresent() ? slot.pinned.getAsInt() : "none")
-                        .addKeyValue("reason", message)
-                        .log();
-            }
-        }
-
         ApplyResult result() {
             return new ApplyResult(added, removed, retargeted, unchanged, List.copyOf(failed.values()));
         }
@@ -746,6 +1142,28 @@ public final class MappingService implements AutoCloseable {
 
     /** A port in one (protocol, family) space. */
     private record PortId(Protocol protocol, IpFamily family, int port) {
+    }
+
+    /** One (protocol, family) port space. */
+    private record PortSpace(Protocol protocol, IpFamily family) {
+        boolean contains(PortId port) {
+            return port.protocol() == protocol && port.family() == family;
+        }
+    }
+
+    /** The outcome of giving one mapping a node port: the port it listens on now, or why not. */
+    private record Attempt(int nodePort, FailureKind kind, String message) {
+        static Attempt bound(int nodePort) {
+            return new Attempt(nodePort, null, "");
+        }
+
+        static Attempt failed(FailureKind kind, String message) {
+            return new Attempt(0, requireNonNull(kind, "kind"), message);
+        }
+
+        boolean isBound() {
+            return kind == null;
+        }
     }
 
     /** The mutable record of one desired mapping; {@code nodePort} is non-zero iff it is listening. */

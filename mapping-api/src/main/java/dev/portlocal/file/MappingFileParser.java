@@ -3,30 +3,19 @@ package dev.portlocal.file;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.MapperBuilder;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.portlocal.file.MappingFileDto.EndpointDto;
-import dev.portlocal.file.MappingFileDto.PortDto;
-import dev.portlocal.model.Addresses;
-import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
-import dev.portlocal.model.Protocol;
+import dev.portlocal.reader.EndpointReader;
+import dev.portlocal.reader.Problem;
+import dev.portlocal.reader.Problems;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -34,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -42,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 import static java.util.Objects.requireNonNull;
 
@@ -57,50 +44,35 @@ import static java.util.Objects.requireNonNull;
  *         protocol: tcp          # tcp (default) or udp
  *         nodePort: 61005        # optional pin, inside the port range
  * </pre>
- * Validation collects every error before rejecting the whole file. Types are strict: a string where a number is
- * expected is an error, and so is an unknown field.
+ * Each entry is read by the {@link EndpointReader} the API reads its bodies with, collecting every problem; this
+ * class adds what only a file knows: its syntax, the {@code endpoints} list, each problem's location (file name,
+ * entry index and name), names unique in the file, and node ports pinned once per protocol and family across
+ * entries. Validation collects every error before rejecting the whole file.
  *
  * <p>Immutable and thread-safe.
  */
 public final class MappingFileParser {
 
-    private static final String IP_EXPECTED = "an IPv4 or IPv6 address";
-    private static final String PORT_EXPECTED = "1-65535";
-
-    private final PortRange range;
+    private final EndpointReader reader;
     private final ObjectMapper jsonMapper;
     private final ObjectMapper yamlMapper;
 
     public MappingFileParser(PortRange range) {
-        this.range = requireNonNull(range, "range");
+        this.reader = new EndpointReader(requireNonNull(range, "range"));
         this.jsonMapper = strict(JsonMapper.builder());
         this.yamlMapper = strict(YAMLMapper.builder());
     }
 
+    /** Duplicate keys and a second document are syntax errors; types are left to the reader, which is strict. */
     private static ObjectMapper strict(MapperBuilder<?, ?> builder) {
         return builder
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-                .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
-                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .withCoercionConfigDefaults(config -> config
-                        .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                // Only the exact type is accepted: strings stay strings and integers stay integers.
-                .withCoercionConfig(LogicalType.Textual, config -> config
-                        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert))
-                .withCoercionConfig(LogicalType.Integer, config -> config
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.TryConvert))
                 .build();
     }
 
     public PortRange range() {
-        return range;
+        return reader.range();
     }
 
     /**
@@ -122,8 +94,9 @@ public final class MappingFileParser {
     }
 
     /**
-     * Parses {@code content} as the file {@code fileName}, whose extension selects YAML or JSON. An empty file or
-     * {@code endpoints: []} yields no endpoints.
+     * Parses {@code content} as the file {@code fileName}, whose extension selects YAML or JSON. Only
+     * {@code endpoints: []} yields no endpoints: an empty (or blank) file is refused, since it is almost always a
+     * write caught half way, and taking it for "none" would withdraw every mapping.
      *
      * @throws MappingFileException listing every problem found
      */
@@ -132,7 +105,8 @@ public final class MappingFileParser {
         requireNonNull(content, "content");
         ObjectMapper mapper = mapperFor(fileName);
         if (new String(content, StandardCharsets.UTF_8).isBlank()) {
-            return List.of();
+            throw new MappingFileException(List.of(fileName + ": empty file (expected: endpoints: [] for no "
+                    + "endpoints; an empty file is taken for a truncated write)"));
         }
         JsonNode root;
         try {
@@ -142,7 +116,7 @@ public final class MappingFileParser {
         } catch (IOException e) {
             throw new MappingFileException(List.of(fileName + ": " + e));
         }
-        return new Validation(fileName, mapper).run(root);
+        return new Validation(fileName).run(root);
     }
 
     private ObjectMapper mapperFor(String fileName) throws MappingFileException {
@@ -194,39 +168,35 @@ public final class MappingFileParser {
     /** The state of one validation pass: the errors so far and what the entries seen so far claimed. */
     private final class Validation {
         private final String fileName;
-        private final ObjectMapper mapper;
         private final List<String> errors = new ArrayList<>();
         private final Map<String, String> entryByName = new HashMap<>();
         private final Map<String, String> pinnedBy = new HashMap<>();
 
-        Validation(String fileName, ObjectMapper mapper) {
+        Validation(String fileName) {
             this.fileName = fileName;
-            this.mapper = mapper;
         }
 
         List<Endpoint> run(JsonNode root) throws MappingFileException {
             List<Endpoint> endpoints = new ArrayList<>();
-            if (root != null && !root.isMissingNode() && !root.isNull()) {
-                if (!root.isObject()) {
-                    errors.add(fileName + ": " + describe(root) + " (expected: a mapping with the field endpoints)");
+            if (root == null || root.isMissingNode() || root.isNull()) {
+                errors.add(fileName + ": endpoints: missing (expected: a list, [] for no endpoints)");
+            } else if (!root.isObject()) {
+                errors.add(fileName + ": " + describe(root) + " (expected: an object with the field endpoints)");
+            } else {
+                for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+                    String field = names.next();
+                    if (!field.equals("endpoints")) {
+                        errors.add(fileName + ": " + field + ": unknown field (expected: endpoints)");
+                    }
+                }
+                JsonNode list = root.path("endpoints");
+                if (list.isArray()) {
+                    for (int i = 0; i < list.size(); i++) {
+                        entry(i, list.get(i)).ifPresent(endpoints::add);
+                    }
                 } else {
-                    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-                        String field = names.next();
-                        if (!field.equals("endpoints")) {
-                            errors.add(fileName + ": " + field + ": unknown field (expected: endpoints)");
-                        }
-                    }
-                    JsonNode list = root.path("endpoints");
-                    if (list.isArray()) {
-                        for (int i = 0; i < list.size(); i++) {
-                            Endpoint endpoint = entry(i, list.get(i));
-                            if (endpoint != null) {
-                                endpoints.add(endpoint);
-                            }
-                        }
-                    } else if (!list.isMissingNode() && !list.isNull()) {
-                        errors.add(fileName + ": endpoints: " + describe(list) + " (expected: a list)");
-                    }
+                    errors.add(fileName + ": endpoints: " + describe(list) + " (expected: a list, [] for no "
+                            + "endpoints)");
                 }
             }
             if (!errors.isEmpty()) {
@@ -235,238 +205,48 @@ public final class MappingFileParser {
             return List.copyOf(endpoints);
         }
 
-        /** Validates one entry; returns null (with errors recorded) if it is invalid. */
-        private Endpoint entry(int index, JsonNode node) {
+        /** Reads one entry; empty (with errors recorded) if it is invalid. */
+        private Optional<Endpoint> entry(int index, JsonNode node) {
             JsonNode nameNode = node.path("name");
             String entry = "endpoints[" + index + "]" + (nameNode.isTextual() ? " (" + nameNode.asText() + ")" : "");
             String prefix = fileName + ": " + entry + ": ";
-            int errorsBefore = errors.size();
-            if (!node.isObject()) {
-                errors.add(prefix + describe(node) + " (expected: a mapping with the fields name, ip and ports)");
-                return null;
-            }
-            EndpointDto dto = bind(node, EndpointDto.class, EndpointDto.FIELDS, prefix, "");
-            if (dto == null) {
-                return null;
-            }
-
-            String name = dto.name();
-            if (name == null) {
-                errors.add(prefix + "name: missing (expected: " + Endpoint.NAME_EXPECTED + ")");
-            } else if (!Endpoint.isValidName(name)) {
-                errors.add(prefix + "name: " + name + " (expected: " + Endpoint.NAME_EXPECTED + ")");
-            } else {
-                String first = entryByName.putIfAbsent(name, "endpoints[" + index + "]");
+            if (nameNode.isTextual() && Endpoint.isValidName(nameNode.asText())) {
+                String first = entryByName.putIfAbsent(nameNode.asText(), "endpoints[" + index + "]");
                 if (first != null) {
-                    errors.add(prefix + "name: " + name + " (expected: unique, already used by " + first + ")");
+                    errors.add(prefix + "name: " + nameNode.asText() + " (expected: unique, already used by "
+                            + first + ")");
                 }
             }
-
-            List<InetAddress> ips = ips(prefix, dto);
-
-            List<EndpointPort> ports = new ArrayList<>();
-            if (dto.ports() == null) {
-                errors.add(prefix + "ports: missing (expected: at least one port)");
-            } else if (dto.ports().isEmpty()) {
-                errors.add(prefix + "ports: [] (expected: at least one port)");
-            } else {
-                Map<String, Integer> listedAt = new HashMap<>();
-                for (int j = 0; j < dto.ports().size(); j++) {
-                    EndpointPort port = port(entry, prefix, j, dto.ports().get(j), ips, listedAt);
-                    if (port != null) {
-                        ports.add(port);
-                    }
-                }
+            Problems problems = Problems.all();
+            Optional<Endpoint> endpoint = reader.read(node, problems);
+            for (Problem problem : problems.list()) {
+                errors.add(prefix + problem.message());
             }
-            if (errors.size() > errorsBefore) {
-                return null;
-            }
-            return new Endpoint(name, ips, ports);
+            endpoint.ifPresent(e -> claimPins(entry, prefix, e));
+            return endpoint;
         }
 
-        /** {@code ip: A} or {@code ips: [A, B]}, exactly one of them; at most one address of each family. */
-        private List<InetAddress> ips(String prefix, EndpointDto dto) {
-            List<InetAddress> ips = new ArrayList<>();
-            if (dto.ip() != null && dto.ips() != null) {
-                errors.add(prefix + "ips: " + dto.ips() + " (expected: either ip or ips, not both)");
-                return ips;
-            }
-            if (dto.ip() == null && dto.ips() == null) {
-                errors.add(prefix + "ip: missing (expected: " + IP_EXPECTED + ", or ips: [IPv4, IPv6])");
-                return ips;
-            }
-            if (dto.ip() != null) {
-                try {
-                    ips.add(Addresses.parseIp("ip", dto.ip()));
-                } catch (IllegalArgumentException e) {
-                    errors.add(prefix + e.getMessage());
+        /** A node port is pinned once per protocol and family in the whole file. */
+        private void claimPins(String entry, String prefix, Endpoint endpoint) {
+            for (int j = 0; j < endpoint.ports().size(); j++) {
+                EndpointPort port = endpoint.ports().get(j);
+                if (port.nodePort().isEmpty()) {
+                    continue;
                 }
-                return ips;
-            }
-            if (dto.ips().isEmpty() || dto.ips().size() > 2) {
-                errors.add(prefix + "ips: " + dto.ips() + " (expected: one address, or one of each family)");
-                return ips;
-            }
-            Map<IpFamily, String> seen = new HashMap<>();
-            for (int k = 0; k < dto.ips().size(); k++) {
-                String text = dto.ips().get(k);
-                try {
-                    InetAddress ip = Addresses.parseIp("ips[" + k + "]", text);
-                    String first = seen.putIfAbsent(IpFamily.of(ip), text);
+                int pin = port.nodePort().getAsInt();
+                String field = "ports[" + j + "]";
+                for (InetAddress ip : endpoint.ips()) {
+                    // A dual-stack endpoint pins the same number in each family: they are separate port spaces.
+                    String pinKey = port.protocol().wireName() + "/" + IpFamily.of(ip) + "/" + pin;
+                    String first = pinnedBy.putIfAbsent(pinKey, entry + " " + field);
                     if (first != null) {
-                        errors.add(prefix + "ips[" + k + "]: " + text + " (expected: one address of each family, "
-                                + IpFamily.of(ip) + " already given as " + first + ")");
-                    } else {
-                        ips.add(ip);
+                        errors.add(prefix + field + ".nodePort: " + pin + " (expected: unique per protocol and IP "
+                                + "family, already pinned by " + first + ")");
+                        break;
                     }
-                } catch (IllegalArgumentException e) {
-                    errors.add(prefix + e.getMessage());
                 }
             }
-            return ips;
         }
-
-        private EndpointPort port(String entry, String prefix, int index, JsonNode node, List<InetAddress> ips,
-                                  Map<String, Integer> listedAt) {
-            String field = "ports[" + index + "]";
-            if (node == null || !node.isObject()) {
-                errors.add(prefix + field + ": " + describe(node)
-                        + " (expected: a mapping with the fields port, protocol and nodePort)");
-                return null;
-            }
-            PortDto dto = bind(node, PortDto.class, PortDto.FIELDS, prefix, field + ".");
-            if (dto == null) {
-                return null;
-            }
-            int errorsBefore = errors.size();
-
-            Integer port = null;
-            if (dto.port() == null) {
-                errors.add(prefix + field + ".port: missing (expected: " + PORT_EXPECTED + ")");
-            } else if (dto.port() < 1 || dto.port() > 65535) {
-                errors.add(prefix + field + ".port: " + dto.port() + " (expected: " + PORT_EXPECTED + ")");
-            } else {
-                port = dto.port().intValue();
-            }
-
-            Protocol protocol = null;
-            try {
-                protocol = dto.protocol() == null ? Protocol.TCP : Protocol.parse(dto.protocol());
-            } catch (IllegalArgumentException e) {
-                errors.add(prefix + field + "." + e.getMessage());
-            }
-
-            OptionalInt nodePort = OptionalInt.empty();
-            if (dto.nodePort() != null) {
-                long value = dto.nodePort();
-                if (value < range.start() || value > range.end()) {
-                    errors.add(prefix + field + ".nodePort: " + value
-                            + " (expected: inside port range " + range + ")");
-                } else {
-                    nodePort = OptionalInt.of((int) value);
-                }
-            }
-
-            Optional<Duration> idleTimeout = Optional.empty();
-            if (dto.idleTimeout() != null) {
-                try {
-                    Duration d = Durations.parse("idleTimeout", dto.idleTimeout());
-                    if (protocol != null) {
-                        EndpointPort.checkIdleTimeout(protocol, d);
-                    }
-                    idleTimeout = Optional.of(d);
-                } catch (IllegalArgumentException e) {
-                    errors.add(prefix + field + "." + e.getMessage());
-                }
-            }
-
-            if (port != null && protocol != null) {
-                String portKey = port + "/" + protocol.wireName();
-                Integer first = listedAt.putIfAbsent(portKey, index);
-                if (first != null) {
-                    errors.add(prefix + field + ": " + portKey
-                            + " (expected: each port and protocol once, already listed at ports[" + first + "])");
-                }
-            }
-            for (InetAddress ip : nodePort.isPresent() && protocol != null ? ips : List.<InetAddress>of()) {
-                // A dual-stack endpoint pins the same number in each family: they are separate port spaces.
-                IpFamily family = IpFamily.of(ip);
-                String pinKey = protocol.wireName() + "/" + family + "/" + nodePort.getAsInt();
-                String where = entry + " " + field;
-                String first = pinnedBy.putIfAbsent(pinKey, where);
-                if (first != null) {
-                    errors.add(prefix + field + ".nodePort: " + nodePort.getAsInt() + " (expected: unique per "
-                            + "protocol and IP family, already pinned by " + first + ")");
-                }
-            }
-            if (errors.size() > errorsBefore) {
-                return null;
-            }
-            return new EndpointPort(port, protocol, nodePort, idleTimeout);
-        }
-
-        /** Binds {@code node} strictly; on failure records one error naming the field and returns null. */
-        private <T> T bind(JsonNode node, Class<T> type, List<String> fields, String prefix, String fieldPrefix) {
-            try {
-                return mapper.treeToValue(node, type);
-            } catch (UnrecognizedPropertyException e) {
-                errors.add(prefix + fieldPrefix + path(e) + ": unknown field (expected one of: "
-                        + String.join(", ", fields) + ")");
-            } catch (MismatchedInputException e) {
-                String path = path(e);
-                errors.add(prefix + fieldPrefix + path + ": " + describe(node.at(pointer(e)))
-                        + " (expected: " + expectedType(e.getTargetType()) + ")");
-            } catch (JsonMappingException e) {
-                String reason = e.getCause() instanceof InputCoercionException
-                        ? describe(node.at(pointer(e))) + " (expected: " + PORT_EXPECTED + ")"
-                        : shortReason(e);
-                errors.add(prefix + fieldPrefix + path(e) + ": " + reason);
-            } catch (JacksonException e) {
-                errors.add(prefix + fieldPrefix.replaceAll("\\.$", "") + ": " + shortReason(e));
-            }
-            return null;
-        }
-    }
-
-    private static String path(JsonMappingException e) {
-        StringBuilder path = new StringBuilder();
-        for (JsonMappingException.Reference reference : e.getPath()) {
-            if (reference.getFieldName() != null) {
-                if (path.length() > 0) {
-                    path.append('.');
-                }
-                path.append(reference.getFieldName());
-            } else if (reference.getIndex() >= 0) {
-                path.append('[').append(reference.getIndex()).append(']');
-            }
-        }
-        return path.toString();
-    }
-
-    private static JsonPointer pointer(JsonMappingException e) {
-        JsonPointer pointer = JsonPointer.empty();
-        for (JsonMappingException.Reference reference : e.getPath()) {
-            pointer = reference.getFieldName() != null
-                    ? pointer.appendProperty(reference.getFieldName())
-                    : pointer.appendIndex(Math.max(reference.getIndex(), 0));
-        }
-        return pointer;
-    }
-
-    private static String expectedType(Class<?> type) {
-        if (type == null) {
-            return "another type";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (Number.class.isAssignableFrom(type) || type == int.class || type == long.class) {
-            return "an integer";
-        }
-        if (List.class.isAssignableFrom(type) || type.isArray()) {
-            return "a list";
-        }
-        return "a mapping";
     }
 
     /** A value as written, in JSON notation so that a quoted number shows as a string. */

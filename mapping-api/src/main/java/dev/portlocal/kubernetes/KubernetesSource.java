@@ -321,10 +321,11 @@ public final class KubernetesSource implements AutoCloseable {
         List<AnnotationEntry> entries = new ArrayList<>(plan.hostPorts());
         for (Published published : plan.allocated()) {
             MappingStatus status = listening.get(published.key(plan.key()));
-            if (status != null) {
-                entries.add(new AnnotationEntry(published.podPort(),
-                        Addresses.format(nodeIps.forFamily(published.family())), status.nodePort().getAsInt(),
-                        published.protocol().wireName(), published.family().name()));
+            Optional<InetAddress> nodeIp = nodeIps.forFamily(published.family());
+            // A family without a node IP publishes nothing, as NodePortLocal does.
+            if (status != null && nodeIp.isPresent()) {
+                entries.add(new AnnotationEntry(published.podPort(), Addresses.format(nodeIp.get()),
+                        status.nodePort().getAsInt(), published.protocol().wireName(), published.family().name()));
             }
         }
         return entries;

@@ -207,8 +207,11 @@ public final class NplTranslator {
         List<AnnotationEntry> hostEntries = new ArrayList<>();
         for (Map.Entry<Published, Integer> entry : hostPorts.entrySet()) {
             Published port = entry.getKey();
-            hostEntries.add(new AnnotationEntry(port.podPort(), Addresses.format(nodeIps.forFamily(port.family())),
-                    entry.getValue(), port.protocol().wireName(), port.family().name()));
+            Optional<InetAddress> nodeIp = nodeIps.forFamily(port.family());
+            if (nodeIp.isPresent()) {
+                hostEntries.add(new AnnotationEntry(port.podPort(), Addresses.format(nodeIp.get()),
+                        entry.getValue(), port.protocol().wireName(), port.family().name()));
+            }
         }
         plans.put(name, new PodPlan(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), published,
                 hostEntries));

@@ -7,17 +7,20 @@ import java.net.InetSocketAddress;
 /** Formatting and strict parsing of IP literals. Never resolves host names. */
 public final class Addresses {
 
+    /** What {@link #parseIp} accepts, in words, for error messages. */
+    public static final String IP_EXPECTED = "an IPv4 or IPv6 address";
+
     private Addresses() {
     }
 
     /**
      * Parses an IPv4 or IPv6 literal. Host names are refused, so no DNS lookup ever happens.
      *
-     * @throws IllegalArgumentException naming the field and the value
+     * @throws FieldException naming the field and the value
      */
     public static InetAddress parseIp(String field, String value) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(field + ": " + value + " (expected: an IPv4 or IPv6 address)");
+            throw new FieldException(field, value + " (expected: " + IP_EXPECTED + ")");
         }
         String text = value.trim();
         if (text.startsWith("[") && text.endsWith("]")) {
@@ -26,12 +29,12 @@ public final class Addresses {
         boolean v4Literal = text.matches("\\d{1,3}(\\.\\d{1,3}){3}");
         boolean v6Literal = text.indexOf(':') >= 0 && text.matches("[0-9A-Fa-f:.%a-zA-Z_\\-]+");
         if (!v4Literal && !v6Literal) {
-            throw new IllegalArgumentException(field + ": " + value + " (expected: an IPv4 or IPv6 address)");
+            throw new FieldException(field, value + " (expected: " + IP_EXPECTED + ")");
         }
         if (v4Literal) {
             for (String part : text.split("\\.")) {
                 if (Integer.parseInt(part) > 255) {
-                    throw new IllegalArgumentException(field + ": " + value + " (expected: an IPv4 or IPv6 address)");
+                    throw new FieldException(field, value + " (expected: " + IP_EXPECTED + ")");
                 }
             }
         }
@@ -39,7 +42,7 @@ public final class Addresses {
             // A literal never triggers a lookup; the checks above exclude host names.
             return InetAddress.getByName(text);
         } catch (Exception e) {
-            throw new IllegalArgumentException(field + ": " + value + " (expected: an IPv4 or IPv6 address)");
+            throw new FieldException(field, value + " (expected: " + IP_EXPECTED + ")");
         }
     }
 

@@ -10,13 +10,38 @@ public final class Durations {
 
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
 
+    /** What {@link #parse} accepts, in words, for error messages. */
+    public static final String EXPECTED = "a duration such as 500ms, 30s, 5m, 1h";
+
     private Durations() {
+    }
+
+    /**
+     * Writes {@code d} so that {@link #parse} reads it back: whole hours, minutes or seconds as {@code 1h},
+     * {@code 5m}, {@code 30s}, anything finer in milliseconds ({@code 1500ms}); a negative duration, or one finer
+     * than a millisecond, in ISO-8601 ({@code PT-1S}).
+     */
+    public static String format(Duration d) {
+        if (d.isNegative() || d.toNanosPart() % 1_000_000 != 0) {
+            return d.toString();
+        }
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
     }
 
     /**
      * Parses {@code value}.
      *
-     * @throws IllegalArgumentException naming {@code field} and the value
+     * @throws FieldException naming {@code field} and the value
      */
     public static Duration parse(String field, String value) {
         String text = value == null ? "" : value.trim();
@@ -41,6 +66,6 @@ public final class Durations {
         } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
             // fall through to the message below
         }
-        throw new IllegalArgumentException(field + ": " + value + " (expected: a duration such as 500ms, 30s, 5m, 1h)");
+        throw new FieldException(field, value + " (expected: " + EXPECTED + ")");
     }
 }

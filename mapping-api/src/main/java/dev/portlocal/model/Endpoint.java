@@ -3,9 +3,10 @@ package dev.portlocal.model;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
@@ -19,6 +20,10 @@ import static java.util.Objects.requireNonNull;
  * <p>{@code ready} is the endpoint's own readiness as its source knows it (a Pod's Ready condition); it is carried
  * into each {@link Mapping} and {@link MappingStatus} and never removes a mapping. Sources without a notion of
  * readiness declare endpoints ready.
+ *
+ * <p>The record owns the rules over its lists (at most one address per family, each port and protocol once, no node
+ * port pinned twice for one protocol) and throws {@link FieldException} naming the element, such as
+ * {@code ports[2]}, by its index in the list given.
  */
 public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> ports, boolean ready) {
 
@@ -33,25 +38,40 @@ public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> po
         requireNonNull(ips, "ips");
         ips = List.copyOf(ips);
         if (ips.isEmpty()) {
-            throw new IllegalArgumentException("ips: [] (expected: one address, or one of each family)");
+            throw new FieldException("ips", "[] (expected: one address, or one of each family)");
         }
-        Set<IpFamily> families = new HashSet<>();
-        for (InetAddress ip : ips) {
-            if (!families.add(IpFamily.of(ip))) {
-                throw new IllegalArgumentException("ips: " + Addresses.format(ip)
-                        + " (expected: at most one address of each family, " + IpFamily.of(ip) + " given twice)");
+        Map<IpFamily, InetAddress> families = new EnumMap<>(IpFamily.class);
+        for (int k = 0; k < ips.size(); k++) {
+            InetAddress ip = ips.get(k);
+            InetAddress first = families.putIfAbsent(IpFamily.of(ip), ip);
+            if (first != null) {
+                throw new FieldException("ips[" + k + "]", Addresses.format(ip) + " (expected: one address of each "
+                        + "family, " + IpFamily.of(ip) + " already given as " + Addresses.format(first) + ")");
             }
         }
         requireNonNull(ports, "ports");
         ports = List.copyOf(ports);
         if (ports.isEmpty()) {
-            throw new IllegalArgumentException("ports: [] (expected: at least one port)");
+            throw new FieldException("ports", "[] (expected: at least one port)");
         }
-        Set<String> seen = new HashSet<>();
-        for (EndpointPort port : ports) {
-            if (!seen.add(port.port() + "/" + port.protocol().wireName())) {
-                throw new IllegalArgumentException("ports: " + port.port() + "/" + port.protocol().wireName()
-                        + " listed twice (expected: each port and protocol once)");
+        Map<String, Integer> listedAt = new HashMap<>();
+        Map<String, Integer> pinnedAt = new HashMap<>();
+        for (int i = 0; i < ports.size(); i++) {
+            EndpointPort port = ports.get(i);
+            String key = port.port() + "/" + port.protocol().wireName();
+            Integer first = listedAt.putIfAbsent(key, i);
+            if (first != null) {
+                throw new FieldException("ports[" + i + "]", key + " (expected: each port and protocol once, "
+                        + "already listed at ports[" + first + "])");
+            }
+            if (port.nodePort().isPresent()) {
+                // Every family of the endpoint would pin the same number twice in one port space.
+                int nodePort = port.nodePort().getAsInt();
+                Integer pinner = pinnedAt.putIfAbsent(port.protocol().wireName() + "/" + nodePort, i);
+                if (pinner != null) {
+                    throw new FieldException("ports[" + i + "].nodePort", nodePort + " (expected: unique per "
+                            + "protocol, already pinned by ports[" + pinner + "])");
+                }
             }
         }
     }
@@ -69,11 +89,11 @@ public record Endpoint(String name, List<InetAddress> ips, List<EndpointPort> po
     /**
      * Checks an endpoint name: {@code namespace/pod} or a plain name.
      *
-     * @throws IllegalArgumentException naming the value and what was expected
+     * @throws FieldException naming the field {@code name}, the value and what was expected
      */
     public static String checkName(String name) {
         if (!isValidName(name)) {
-            throw new IllegalArgumentException("name: " + name + " (expected: " + NAME_EXPECTED + ")");
+            throw new FieldException("name", name + " (expected: " + NAME_EXPECTED + ")");
         }
         return name;
     }

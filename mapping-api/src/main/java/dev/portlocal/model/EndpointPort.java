@@ -9,8 +9,17 @@ import static java.util.Objects.requireNonNull;
 /**
  * One port of an endpoint to expose, for one protocol. {@code nodePort}, when present, pins the node port instead
  * of letting the allocator choose one; whether it lies inside the port range is checked by whoever knows the range.
+ * {@code idleTimeout}, UDP only, overrides the daemon's session idle timeout for this port's mappings.
+ *
+ * <p>The record owns its rules: it checks each value ({@link PortRange#checkPort}, {@link #checkIdleTimeout}) and
+ * the rule that spans two of them (an idle timeout only on udp), and throws {@link FieldException} naming the
+ * field. Readers of the mapping file and the API call the same checks per field, so that each value's problem is
+ * reported where it was written.
  */
 public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout) {
+
+    /** The longest per-port UDP session idle timeout accepted. */
+    public static final Duration MAX_IDLE = Duration.ofHours(24);
 
     public EndpointPort {
         PortRange.checkPort("port", port);
@@ -20,26 +29,35 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             PortRange.checkPort("nodePort", nodePort.getAsInt());
         }
         requireNonNull(idleTimeout, "idleTimeout");
-        idleTimeout.ifPresent(d -> checkIdleTimeout(protocol, d));
+        if (idleTimeout.isPresent()) {
+            checkIdleTimeout(protocol, idleTimeout.get());
+        }
     }
 
     /**
-     * A per-port idle timeout applies to UDP sessions: more than 0, at most 24 hours, udp ports only.
+     * A per-port session idle timeout is more than 0 and at most 24 hours (and applies to udp ports only, which the
+     * record checks once it knows the protocol).
      *
-     * @throws IllegalArgumentException naming the value and what was expected
+     * @throws FieldException naming {@code field}, the value and what was expected
      */
-    public static void checkIdleTimeout(Protocol protocol, Duration d) {
+    public static Duration checkIdleTimeout(String field, Duration d) {
         if (d.isZero() || d.isNegative() || d.compareTo(MAX_IDLE) > 0) {
-            throw new IllegalArgumentException(
-                    "idleTimeout: " + d.toSeconds() + "s (expected: more than 0, at most 24h)");
+            throw new FieldException(field, Durations.format(d) + " (expected: more than 0, at most 24h)");
         }
-        if (protocol != Protocol.UDP) {
-            throw new IllegalArgumentException("idleTimeout: " + d.toSeconds() + "s (expected: only on udp ports)");
-        }
+        return d;
     }
 
-    /** The longest per-port UDP session idle timeout accepted. */
-    public static final Duration MAX_IDLE = Duration.ofHours(24);
+    /**
+     * Both rules of a per-port idle timeout: its bounds, and udp ports only.
+     *
+     * @throws FieldException naming {@code idleTimeout}, the value and what was expected
+     */
+    public static void checkIdleTimeout(Protocol protocol, Duration d) {
+        checkIdleTimeout("idleTimeout", d);
+        if (protocol != Protocol.UDP) {
+            throw new FieldException("idleTimeout", Durations.format(d) + " (expected: only on udp ports)");
+        }
+    }
 
     /** A port with the default session idle timeout. */
     public EndpointPort(int port, Protocol protocol, OptionalInt nodePort) {
@@ -56,9 +74,60 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         return new EndpointPort(port, protocol, OptionalInt.of(nodePort));
     }
 
+    /** A builder with the defaults of an entry that gives only its port: tcp, no pin, no idle timeout. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Collects the values of an {@link EndpointPort} one field at a time, as a reader of a parsed tree meets them;
+     * {@link #build} applies every rule. Each optional field of the record has one setter here, which is what a
+     * reader's table of fields calls.
+     *
+     * <p>Not thread-safe; one build.
+     */
+    public static final class Builder {
+        private int port;
+        private Protocol protocol = Protocol.TCP;
+        private OptionalInt nodePort = OptionalInt.empty();
+        private Optional<Duration> idleTimeout = Optional.empty();
+
+        private Builder() {
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder protocol(Protocol protocol) {
+            this.protocol = requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        public Builder nodePort(int nodePort) {
+            this.nodePort = OptionalInt.of(nodePort);
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = Optional.of(idleTimeout);
+            return this;
+        }
+
+        /**
+         * The port, checked as the record checks it.
+         *
+         * @throws FieldException naming the field that breaks a rule ({@code port} if it was never set)
+         */
+        public EndpointPort build() {
+            return new EndpointPort(port, protocol, nodePort, idleTimeout);
+        }
+    }
+
     @Override
     public String toString() {
         return port + "/" + protocol.wireName() + (nodePort.isPresent() ? " nodePort " + nodePort.getAsInt() : "")
-                + idleTimeout.map(d -> " idleTimeout " + d.toSeconds() + "s").orElse("");
+                + idleTimeout.map(d -> " idleTimeout " + Durations.format(d)).orElse("");
     }
 }

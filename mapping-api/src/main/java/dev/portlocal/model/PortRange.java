@@ -8,6 +8,9 @@ public record PortRange(int start, int end) {
 
     public static final PortRange DEFAULT = new PortRange(61000, 62000);
 
+    /** What {@link #checkPort} accepts, in words. */
+    public static final String PORTS = "1-65535";
+
     public PortRange {
         checkPort("port range start", start);
         checkPort("port range end", end);
@@ -52,10 +55,33 @@ public record PortRange(int start, int end) {
         return start <= other.end && other.start <= end;
     }
 
-    static void checkPort(String what, int port) {
+    /**
+     * Checks that {@code port} is a port number, 1-65535.
+     *
+     * @throws FieldException naming {@code field} and the value
+     */
+    public static int checkPort(String field, int port) {
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(what + ": " + port + " (expected: 1-65535)");
+            throw new FieldException(field, port + " (expected: " + PORTS + ")");
         }
+        return port;
+    }
+
+    /**
+     * Checks that {@code port} lies inside this range, as a pinned node port must.
+     *
+     * @throws FieldException naming {@code field} and the value
+     */
+    public int checkContains(String field, int port) {
+        if (!contains(port)) {
+            throw new FieldException(field, port + " (expected: " + containsExpected() + ")");
+        }
+        return port;
+    }
+
+    /** What {@link #checkContains} accepts, in words: {@code inside port range 61000-62000}. */
+    public String containsExpected() {
+        return "inside port range " + this;
     }
 
     @Override

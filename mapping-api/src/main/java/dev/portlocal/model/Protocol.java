@@ -12,12 +12,24 @@ public enum Protocol {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** What {@link #parse} accepts, in words, for error messages. */
+    public static final String EXPECTED = "tcp or udp";
+
     /**
      * Parses {@code tcp} or {@code udp}, in any case.
      *
-     * @throws IllegalArgumentException naming the value and what was expected
+     * @throws FieldException naming the field {@code protocol}, the value and what was expected
      */
     public static Protocol parse(String value) {
+        return parse("protocol", value);
+    }
+
+    /**
+     * Parses {@code tcp} or {@code udp}, in any case, written in {@code field}.
+     *
+     * @throws FieldException naming {@code field}, the value and what was expected
+     */
+    public static Protocol parse(String field, String value) {
         if (value != null) {
             for (Protocol p : values()) {
                 if (p.name().equalsIgnoreCase(value)) {
@@ -25,7 +37,7 @@ public enum Protocol {
                 }
             }
         }
-        throw new IllegalArgumentException("protocol: " + value + " (expected: tcp or udp)");
+        throw new FieldException(field, value + " (expected: " + EXPECTED + ")");
     }
 
     @Override

@@ -1,18 +1,28 @@
 package dev.portlocal.state;
 
+import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Source;
 
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * One persisted assignment: mapping {@code key} held {@code nodePort}. The source, the target IP and whether the
- * port was pinned are kept too, so that endpoints created through the API can be recreated after a restart.
+ * One persisted assignment: mapping {@code key} held {@code nodePort}. The source, the target IP, whether the port
+ * was pinned and the UDP session idle timeout are kept too, so that endpoints created through the API can be
+ * recreated after a restart as they were.
  */
-public record StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned) {
+public record StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
+                         Optional<Duration> idleTimeout) {
+
+    /** An entry with the default session idle timeout. */
+    public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned) {
+        this(key, source, ip, nodePort, pinned, Optional.empty());
+    }
 
     public StateEntry {
         requireNonNull(key, "key");
@@ -25,5 +35,7 @@ public record StateEntry(MappingKey key, Source source, InetAddress ip, int node
         if (nodePort < 1 || nodePort > 65535) {
             throw new IllegalArgumentException("nodePort: " + nodePort + " (expected: 1-65535)");
         }
+        requireNonNull(idleTimeout, "idleTimeout");
+        idleTimeout.ifPresent(d -> EndpointPort.checkIdleTimeout(key.protocol(), d));
     }
 }

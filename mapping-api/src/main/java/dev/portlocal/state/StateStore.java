@@ -1,5 +1,6 @@
 package dev.portlocal.state;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -33,6 +36,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -42,6 +46,8 @@ import static java.util.Objects.requireNonNull;
  * {"version": 1, "entries": [{"endpoint": "shop/web", "port": 8080, "protocol": "tcp", "family": "IPv4",
  *   "nodePort": 61003, "source": "file", "ip": "10.0.0.1", "pinned": false}]}
  * </pre>
+ * A UDP entry with its own session idle timeout also has {@code "idleTimeout": "5s"}; the field is left out
+ * otherwise, so files written before it existed, and files without one, read the same in either version.
  * Writes are atomic and durable: a temp file in the same directory, fsync, an atomic rename, then an fsync of the
  * directory, so a crash leaves either the old or the new file. A corrupt file never stops the daemon: it is set
  * aside as {@code state.json.corrupt-<epochmillis>} and loading starts from nothing.
@@ -143,7 +149,8 @@ public final class StateStore {
         for (StateEntry entry : sorted) {
             MappingKey key = entry.key();
             dtos.add(new EntryDto(key.endpoint(), key.port(), key.protocol().wireName(), key.family().name(),
-                    entry.nodePort(), entry.source().wireName(), Addresses.format(entry.ip()), entry.pinned()));
+                    entry.nodePort(), entry.source().wireName(), Addresses.format(entry.ip()), entry.pinned(),
+                    entry.idleTimeout().map(Durations::format).orElse(null)));
         }
         byte[] content = mapper.writeValueAsBytes(new StateFileDto(VERSION, dtos));
 
@@ -236,7 +243,7 @@ public final class StateStore {
     }
 
     record EntryDto(String endpoint, Integer port, String protocol, String family, Integer nodePort, String source,
-                    String ip, Boolean pinned) {
+                    String ip, Boolean pinned, @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout) {
 
         /** @throws IllegalArgumentException naming the invalid field and its value */
         StateEntry toEntry() {
@@ -254,7 +261,9 @@ public final class StateStore {
             MappingKey key = new MappingKey(Endpoint.checkName(endpoint), port,
                     Protocol.parse(protocol), ipFamily);
             InetAddress address = Addresses.parseIp("ip", ip);
-            return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned));
+            Optional<Duration> idle = idleTimeout == null ? Optional.empty()
+                    : Optional.of(Durations.parse("idleTimeout", idleTimeout));
+            return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned), idle);
         }
 
         private static void present(Object value, String field) {

@@ -1,6 +1,8 @@
 package dev.portlocal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portlocal.control.FailureKind;
+import dev.portlocal.control.HostPorts;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,15 +55,18 @@ class ApiRoutesTest {
     }
 
     private ApiRoutes routes(Optional<BearerToken> token) {
+        return routes(token, NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10"),
+                Addresses.parseIp("ip", "fd12:3456:789a:1::1")), List.of()));
+    }
+
+    private ApiRoutes routes(Optional<BearerToken> token, NodeIps nodeIps) {
         if (service != null) {
             service.close();
         }
-        service = new MappingService(RANGE, opener, new StateStore(stateDir));
+        service = new MappingService(RANGE, opener, new StateStore(stateDir), HostPorts.none());
         service.restore();
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();
-        NodeIps nodeIps = NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10"),
-                Addresses.parseIp("ip", "fd12:3456:789a:1::1")), List.of());
         return new ApiRoutes(service, endpoints, nodeIps, token, ready::get, "1.2.3");
     }
 
@@ -157,6 +163,28 @@ class ApiRoutesTest {
         assertEquals(404, call("GET", "/v1/endpoints/shop/none/annotation").status());
     }
 
+    /** NodePortLocal publishes nothing for a family the node has no address of; neither may we. */
+    @Test
+    void aFamilyWithoutANodeIpIsNotPublished() {
+        routes = routes(Optional.empty(), NodeIps.resolve(List.of(Addresses.parseIp("ip", "10.10.10.10")),
+                List.of()));
+        assertEquals(201, put("/v1/endpoints/shop/web", "{\"ips\":[\"10.0.0.1\",\"fd00::1\"],\"ports\":["
+                + "{\"port\":8080}]}").status());
+
+        assertEquals("[{\"podPort\":8080,\"nodeIP\":\"10.10.10.10\",\"nodePort\":61000,\"protocol\":\"tcp\","
+                + "\"ipFamily\":\"IPv4\"}]", call("GET", "/v1/endpoints/shop/web/annotation").bodyText(),
+                "no IPv6 entry with an IPv4 address in it");
+        JsonNode rows = json(call("GET", "/v1/mappings"));
+        assertEquals("10.10.10.10", rows.get(0).get("nodeIP").asText());
+        assertEquals("IPv6", rows.get(1).get("ipFamily").asText());
+        assertTrue(rows.get(1).get("nodeIP").isNull(), "no node IP to show for IPv6: " + rows.get(1));
+        assertEquals(61000, rows.get(1).get("nodePort").asInt(), "the mapping itself still listens");
+
+        routes = routes(Optional.empty(), NodeIps.resolve(List.of(), List.of()));
+        assertEquals("[]", call("GET", "/v1/endpoints/shop/web/annotation").bodyText(),
+                "no node IP at all: nothing to publish, not loopback");
+    }
+
     @Test
     void deleteClosesThePortsAndIsThen404() {
         put("/v1/endpoints/shop/web", WEB);
@@ -205,6 +233,89 @@ class ApiRoutesTest {
         assertEquals(before, snapshot());
     }
 
+    /** The service decides before it applies: a refused PUT opens and closes nothing, not even for a moment. */
+    @Test
+    void aRefusedPutOpensAndClosesNothing() throws IOException {
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61003}]}");
+        opener.takenByOtherProcess.add(61005);
+        opener.calls.clear();
+        String before = snapshot();
+
+        assertEquals(409, put("/v1/endpoints/shop/other", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80},"
+                + "{\"port\":81,\"nodePort\":61005}]}").status());
+        assertEquals(409, put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"nodePort\":61005}]}").status());
+        assertEquals(409, put("/v1/endpoints/shop/third", "{\"ip\":\"10.0.0.3\",\"ports\":[{\"port\":80},"
+                + "{\"port\":81,\"nodePort\":61003}]}").status(), "a pin another endpoint holds");
+
+        assertEquals(List.of(), opener.calls, "no listener opened, closed or moved");
+        assertEquals(before, snapshot());
+    }
+
+    /**
+     * Without a probe the service learns that a pin is taken only when it binds. It binds the endpoint's new ports
+     * before it closes any it drops, so a failed PUT closes only what it opened, and the ports it would have
+     * dropped keep serving on their node ports.
+     */
+    @Test
+    void withoutAProbeAFailedPutClosesOnlyWhatItOpened() throws IOException {
+        opener.probes = false;
+        put("/v1/endpoints/shop/web", WEB);
+        opener.takenByOtherProcess.add(61005);
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse taken = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080},"
+                + "{\"port\":9091},{\"port\":9092,\"nodePort\":61005}]}");
+
+        assertEquals(409, taken.status(), taken.toString());
+        assertEquals("ports[2].nodePort", json(taken).get("field").asText());
+        assertEquals(List.of("open 61005/tcp/IPv4"), opener.calls,
+                "the pin is bound first and fails; nothing else was opened, nothing closed");
+        assertEquals(before, snapshot(), "9090 still listens on 61001; nothing moved");
+    }
+
+    @Test
+    void aPinAnotherEndpointWaitsForIs409() {
+        opener.takenByOtherProcess.add(61004);
+        service.apply(Source.FILE, List.of(new Endpoint("from-file", Addresses.parseIp("ip", "10.0.0.9"),
+                List.of(EndpointPort.pinned(80, Protocol.TCP, 61004)))));
+        opener.takenByOtherProcess.clear();
+
+        ApiResponse pinned = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80,"
+                + "\"nodePort\":61004}]}");
+        assertEquals(409, pinned.status(), pinned.toString());
+        assertTrue(json(pinned).get("error").asText().startsWith("ports[0].nodePort: nodePort 61004 is pinned by "
+                + "mapping from-file:80/tcp"), pinned.toString());
+    }
+
+    @Test
+    void aPinTheDaemonCannotBindIs422AndOpensNothing() throws IOException {
+        opener.failing.put(61006, "Permission denied");
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse refused = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80},"
+                + "{\"port\":81,\"nodePort\":61006}]}");
+
+        assertEquals(422, refused.status(), refused.toString());
+        assertEquals("ports[1].nodePort: nodePort 61006 could not be bound: Permission denied",
+                json(refused).get("error").asText());
+        assertEquals("ports[1].nodePort", json(refused).get("field").asText());
+        assertEquals(List.of(), opener.calls);
+        assertEquals(before, snapshot());
+    }
+
+    @Test
+    void eachKindOfRefusalHasItsStatus() {
+        Map<FailureKind, Integer> expected = Map.of(FailureKind.OWNED_BY_OTHER_SOURCE, 409, FailureKind.PIN_HELD, 409,
+                FailureKind.PIN_IN_USE, 409, FailureKind.PIN_OUT_OF_RANGE, 422, FailureKind.NO_FREE_PORT, 503,
+                FailureKind.BIND_FAILED, 422);
+        for (FailureKind kind : FailureKind.values()) {
+            assertEquals(expected.get(kind), ApiRoutes.status(kind), kind.toString());
+        }
+    }
+
     @Test
     void aFullRangeIs503AndChangesNothing() throws IOException {
         for (int i = 0; i < 10; i++) {
@@ -212,10 +323,89 @@ class ApiRoutesTest {
                     + "}]}").status());
         }
         String before = snapshot();
+        opener.calls.clear();
         ApiResponse full = put("/v1/endpoints/one-more", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}");
         assertEquals(503, full.status(), full.toString());
+        assertEquals(List.of(), opener.calls);
         assertTrue(json(full).get("error").asText().contains("no free port in 61000-61009"), full.toString());
         assertEquals(before, snapshot());
+    }
+
+    /**
+     * What remains after the decision: without a probe a pin another process holds is found only by binding it,
+     * and a mapping that moves must close its listener first (the data plane keeps one per mapping). The PUT is
+     * refused and the old listener is back on its port, once, with nothing else touched.
+     */
+    @Test
+    void aMoveToAPinFoundTakenOnlyWhenBoundReopensTheOldListenerOnce() throws IOException {
+        opener.probes = false;
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61003},"
+                + "{\"port\":9090}]}");
+        opener.takenByOtherProcess.add(61005);
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse taken = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"nodePort\":61005},{\"port\":9090}]}");
+
+        assertEquals(409, taken.status(), taken.toString());
+        assertEquals("ports[0].nodePort: nodePort 61005 is in use by another process", json(taken).get("error")
+                .asText());
+        assertEquals(List.of("close 61003/tcp/IPv4", "open 61005/tcp/IPv4", "open 61003/tcp/IPv4"), opener.calls);
+        assertEquals(before, snapshot());
+    }
+
+    @Test
+    void anEndpointSwapsPinsBetweenItsOwnPorts() {
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,\"nodePort\":61001},"
+                + "{\"port\":9090,\"nodePort\":61002}]}");
+
+        ApiResponse swapped = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"nodePort\":61002},{\"port\":9090,\"nodePort\":61001}]}");
+
+        assertEquals(200, swapped.status(), swapped.toString());
+        assertEquals(61002, json(swapped).at("/ports/0/nodePort").asInt());
+        assertEquals(61001, json(swapped).at("/ports/1/nodePort").asInt());
+        assertEquals(List.of(61001, 61002), opener.openNodePorts());
+    }
+
+    /** With the range full, a new port of an endpoint takes the node port of a port the same PUT drops. */
+    @Test
+    void inAFullRangeANewPortTakesTheNodePortTheEndpointDrops() {
+        for (int i = 0; i < 9; i++) {
+            assertEquals(201, put("/v1/endpoints/e" + i, "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}")
+                    .status());
+        }
+        put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":9090}]}");
+        int dropped = json(call("GET", "/v1/endpoints/shop/web")).at("/ports/0/nodePort").asInt();
+
+        ApiResponse replaced = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":9091}]}");
+
+        assertEquals(200, replaced.status(), replaced.toString());
+        assertEquals(9091, json(replaced).at("/ports/0/port").asInt());
+        assertEquals(dropped, json(replaced).at("/ports/0/nodePort").asInt());
+        assertEquals(10, opener.openNodePorts().size());
+    }
+
+    /** Ports the allocator thinks free but another process holds are tried and skipped; nothing else is touched. */
+    @Test
+    void freePortsAllTakenByAnotherProcessAre503AndTouchNothing() throws IOException {
+        opener.probes = false;
+        put("/v1/endpoints/shop/web", WEB);
+        for (int port = 61002; port <= 61009; port++) {
+            opener.takenByOtherProcess.add(port);
+        }
+        opener.calls.clear();
+        String before = snapshot();
+
+        ApiResponse full = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":8080},"
+                + "{\"port\":9090},{\"port\":9091}]}");
+
+        assertEquals(503, full.status(), full.toString());
+        assertEquals("ports[2]: no free port in 61000-61009", json(full).get("error").asText());
+        assertEquals(8, opener.calls.size(), "each free port tried once: " + opener.calls);
+        assertTrue(opener.calls.stream().allMatch(call -> call.startsWith("open ")), opener.calls.toString());
+        assertEquals(before, snapshot(), "still the old IP, on the same node ports");
     }
 
     static Stream<Arguments> badRequests() {
@@ -380,5 +570,17 @@ class ApiRoutesTest {
         ApiResponse unpin = put("/v1/endpoints/shop/b", "{\"ip\":\"10.0.0.2\",\"ports\":[{\"port\":80}]}");
         assertEquals(200, unpin.status(), "restored endpoints are the API's to change");
         assertEquals(61007, json(unpin).at("/ports/0/nodePort").asInt());
+    }
+
+    @Test
+    void aUdpIdleTimeoutSurvivesARestart() {
+        assertEquals(201, put("/v1/endpoints/kube/dns", "{\"ip\":\"10.0.0.10\",\"ports\":[{\"port\":53,"
+                + "\"protocol\":\"udp\",\"idleTimeout\":\"5s\"}]}").status());
+        Map<String, Optional<Duration>> before = opener.idleTimeouts();
+        assertEquals(Map.of("61000/udp/IPv4", Optional.of(Duration.ofSeconds(5))), before);
+
+        routes = routes(Optional.empty());
+
+        assertEquals(before, opener.idleTimeouts(), "the restored mapping keeps its session idle timeout");
     }
 }

@@ -10,12 +10,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * A {@link PortOpener} without sockets. Records every call, keeps the set of open mappings, and simulates ports
- * held by other processes ({@link #takenByOtherProcess}) or failing binds ({@link #failing}). Binding a port this
- * opener already holds is a reconciler bug and throws an {@link AssertionError}.
+ * held by other processes ({@link #takenByOtherProcess}) or failing binds ({@link #failing}), which its
+ * {@link #probe} tells about when {@link #probes} is on (off, it cannot tell, as the interface's default). Binding a
+ * port this opener already holds is a reconciler bug and throws an {@link AssertionError}.
  */
 final class FakePortOpener implements PortOpener {
 
@@ -23,6 +25,7 @@ final class FakePortOpener implements PortOpener {
     final Set<Integer> takenByOtherProcess = new HashSet<>();
     final Map<Integer, String> failing = new HashMap<>();
     RuntimeException throwOnOpen;
+    boolean probes;
     final Map<String, Mapping> open = new HashMap<>();
 
     private static String space(Mapping mapping) {
@@ -46,6 +49,21 @@ final class FakePortOpener implements PortOpener {
         }
         open.put(space(mapping), mapping);
         return BindOutcome.bound();
+    }
+
+    @Override
+    public Optional<BindOutcome> probe(Mapping mapping) {
+        if (!probes) {
+            return Optional.empty();
+        }
+        calls.add("probe " + mapping.nodePort() + " " + mapping.key());
+        if (takenByOtherProcess.contains(mapping.nodePort())) {
+            return Optional.of(BindOutcome.inUse("Address already in use"));
+        }
+        if (failing.containsKey(mapping.nodePort())) {
+            return Optional.of(BindOutcome.failed(failing.get(mapping.nodePort())));
+        }
+        return Optional.of(BindOutcome.bound());
     }
 
     @Override

@@ -49,7 +49,7 @@ class MappingServiceTest {
     private MappingService service;
 
     private MappingService service(PortRange range) {
-        service = new MappingService(range, opener, new StateStore(stateDir));
+        service = new MappingService(range, opener, new StateStore(stateDir), HostPorts.none());
         return service;
     }
 
@@ -85,6 +85,63 @@ class MappingServiceTest {
         MappingStatus status = status(key);
         assertEquals(MappingState.LISTENING, status.state(), status.toString());
         return status.nodePort().getAsInt();
+    }
+
+    @Test
+    void decideRefusesEachKindBeforeTouchingAnything() {
+        service(RANGE);
+        opener.probes = true;
+        service.apply(FILE, List.of(endpoint("from-file", "10.0.0.9", pinned(80, 61000))));
+        service.put(API, endpoint("api", "10.0.0.8", tcp(80), tcp(81), tcp(82), tcp(83), tcp(84), tcp(85)));
+        opener.takenByOtherProcess.add(61008);
+        opener.failing.put(61009, "Permission denied");
+        opener.callsAndClear();
+
+        Map<FailureKind, Endpoint> refused = Map.of(
+                FailureKind.OWNED_BY_OTHER_SOURCE, endpoint("from-file", "10.0.0.1", tcp(80)),
+                FailureKind.PIN_HELD, endpoint("web", "10.0.0.1", tcp(80), pinned(81, 61000)),
+                FailureKind.PIN_OUT_OF_RANGE, endpoint("web", "10.0.0.1", pinned(80, 62000)),
+                FailureKind.PIN_IN_USE, endpoint("web", "10.0.0.1", pinned(80, 61008)),
+                FailureKind.BIND_FAILED, endpoint("web", "10.0.0.1", pinned(80, 61009)),
+                FailureKind.NO_FREE_PORT, endpoint("web", "10.0.0.1", tcp(80), tcp(81), tcp(82), tcp(83)));
+        String before = service.mappings().toString();
+        for (Map.Entry<FailureKind, Endpoint> entry : refused.entrySet()) {
+            Optional<Refusal> refusal = service.put(API, entry.getValue());
+            assertEquals(entry.getKey(), refusal.orElseThrow().kind(), refusal.toString());
+            assertEquals(entry.getKey() == FailureKind.OWNED_BY_OTHER_SOURCE, refusal.get().key().isEmpty());
+            assertEquals(refusal, service.decide(API, entry.getValue()), "decide answers what put refuses with");
+        }
+        assertTrue(opener.callsAndClear().stream().allMatch(call -> call.startsWith("probe ")),
+                "only probes: nothing opened, closed or retargeted");
+        assertEquals(before, service.mappings().toString());
+        assertEquals(Optional.empty(), service.decide(API, endpoint("web", "10.0.0.1", tcp(80), tcp(81),
+                tcp(82))), "three ports are left, 61007-61009, as the allocator counts them");
+    }
+
+    @Test
+    void putReplacesOneEndpointAndKeepsTheSourcesOthers() {
+        service(RANGE);
+        service.put(API, endpoint("a", "10.0.0.1", tcp(80)));
+        service.put(API, endpoint("b", "10.0.0.2", tcp(80)));
+        opener.callsAndClear();
+
+        assertEquals(Optional.empty(), service.put(API, endpoint("a", "10.0.0.3", tcp(80), tcp(81))));
+
+        assertEquals(List.of("open 61002 a:81/tcp -> 10.0.0.3:81", "retarget 61000 a:80/tcp -> 10.0.0.3:80"),
+                opener.callsAndClear(), "the new port first; b untouched");
+        assertEquals(List.of("61000 a:80/tcp -> 10.0.0.3:80", "61001 b:80/tcp -> 10.0.0.2:80",
+                "61002 a:81/tcp -> 10.0.0.3:81"), opener.openMappings());
+    }
+
+    @Test
+    void aRefusedPutCountsAsAnAllocationFailureOfItsKind() {
+        service(RANGE);
+        service.put(API, endpoint("a", "10.0.0.1", pinned(80, 61000)));
+        long before = service.allocationFailures().snapshot().get(AllocationFailures.PINNED_CONFLICT);
+
+        service.put(API, endpoint("b", "10.0.0.2", pinned(80, 61000)));
+
+        assertEquals(before + 1, service.allocationFailures().snapshot().get(AllocationFailures.PINNED_CONFLICT));
     }
 
     @Test

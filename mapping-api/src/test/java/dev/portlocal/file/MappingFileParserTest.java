@@ -111,7 +111,7 @@ class MappingFileParserTest {
                     ports: [{port: 80}]
                 """.getBytes(StandardCharsets.UTF_8)));
         assertEquals(List.of(
-                "endpoints.yaml: endpoints[0] (a): ips: [fd00::1] (expected: either ip or ips, not both)",
+                "endpoints.yaml: endpoints[0] (a): ips: [\"fd00::1\"] (expected: either ip or ips, not both)",
                 "endpoints.yaml: endpoints[1] (b): ips[1]: 10.0.0.2 (expected: one address of each family, "
                         + "IPv4 already given as 10.0.0.1)",
                 "endpoints.yaml: endpoints[2] (c): ips: [] (expected: one address, or one of each family)"),
@@ -172,12 +172,30 @@ class MappingFileParserTest {
     }
 
     @Test
-    void emptyFileAndEmptyListAreValid() throws Exception {
-        assertEquals(List.of(), parse("endpoints.yaml", ""));
-        assertEquals(List.of(), parse("endpoints.yaml", "# nothing yet\n"));
+    void onlyAnExplicitEmptyListMeansNoEndpoints() throws Exception {
         assertEquals(List.of(), parse("endpoints.yaml", "endpoints: []\n"));
-        assertEquals(List.of(), parse("endpoints.json", "  \n"));
         assertEquals(List.of(), parse("endpoints.json", "{\"endpoints\": []}"));
+    }
+
+    /** A zero-byte file is almost always a truncated write; taking it as "no endpoints" would withdraw them all. */
+    @Test
+    void anEmptyFileIsRefused() {
+        for (String blank : List.of("", "  \n", "\n\n\t\n")) {
+            assertSingleError(errors("endpoints.yaml", blank), "endpoints.yaml: empty file (expected: endpoints: [] "
+                    + "for no endpoints; an empty file is taken for a truncated write)");
+            assertSingleError(errors("endpoints.json", blank), "endpoints.json: empty file (expected: endpoints: [] "
+                    + "for no endpoints; an empty file is taken for a truncated write)");
+        }
+    }
+
+    @Test
+    void aFileWithoutTheEndpointsListIsRefused() {
+        assertSingleError(errors("endpoints.yaml", "# nothing yet\n"),
+                "endpoints.yaml: endpoints: missing (expected: a list, [] for no endpoints)");
+        assertSingleError(errors("endpoints.json", "{}"),
+                "endpoints.json: endpoints: missing (expected: a list, [] for no endpoints)");
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n"),
+                "endpoints.yaml: endpoints: null (expected: a list, [] for no endpoints)");
     }
 
     @Test
@@ -209,7 +227,8 @@ class MappingFileParserTest {
                 "x".repeat(254))) {
             List<String> errors = errors("endpoints.yaml",
                     "endpoints:\n" + yamlEntry("'" + bad + "'", "10.0.0.1", "      - port: 80\n"));
-            assertSingleError(errors, "endpoints.yaml: endpoints[0] (" + bad + "): name: " + bad
+            String shown = bad.length() > 80 ? bad.substring(0, 80) + "..." : bad;
+            assertSingleError(errors, "endpoints.yaml: endpoints[0] (" + bad + "): name: " + shown
                     + " (expected: " + Endpoint.NAME_EXPECTED + ")");
         }
     }
@@ -242,9 +261,9 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoints[0]: name: missing (expected: " + Endpoint.NAME_EXPECTED + ")",
                 "endpoints.yaml: endpoints[1] (b): ip: missing (expected: an IPv4 or IPv6 address, or ips: "
                         + "[IPv4, IPv6])",
-                "endpoints.yaml: endpoints[1] (b): ports: missing (expected: at least one port)",
+                "endpoints.yaml: endpoints[1] (b): ports: missing (expected: a list of at least one port)",
                 "endpoints.yaml: endpoints[2] (c): ports: [] (expected: at least one port)",
-                "endpoints.yaml: endpoints[3] (d): ports[0].port: missing (expected: 1-65535)"), errors);
+                "endpoints.yaml: endpoints[3] (d): ports[0].port: missing (expected: an integer, 1-65535)"), errors);
     }
 
     @Test
@@ -283,7 +302,8 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoints[0] (web): ports[1].port: 65536 (expected: 1-65535)",
                 "endpoints.yaml: endpoints[0] (web): ports[2].port: -1 (expected: 1-65535)",
                 "endpoints.yaml: endpoints[0] (web): ports[3].port: 99999999999 (expected: 1-65535)",
-                "endpoints.yaml: endpoints[0] (web): ports[5].nodePort: 99999999999999999999 (expected: 1-65535)"),
+                "endpoints.yaml: endpoints[0] (web): ports[5].nodePort: 99999999999999999999 (expected: inside "
+                        + "port range 61000-62000)"),
                 errors);
     }
 
@@ -338,14 +358,20 @@ class MappingFileParserTest {
                       - port: 80
                         nodePort: 61005
                       - port: 81
-                        nodePort: 61005
+                        nodePort: 61006
                 """)
-                + yamlEntry("shop/b", "10.0.0.2", "      - port: 80\n        nodePort: 61005\n"));
+                + yamlEntry("shop/b", "10.0.0.2", "      - port: 80\n        nodePort: 61005\n")
+                + yamlEntry("shop/c", "10.0.0.3", """
+                      - port: 80
+                        nodePort: 61007
+                      - port: 81
+                        nodePort: 61007
+                """));
         assertEquals(List.of(
-                "endpoints.yaml: endpoints[0] (shop/a): ports[1].nodePort: 61005 (expected: unique per protocol "
-                        + "and IP family, already pinned by endpoints[0] (shop/a) ports[0])",
                 "endpoints.yaml: endpoints[1] (shop/b): ports[0].nodePort: 61005 (expected: unique per protocol "
-                        + "and IP family, already pinned by endpoints[0] (shop/a) ports[0])"), errors);
+                        + "and IP family, already pinned by endpoints[0] (shop/a) ports[0])",
+                "endpoints.yaml: endpoints[2] (shop/c): ports[1].nodePort: 61007 (expected: unique per protocol, "
+                        + "already pinned by ports[0])"), errors);
     }
 
     @Test
@@ -406,13 +432,15 @@ class MappingFileParserTest {
                     ports: [{port: 80}]
                 """);
         assertEquals(List.of(
-                "endpoints.yaml: endpoints[0] (web): ports[0].port: \"8080\" (expected: an integer)",
-                "endpoints.yaml: endpoints[0] (web): ports[1].nodePort: 61001.5 (expected: an integer)",
-                "endpoints.yaml: endpoints[0] (web): ports[2].protocol: 6 (expected: a string)",
-                "endpoints.yaml: endpoints[0] (web): ports[3].port: true (expected: an integer)",
-                "endpoints.yaml: endpoints[1]: name: 42 (expected: a string)",
-                "endpoints.yaml: endpoints[2] (db): ports: {\"port\":80} (expected: a list)",
-                "endpoints.yaml: endpoints[3] (cache): ip: [\"10.0.0.4\"] (expected: a string)"), errors);
+                "endpoints.yaml: endpoints[0] (web): ports[0].port: \"8080\" (expected: an integer, 1-65535)",
+                "endpoints.yaml: endpoints[0] (web): ports[1].nodePort: 61001.5 (expected: an integer inside port "
+                        + "range 61000-62000)",
+                "endpoints.yaml: endpoints[0] (web): ports[2].protocol: 6 (expected: tcp or udp)",
+                "endpoints.yaml: endpoints[0] (web): ports[3].port: true (expected: an integer, 1-65535)",
+                "endpoints.yaml: endpoints[1]: name: 42 (expected: " + Endpoint.NAME_EXPECTED + ")",
+                "endpoints.yaml: endpoints[2] (db): ports: {\"port\":80} (expected: a list of at least one port)",
+                "endpoints.yaml: endpoints[3] (cache): ip: [\"10.0.0.4\"] (expected: an IPv4 or IPv6 address)"),
+                errors);
     }
 
     @Test
@@ -420,20 +448,21 @@ class MappingFileParserTest {
         List<String> errors = errors("endpoints.json", """
                 {"endpoints": [{"name": "web", "ip": "10.0.0.1", "ports": [{"port": "80"}]}]}
                 """);
-        assertSingleError(errors, "endpoints.json: endpoints[0] (web): ports[0].port: \"80\" (expected: an integer)");
+        assertSingleError(errors, "endpoints.json: endpoints[0] (web): ports[0].port: \"80\" (expected: an integer, "
+                + "1-65535)");
     }
 
     @Test
     void wrongShapesAtTheTop() {
         assertSingleError(errors("endpoints.yaml", "- a\n- b\n"),
-                "endpoints.yaml: [\"a\",\"b\"] (expected: a mapping with the field endpoints)");
+                "endpoints.yaml: [\"a\",\"b\"] (expected: an object with the field endpoints)");
         assertSingleError(errors("endpoints.yaml", "endpoints: web\n"),
-                "endpoints.yaml: endpoints: \"web\" (expected: a list)");
+                "endpoints.yaml: endpoints: \"web\" (expected: a list, [] for no endpoints)");
         assertSingleError(errors("endpoints.yaml", "endpoints:\n  - web\n"),
-                "endpoints.yaml: endpoints[0]: \"web\" (expected: a mapping with the fields name, ip and ports)");
+                "endpoints.yaml: endpoints[0]: \"web\" (expected: an object with the fields name, ip, ips, ports)");
         assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - 80\n")),
                 "endpoints.yaml: endpoints[0] (web): ports[0]: 80 "
-                        + "(expected: a mapping with the fields port, protocol and nodePort)");
+                        + "(expected: an object with the fields port, protocol, nodePort, idleTimeout)");
     }
 
     @Test

@@ -53,7 +53,7 @@ class EndpointTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Endpoint("web",
                 List.of(Addresses.parseIp("ip", "10.0.0.1"), Addresses.parseIp("ip", "10.0.0.2")),
                 List.of(new EndpointPort(80, Protocol.TCP))));
-        assertEquals("ips: 10.0.0.2 (expected: at most one address of each family, IPv4 given twice)",
+        assertEquals("ips[1]: 10.0.0.2 (expected: one address of each family, IPv4 already given as 10.0.0.1)",
                 e.getMessage());
     }
 
@@ -77,10 +77,15 @@ class EndpointTest {
                 assertThrows(IllegalArgumentException.class, () -> new Endpoint("a/b/c", ip, port)).getMessage());
         assertEquals("ports: [] (expected: at least one port)",
                 assertThrows(IllegalArgumentException.class, () -> new Endpoint("web", ip, List.of())).getMessage());
-        assertEquals("ports: 80/tcp listed twice (expected: each port and protocol once)",
+        assertEquals("ports[1]: 80/tcp (expected: each port and protocol once, already listed at ports[0])",
                 assertThrows(IllegalArgumentException.class, () -> new Endpoint("web", ip,
                         List.of(new EndpointPort(80, Protocol.TCP), EndpointPort.pinned(80, Protocol.TCP, 61000))))
                         .getMessage());
+        FieldException pin = assertThrows(FieldException.class, () -> new Endpoint("web", ip, List.of(
+                EndpointPort.pinned(80, Protocol.TCP, 61000), EndpointPort.pinned(81, Protocol.UDP, 61000),
+                EndpointPort.pinned(82, Protocol.TCP, 61000))));
+        assertEquals("ports[2].nodePort", pin.field(), "the same pin for another protocol is fine");
+        assertEquals("61000 (expected: unique per protocol, already pinned by ports[0])", pin.detail());
     }
 
     @Test

@@ -12,10 +12,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,6 +60,28 @@ class StateStoreTest {
         assertTrue(json.contains("\"protocol\" : \"udp\""), json);
         assertTrue(json.contains("\"family\" : \"IPv6\""), json);
         assertTrue(json.contains("\"source\" : \"api\""), json);
+    }
+
+    @Test
+    void aUdpIdleTimeoutRoundTripsAndIsLeftOutWhenUnset() throws IOException {
+        StateEntry dns = new StateEntry(DNS.key(), Source.API, DNS.ip(), 61000, true,
+                Optional.of(Duration.ofMillis(1500)));
+        StateStore store = new StateStore(dir);
+        store.save(List.of(WEB, dns));
+
+        assertEquals(Map.of(WEB.key(), WEB, dns.key(), dns), new StateStore(dir).load());
+        String json = Files.readString(dir.resolve("state.json"));
+        assertTrue(json.contains("\"idleTimeout\" : \"1500ms\""), json);
+        assertEquals(1, json.split("idleTimeout", -1).length - 1, "only the entry that has one: " + json);
+    }
+
+    @Test
+    void aFileWrittenBeforeIdleTimeoutsLoads() throws IOException {
+        Files.writeString(dir.resolve("state.json"), "{\"version\": 1, \"entries\": [{\"endpoint\": \"dns\", "
+                + "\"port\": 53, \"protocol\": \"udp\", \"family\": \"IPv4\", \"nodePort\": 61000, "
+                + "\"source\": \"api\", \"ip\": \"10.0.0.10\", \"pinned\": false}]}");
+        StateEntry entry = new StateStore(dir).load().values().iterator().next();
+        assertEquals(Optional.empty(), entry.idleTimeout());
     }
 
     @Test
@@ -124,7 +148,9 @@ class StateStoreTest {
                 {"\"ip\": \"10.0.0.1\"", "\"ip\": \"example.com\""},
                 {"\"endpoint\": \"web\"", "\"endpoint\": \"a/b/c\""},
                 {"\"endpoint\": \"web\", ", ""},
-                {"\"port\": 80", "\"port\": \"80\""}}) {
+                {"\"port\": 80", "\"port\": \"80\""},
+                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"idleTimeout\": \"5s\""},
+                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"idleTimeout\": \"soon\""}}) {
             assertSetAside("{\"version\": 1, \"entries\": [" + valid.replace(swap[0], swap[1]) + "]}");
         }
         assertSetAside("{\"version\": 1, \"entries\": [" + valid + ", " + valid + "]}");

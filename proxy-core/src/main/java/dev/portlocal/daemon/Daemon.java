@@ -16,6 +16,7 @@ import dev.portlocal.metrics.DaemonMetrics;
 import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
@@ -32,7 +33,6 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,11 +184,14 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static void logNodeIps(NodeIps nodeIps) {
-        if (nodeIps.all().isEmpty()) {
-            log.atWarn().setMessage("node_ip_missing")
-                    .addKeyValue("fallback", Addresses.format(InetAddress.getLoopbackAddress()))
-                    .addKeyValue("hint", "set --node-ip")
-                    .log();
+        for (IpFamily family : IpFamily.values()) {
+            if (nodeIps.get(family).isEmpty()) {
+                log.atWarn().setMessage("node_ip_missing")
+                        .addKeyValue("family", family)
+                        .addKeyValue("effect", "mappings of this family are left out of annotations")
+                        .addKeyValue("hint", "set --node-ip")
+                        .log();
+            }
         }
         for (NodeIps.NodeIp ip : nodeIps.all()) {
             log.atInfo().setMessage("node_ip")

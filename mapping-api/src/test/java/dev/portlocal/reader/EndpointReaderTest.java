@@ -1,0 +1,134 @@
+package dev.portlocal.reader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.model.Protocol;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EndpointReaderTest {
+
+    private static final EndpointReader READER = new EndpointReader(new PortRange(61000, 61099));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode tree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError(json, e);
+        }
+    }
+
+    private static List<String> messages(Problems problems) {
+        return problems.list().stream().map(Problem::message).toList();
+    }
+
+    @Test
+    void readsAnEndpointWithEveryField() {
+        Problems problems = Problems.all();
+        Optional<Endpoint> endpoint = READER.read(tree("{\"name\":\"kube/dns\",\"ips\":[\"10.0.0.10\",\"fd00::a\"],"
+                + "\"ports\":[{\"port\":53,\"protocol\":\"UDP\",\"nodePort\":61053,\"idleTimeout\":\"5s\"},"
+                + "{\"port\":53,\"nodePort\":null}]}"), problems);
+        assertEquals(List.of(), problems.list());
+        assertEquals(Optional.of(new Endpoint("kube/dns",
+                List.of(Addresses.parseIp("ip", "10.0.0.10"), Addresses.parseIp("ip", "fd00::a")),
+                List.of(new EndpointPort(53, Protocol.UDP, OptionalInt.of(61053), Optional.of(Duration.ofSeconds(5))),
+                        new EndpointPort(53, Protocol.TCP)))), endpoint);
+    }
+
+    @Test
+    void collectsEveryProblemOrStopsAtTheFirstWhichIsTheSame() {
+        JsonNode bad = tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"extra\":1,\"ports\":[{\"port\":70000,"
+                + "\"protocol\":\"icmp\",\"nodePort\":1},{\"port\":80,\"idleTimeout\":\"5s\"}]}");
+        Problems all = Problems.all();
+        assertEquals(Optional.empty(), READER.read(bad, all));
+        assertEquals(List.of(
+                "extra: unknown field (expected one of: name, ip, ips, ports)",
+                "ports[0].port: 70000 (expected: 1-65535)",
+                "ports[0].protocol: icmp (expected: tcp or udp)",
+                "ports[0].nodePort: 1 (expected: inside port range 61000-61099)",
+                "ports[1].idleTimeout: 5s (expected: only on udp ports)"), messages(all));
+
+        Problems first = Problems.first();
+        assertEquals(Optional.empty(), READER.read(bad, first));
+        assertEquals(List.of(all.list().get(0)), first.list());
+    }
+
+    @Test
+    void aProblemNamesItsFieldAndRepeatsTheValueAsWritten() {
+        Problems problems = Problems.all();
+        READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":\"8080\"},{\"port\":81},"
+                + "{\"port\":81}]}"), problems);
+        Problem wrongType = problems.list().get(0);
+        assertEquals("ports[0].port", wrongType.field());
+        assertEquals(tree("\"8080\""), wrongType.value());
+        assertEquals("ports[0].port: \"8080\" (expected: an integer, 1-65535)", wrongType.message());
+
+        problems = Problems.all();
+        READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80},{\"port\":81},"
+                + "{\"port\":81,\"protocol\":\"tcp\"}]}"), problems);
+        Problem twice = problems.list().get(0);
+        assertEquals("ports[2]", twice.field(), "a rule of the record, located in the tree");
+        assertEquals(tree("{\"port\":81,\"protocol\":\"tcp\"}"), twice.value());
+        assertEquals("ports[2]: 81/tcp (expected: each port and protocol once, already listed at ports[1])",
+                twice.message());
+    }
+
+    @Test
+    void aProblemOfTheWholeObjectHasAnEmptyField() {
+        Problems problems = Problems.all();
+        READER.read(tree("[1]"), problems);
+        assertEquals(List.of(new Problem("", tree("[1]"), "[1] (expected: an object with the fields name, ip, ips, "
+                + "ports)")), problems.list());
+    }
+
+    @Test
+    void theNameIsRequiredUnlessTheCallerGivesIt() {
+        JsonNode unnamed = tree("{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}");
+        Problems named = Problems.all();
+        assertEquals(Optional.empty(), READER.read(unnamed, named));
+        assertEquals(List.of("name: missing (expected: " + Endpoint.NAME_EXPECTED + ")"), messages(named));
+
+        assertEquals("shop/web", READER.read(unnamed, "shop/web", Problems.all()).orElseThrow().name());
+        Problems mismatch = Problems.all();
+        READER.read(tree("{\"name\":\"shop/db\",\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}"), "shop/web", mismatch);
+        assertEquals(List.of("name: shop/db (expected: the name in the path, shop/web, or no name)"),
+                messages(mismatch));
+    }
+
+    @Test
+    void ipOrIpsExactlyOnce() {
+        Problems neither = Problems.all();
+        READER.read(tree("{\"name\":\"a\",\"ports\":[{\"port\":80}]}"), neither);
+        assertEquals(List.of("ip: missing (expected: an IPv4 or IPv6 address, or ips: [IPv4, IPv6])"),
+                messages(neither));
+        Problems both = Problems.all();
+        READER.read(tree("{\"name\":\"a\",\"ip\":\"10.0.0.1\",\"ips\":[\"fd00::1\"],\"ports\":[{\"port\":80}]}"),
+                both);
+        assertEquals(List.of("ips: [\"fd00::1\"] (expected: either ip or ips, not both)"), messages(both));
+        Problems nullIp = Problems.all();
+        READER.read(tree("{\"name\":\"a\",\"ip\":null,\"ips\":[\"fd00::1\"],\"ports\":[{\"port\":80}]}"), nullIp);
+        assertEquals(List.of(), nullIp.list(), "null is absent");
+    }
+
+    @Test
+    void longValuesAreCutInMessages() {
+        Problems problems = Problems.all();
+        READER.read(tree("{\"name\":\"a\",\"ip\":\"" + "x".repeat(5000) + "\",\"ports\":[{\"port\":80}]}"), problems);
+        String message = problems.list().get(0).message();
+        assertTrue(message.startsWith("ip: " + "x".repeat(80) + "... (expected: an IPv4 or IPv6 address)"), message);
+        assertEquals(5000, problems.list().get(0).value().asText().length(), "the value itself is kept whole");
+    }
+}
