@@ -6,12 +6,15 @@ import dev.portlocal.api.ApiRoutes;
 import dev.portlocal.api.ApiServer;
 import dev.portlocal.api.BearerToken;
 import dev.portlocal.api.NodeIps;
+import dev.portlocal.config.InvalidConfigException;
+import dev.portlocal.config.Option;
 import dev.portlocal.control.ApplyResult;
 import dev.portlocal.control.KernelPortRange;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.file.MappingFileException;
 import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.file.MappingFileWatcher;
+import dev.portlocal.logging.LogSetup;
 import dev.portlocal.metrics.DaemonMetrics;
 import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
 import dev.portlocal.model.Addresses;
@@ -36,7 +39,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +49,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -101,15 +102,14 @@ public final class Daemon implements AutoCloseable {
     }
 
     public synchronized void start() throws MappingFileException {
+        applyLogging(config);
         PortRange range = config.portRange();
         warnOnEphemeralOverlap(range);
         parser = new MappingFileParser(range);
-        // Parse before binding anything: an invalid file at start is a configuration error, reported whole.
-        Optional<List<Endpoint>> initial = Optional.empty();
-        if (config.mappingsFile().isPresent()) {
-            initial = Optional.of(parser.parse(config.mappingsFile().get()));
-        }
-        Optional<BearerToken> token = config.apiTokenFile().map(BearerToken::read);
+        // Read before binding anything: an invalid file at start is a configuration error, reported whole.
+        Inputs inputs = readInputs(config, parser);
+        Optional<List<Endpoint>> initial = inputs.endpoints();
+        Optional<BearerToken> token = inputs.token();
         NodeIps nodeIps = NodeIps.resolve(config.nodeIps());
         logNodeIps(nodeIps);
         loops = new EventLoops(config.transport(), config.threads());
@@ -167,6 +167,36 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("api", apiServer.address())
                 .addKeyValue("apiToken", token.isPresent() ? "required" : "none"))
                 .log();
+    }
+
+    /**
+     * Checks, starting nothing, what {@link #start()} checks before it binds anything: the API token file and the
+     * mapping file. {@code portlocal check} runs this, so it refuses exactly what {@code run} refuses.
+     *
+     * @return the mapping file's endpoints, or empty without a mapping file
+     * @throws MappingFileException     with every error of the mapping file
+     * @throws IllegalArgumentException if the token file is unreadable or holds no token
+     */
+    public static Optional<List<Endpoint>> validate(DaemonConfig config) throws MappingFileException {
+        return readInputs(config, new MappingFileParser(config.portRange())).endpoints();
+    }
+
+    /** What the daemon reads at start besides the config: the token, and the mapping file's first version. */
+    private record Inputs(Optional<BearerToken> token, Optional<List<Endpoint>> endpoints) {
+    }
+
+    private static Inputs readInputs(DaemonConfig config, MappingFileParser parser) throws MappingFileException {
+        Optional<List<Endpoint>> endpoints = Optional.empty();
+        if (config.mappingsFile().isPresent()) {
+            endpoints = Optional.of(parser.parse(config.mappingsFile().get()));
+        }
+        return new Inputs(config.apiTokenFile().map(BearerToken::read), endpoints);
+    }
+
+    /** Applies the log level and format: at start, and after each reload that succeeded. */
+    private static void applyLogging(DaemonConfig config) {
+        LogSetup.level(config.logLevel());
+        LogSetup.format(config.logFormat());
     }
 
     private void onControl(Runnable task) {
@@ -291,12 +321,20 @@ public final class Daemon implements AutoCloseable {
             log.atError().setMessage("reload_rejected")
                     .addKeyValue("what", "config")
                     .addKeyValue("action", "keep_serving_old_config")
-                    .addKeyValue("error", e.getMessage())
+                    .addKeyValue("error", String.join("; ", InvalidConfigException.errorsOf(e)))
                     .log();
             return ReloadResult.INVALID;
         }
         reportRestartRequired(fresh);
-        Optional<Path> file = fresh.mappingsFile();
+        ReloadResult result = reloadMappings(fresh.mappingsFile());
+        if (result == ReloadResult.OK) {
+            applyLogging(fresh);
+        }
+        return result;
+    }
+
+    /** Reads the mapping file at {@code file} (maybe a new path, or none) and applies it. */
+    private ReloadResult reloadMappings(Optional<Path> file) {
         List<Endpoint> endpoints = List.of();
         if (file.isPresent()) {
             try {
@@ -330,31 +368,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Options that only a restart can change: named in the log, left as they were. */
     private void reportRestartRequired(DaemonConfig fresh) {
-        List<String> changed = new ArrayList<>();
-        check(changed, "portRange", fresh, DaemonConfig::portRange);
-        check(changed, "listenAddresses", fresh, DaemonConfig::listenAddresses);
-        check(changed, "nodeIps", fresh, DaemonConfig::nodeIps);
-        check(changed, "stateDir", fresh, DaemonConfig::stateDir);
-        check(changed, "transport", fresh, DaemonConfig::transport);
-        check(changed, "threads", fresh, DaemonConfig::threads);
-        check(changed, "drainTimeout", fresh, DaemonConfig::drainTimeout);
-        check(changed, "relay (connectTimeout, idleTimeout, splice, pipeSize, maxPipesPerLoop)", fresh,
-                DaemonConfig::relay);
-        check(changed, "udp (udpIdleTimeout, udpMaxSessions)", fresh, DaemonConfig::udp);
-        check(changed, "api", fresh, DaemonConfig::api);
-        check(changed, "apiTokenFile", fresh, DaemonConfig::apiTokenFile);
-        check(changed, "apiInsecure", fresh, DaemonConfig::apiInsecure);
-        for (String option : changed) {
+        for (Option<?> option : config.restartRequiredChanges(fresh)) {
             log.atWarn().setMessage("reload_option_ignored")
-                    .addKeyValue("option", option)
+                    .addKeyValue("option", option.key())
                     .addKeyValue("action", "restart portlocal to apply it")
                     .log();
-        }
-    }
-
-    private void check(List<String> changed, String option, DaemonConfig fresh, Function<DaemonConfig, ?> get) {
-        if (!Objects.equals(get.apply(config), get.apply(fresh))) {
-            changed.add(option);
         }
     }
 
