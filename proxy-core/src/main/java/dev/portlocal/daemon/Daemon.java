@@ -49,6 +49,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -106,9 +107,14 @@ public final class Daemon implements AutoCloseable {
         PortRange range = config.portRange();
         warnOnEphemeralOverlap(range);
         parser = new MappingFileParser(range);
+        control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "portlocal-control");
+            t.setDaemon(true);
+            return t;
+        });
         // Read before binding anything: an invalid file at start is a configuration error, reported whole.
-        Inputs inputs = readInputs(config, parser);
-        Optional<List<Endpoint>> initial = inputs.endpoints();
+        Inputs inputs = readInputs(config, this::newWatcher);
+        watcher = inputs.watcher().orElse(null);
         Optional<BearerToken> token = inputs.token();
         NodeIps nodeIps = NodeIps.resolve(config.nodeIps());
         logNodeIps(nodeIps);
@@ -116,11 +122,6 @@ public final class Daemon implements AutoCloseable {
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
                 config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
-        control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portlocal-control");
-            t.setDaemon(true);
-            return t;
-        });
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
         ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version(),
@@ -136,7 +137,7 @@ public final class Daemon implements AutoCloseable {
                     .addKeyValue("risk", "any host that reaches it can change mappings")
                     .log();
         }
-        List<Endpoint> fromFile = initial.orElse(null);
+        List<Endpoint> fromFile = inputs.endpoints().orElse(null);
         // The restore runs on the control thread, which owns the API's endpoints; the API answers 503 meanwhile.
         onControl(() -> {
             service.restore();
@@ -146,7 +147,9 @@ public final class Daemon implements AutoCloseable {
             }
         });
         mappingsFile = config.mappingsFile();
-        mappingsFile.ifPresent(this::watch);
+        if (watcher != null) {
+            watcher.start();
+        }
         control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
         ready.set(true);
         notifier = SystemdNotifier.open(config.systemd());
@@ -178,19 +181,33 @@ public final class Daemon implements AutoCloseable {
      * @throws IllegalArgumentException if the token file is unreadable or holds no token
      */
     public static Optional<List<Endpoint>> validate(DaemonConfig config) throws MappingFileException {
-        return readInputs(config, new MappingFileParser(config.portRange())).endpoints();
+        MappingFileParser parser = new MappingFileParser(config.portRange());
+        Inputs inputs = readInputs(config, file -> new MappingFileWatcher(file, parser, endpoints -> { }, e -> { }));
+        inputs.watcher().ifPresent(MappingFileWatcher::close);
+        return inputs.endpoints();
     }
 
-    /** What the daemon reads at start besides the config: the token, and the mapping file's first version. */
-    private record Inputs(Optional<BearerToken> token, Optional<List<Endpoint>> endpoints) {
+    /**
+     * What the daemon reads at start besides the config: the token, and the mapping file's first version, read by
+     * its watcher (not started yet).
+     */
+    private record Inputs(Optional<BearerToken> token, Optional<MappingFileWatcher> watcher,
+                          Optional<List<Endpoint>> endpoints) {
     }
 
-    private static Inputs readInputs(DaemonConfig config, MappingFileParser parser) throws MappingFileException {
+    private static Inputs readInputs(DaemonConfig config, Function<Path, MappingFileWatcher> watcherFor)
+            throws MappingFileException {
+        Optional<MappingFileWatcher> watcher = config.mappingsFile().map(watcherFor);
         Optional<List<Endpoint>> endpoints = Optional.empty();
-        if (config.mappingsFile().isPresent()) {
-            endpoints = Optional.of(parser.parse(config.mappingsFile().get()));
+        try {
+            if (watcher.isPresent()) {
+                endpoints = Optional.of(watcher.get().load());
+            }
+            return new Inputs(config.apiTokenFile().map(BearerToken::read), watcher, endpoints);
+        } catch (MappingFileException | RuntimeException e) {
+            watcher.ifPresent(MappingFileWatcher::close);
+            throw e;
         }
-        return new Inputs(config.apiTokenFile().map(BearerToken::read), endpoints);
     }
 
     /** Applies the log level and format: at start, and after each reload that succeeded. */
@@ -235,13 +252,15 @@ public final class Daemon implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
-    /** Watches {@code file}; its changes are applied on the control thread, so they never interleave with the API. */
-    private void watch(Path file) {
-        watcher = new MappingFileWatcher(file, parser, endpoints -> control.execute(() -> {
+    /**
+     * The watcher of {@code file}: its first version is read by {@link MappingFileWatcher#load()}, its changes are
+     * applied on the control thread, so they never interleave with the API or a reload.
+     */
+    private MappingFileWatcher newWatcher(Path file) {
+        return new MappingFileWatcher(file, parser, endpoints -> {
             apply(endpoints);
             notifier.status(statusLine());
-        }), this::rejected);
-        watcher.start();
+        }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control);
     }
 
     private void apply(List<Endpoint> endpoints) {
@@ -333,34 +352,46 @@ public final class Daemon implements AutoCloseable {
         return result;
     }
 
-    /** Reads the mapping file at {@code file} (maybe a new path, or none) and applies it. */
+    /**
+     * Re-reads the mapping file through its watcher and applies it; for a new path ({@code file}), a new watcher
+     * reads it first and replaces the old one only if the file is valid. Without a file any more, the file's
+     * mappings are removed.
+     */
     private ReloadResult reloadMappings(Optional<Path> file) {
         List<Endpoint> endpoints = List.of();
-        if (file.isPresent()) {
+        if (file.equals(mappingsFile)) {
+            if (watcher == null) {
+                return ReloadResult.OK;
+            }
             try {
-                endpoints = parser.parse(file.get());
+                endpoints = watcher.load();
             } catch (MappingFileException e) {
                 rejected(e);
                 return ReloadResult.INVALID;
             }
-        }
-        if (!file.equals(mappingsFile)) {
+        } else {
+            MappingFileWatcher next = file.map(this::newWatcher).orElse(null);
+            if (next != null) {
+                try {
+                    endpoints = next.load();
+                } catch (MappingFileException e) {
+                    next.close();
+                    rejected(e);
+                    return ReloadResult.INVALID;
+                }
+            }
             log.atInfo().setMessage("mappings_file_changed")
                     .addKeyValue("old", mappingsFile.map(Object::toString).orElse("-"))
                     .addKeyValue("new", file.map(Object::toString).orElse("-"))
                     .log();
             if (watcher != null) {
                 watcher.close();
-                watcher = null;
             }
-            boolean hadFile = mappingsFile.isPresent();
+            watcher = next;
             mappingsFile = file;
-            file.ifPresent(this::watch);
-            if (file.isEmpty() && !hadFile) {
-                return ReloadResult.OK;
+            if (next != null) {
+                next.start();
             }
-        } else if (file.isEmpty()) {
-            return ReloadResult.OK;
         }
         apply(endpoints);
         return ReloadResult.OK;

@@ -3,6 +3,7 @@ package dev.portlocal.daemon;
 import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
+import dev.portlocal.testing.LogCapture;
 import dev.portlocal.testing.PrometheusText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,5 +97,19 @@ class ReloadIT {
         Files.writeString(second, file("b"));
         dev.portlocal.testing.Waits.until("the new file is watched", java.time.Duration.ofSeconds(10),
                 () -> endpoints(daemon).equals(Set.of("b")));
+    }
+
+    @Test
+    void theWatcherIsTheOneReaderOfTheMappingFileAndEachVersionReadIsAppliedOnce() throws Exception {
+        Path mappings = dir.resolve("endpoints.yaml");
+        Files.writeString(mappings, file("a", "b"));
+        try (LogCapture logs = LogCapture.start()) {
+            Daemon daemon = daemons.start(b -> b.portRange(InProcessDaemons.range(10)).mappingsFile(mappings));
+            // The reload runs on the control thread after anything the start queued there.
+            assertEquals(ReloadResult.OK, reload(daemon, daemon::config));
+            assertEquals(2, logs.count("mapping_file_loaded"), "read once at start and once on SIGHUP, by the watcher");
+            assertEquals(2, logs.count("mappings_applied"), "each version read is applied once");
+            assertEquals(Set.of("a", "b"), endpoints(daemon));
+        }
     }
 }
