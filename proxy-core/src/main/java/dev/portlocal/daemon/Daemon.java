@@ -6,6 +6,7 @@ import dev.portlocal.api.ApiRoutes;
 import dev.portlocal.api.ApiServer;
 import dev.portlocal.api.BearerToken;
 import dev.portlocal.api.NodeIps;
+import dev.portlocal.api.ReloadStatus;
 import dev.portlocal.config.InvalidConfigException;
 import dev.portlocal.config.Option;
 import dev.portlocal.control.ApplyResult;
@@ -37,6 +38,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -96,6 +98,8 @@ public final class Daemon implements AutoCloseable {
     /** The mapping file being watched; control thread only after start. */
     private Optional<Path> mappingsFile = Optional.empty();
     private final AtomicBoolean ready = new AtomicBoolean();
+    /** How the last reload went; written on the control thread (and by the start), read by the API and metrics. */
+    private volatile ReloadStatus reloadStatus;
     private boolean stopping;
 
     public Daemon(DaemonConfig config) {
@@ -124,8 +128,9 @@ public final class Daemon implements AutoCloseable {
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
+        reloaded(ReloadStatus.succeeded(Instant.now()));
         ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version(),
-                Optional.of(metrics));
+                Optional.of(metrics), () -> reloadStatus);
         try {
             apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
         } catch (IOException e) {
@@ -259,6 +264,7 @@ public final class Daemon implements AutoCloseable {
     private MappingFileWatcher newWatcher(Path file) {
         return new MappingFileWatcher(file, parser, endpoints -> {
             apply(endpoints);
+            reloaded(ReloadStatus.succeeded(Instant.now()));
             notifier.status(statusLine());
         }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control);
     }
@@ -321,7 +327,11 @@ public final class Daemon implements AutoCloseable {
             result = reloadWith(next);
         } catch (RuntimeException e) {
             log.atError().setMessage("reload_failed").addKeyValue("error", e.toString()).setCause(e).log();
+            reloaded(reloadStatus.failed(List.of(e.toString())));
             result = ReloadResult.FAILED;
+        }
+        if (result == ReloadResult.OK) {
+            reloaded(ReloadStatus.succeeded(Instant.now()));
         }
         metrics.reload(result);
         withSummary(log.atInfo().setMessage("reloaded")
@@ -342,6 +352,7 @@ public final class Daemon implements AutoCloseable {
                     .addKeyValue("action", "keep_serving_old_config")
                     .addKeyValue("error", String.join("; ", InvalidConfigException.errorsOf(e)))
                     .log();
+            reloaded(reloadStatus.failed(InvalidConfigException.errorsOf(e)));
             return ReloadResult.INVALID;
         }
         reportRestartRequired(fresh);
@@ -412,6 +423,13 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("action", "keep_serving_last_good_state")
                 .addKeyValue("errors", String.join("; ", e.errors()))
                 .log();
+        reloaded(reloadStatus.failed(e.errors()));
+    }
+
+    /** Records how a reload went: in {@code /v1/info} and in the metrics. */
+    private void reloaded(ReloadStatus status) {
+        reloadStatus = status;
+        metrics.reloadStatus(status.lastSuccessful(), status.lastSuccess());
     }
 
     private void retryFailed() {
