@@ -485,11 +485,6 @@ public final class Daemon implements AutoCloseable {
         return apiServer.address();
     }
 
-    /** True once the state is restored and the mapping file applied: what {@code /readyz} reports. */
-    public boolean isReady() {
-        return ready.get();
-    }
-
     /** Blocks until {@link #stop()} has finished. */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
