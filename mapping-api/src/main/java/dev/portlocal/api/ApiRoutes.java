@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -58,6 +59,7 @@ public final class ApiRoutes {
     private final BooleanSupplier ready;
     private final String version;
     private final Optional<MetricsSource> metrics;
+    private final Supplier<ReloadStatus> reloadStatus;
 
     public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
                      BooleanSupplier ready, String version) {
@@ -67,6 +69,14 @@ public final class ApiRoutes {
     /** With {@code metrics}, {@code GET /metrics} serves it, under the same token rule as every other read. */
     public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
                      BooleanSupplier ready, String version, Optional<MetricsSource> metrics) {
+        this(service, endpoints, nodeIps, token, ready, version, metrics, () -> null);
+    }
+
+    /** With {@code reloadStatus}, {@code GET /v1/info} shows how the last reload went (the daemon's). */
+    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
+                     BooleanSupplier ready, String version, Optional<MetricsSource> metrics,
+                     Supplier<ReloadStatus> reloadStatus) {
+        this.reloadStatus = requireNonNull(reloadStatus, "reloadStatus");
         this.metrics = requireNonNull(metrics, "metrics");
         this.service = requireNonNull(service, "service");
         this.endpoints = requireNonNull(endpoints, "endpoints");
@@ -300,7 +310,7 @@ public final class ApiRoutes {
         List<MappingStatus> all = service.mappings();
         int endpointCount = (int) all.stream().map(status -> status.key().endpoint()).distinct().count();
         return new ApiViews.Info(version, new ApiViews.PortRangeView(range.start(), range.end(), range.size()), free,
-                ips, ready.getAsBoolean(), endpointCount, all.size(), token.isPresent());
+                ips, ready.getAsBoolean(), endpointCount, all.size(), token.isPresent(), reloadStatus.get());
     }
 
     /** The statuses of endpoint {@code name}; 404 if it has none. */

@@ -57,10 +57,11 @@ public final class ApiViews {
 
     /** The answer of {@code GET /v1/info}. */
     @JsonPropertyOrder({"version", "portRange", "freePorts", "nodeIPs", "ready", "endpoints", "mappings",
-            "tokenRequired"})
+            "tokenRequired", "reload"})
     public record Info(String version, PortRangeView portRange, Map<String, Map<String, Integer>> freePorts,
                        @JsonProperty("nodeIPs") List<NodeIpView> nodeIPs, boolean ready, int endpoints,
-                       int mappings, boolean tokenRequired) {
+                       int mappings, boolean tokenRequired,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) ReloadStatus reload) {
     }
 
     @JsonPropertyOrder({"start", "end", "size"})

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -25,22 +27,25 @@ import java.util.function.Consumer;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Watches the mapping file and delivers each new version: {@code onValid} with the endpoints, or {@code onInvalid}
- * with every error, in which case the caller keeps its last good state.
+ * The one reader of the mapping file: it reads the first version ({@link #load()}), watches for changes and
+ * delivers each new version ({@code onValid} with the endpoints, or {@code onInvalid} with every error, in which case
+ * the caller keeps its last good state), and re-reads on demand ({@link #load()} again, on SIGHUP).
  *
  * <p>It reads through the path, following symlinks, and compares the SHA-256 of the bytes with the last version
- * delivered, so it handles in-place rewrites, editors that replace the file by a rename, and Kubernetes ConfigMap
+ * read, so it handles in-place rewrites, editors that replace the file by a rename, and Kubernetes ConfigMap
  * volumes, where the file is a symlink through {@code ..data}, itself a symlink swapped by renaming
  * {@code ..data_tmp} over it. A {@link WatchService} on the parent directory wakes it promptly, and it also polls
  * (every 250 ms by default), since directory events miss changes behind symlinks. Callbacks fire only when the
  * content changed; a missing file is one invalid version, reported once until the file changes again.
  *
- * <p>A version is delivered once its bytes have stayed the same for a short settle time (100 ms, or the poll
- * interval if shorter), so a rewrite in place is not seen half-written: an empty file caught between the truncate
- * and the write would otherwise remove every mapping for a moment. The first version is delivered at once.
+ * <p>A change is delivered once its bytes have stayed the same for a short settle time (100 ms, or the poll interval
+ * if shorter), so a rewrite in place is not seen half-written: an empty file caught between the truncate and the
+ * write would otherwise remove every mapping for a moment.
  *
- * <p>Threading: {@link #start} delivers the current version on the calling thread, then a daemon thread named
- * {@value #THREAD_NAME} delivers the later ones, one at a time.
+ * <p>Threading: a daemon thread named {@value #THREAD_NAME} detects changes and reads them; the callbacks run on
+ * the delivery executor (by default that thread), one at a time. {@link #load()} runs on the caller's thread; call it
+ * on the delivery executor once started, so that its result and the deliveries are applied in the order read: a
+ * delivery still queued when a later version has been read (by {@link #load()} or the thread) is dropped.
  */
 public final class MappingFileWatcher implements AutoCloseable {
 
@@ -56,19 +61,26 @@ public final class MappingFileWatcher implements AutoCloseable {
     private final Consumer<List<Endpoint>> onValid;
     private final Consumer<MappingFileException> onInvalid;
     private final Duration pollInterval;
+    private final Executor deliverOn;
     private final long settleNanos;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicLong checks = new AtomicLong();
 
+    // Guarded by this.
     private Thread thread;
     private WatchService watchService;
-    // Touched by the starting thread, then only by the watcher thread (Thread.start orders the two).
-    /** Digest of the last version delivered. */
+    /** Digest of the last version read; null before the first. */
     private String lastDigest;
+    /** Counts the versions read; a delivery of an older one is dropped. */
+    private long version;
     /** A changed version waiting to settle, and when it was first seen. */
     private String pendingDigest;
     private long pendingSince;
     private volatile boolean closed;
+
+    /** One version read: its number, and its endpoints or its errors. */
+    private record Read(long version, List<Endpoint> endpoints, MappingFileException invalid) {
+    }
 
     public MappingFileWatcher(Path file, MappingFileParser parser, Consumer<List<Endpoint>> onValid,
                               Consumer<MappingFileException> onInvalid) {
@@ -77,34 +89,73 @@ public final class MappingFileWatcher implements AutoCloseable {
 
     public MappingFileWatcher(Path file, MappingFileParser parser, Consumer<List<Endpoint>> onValid,
                               Consumer<MappingFileException> onInvalid, Duration pollInterval) {
+        this(file, parser, onValid, onInvalid, pollInterval, Runnable::run);
+    }
+
+    /** With {@code deliverOn}, the callbacks run there; the daemon passes its control thread. */
+    public MappingFileWatcher(Path file, MappingFileParser parser, Consumer<List<Endpoint>> onValid,
+                              Consumer<MappingFileException> onInvalid, Duration pollInterval, Executor deliverOn) {
         this.file = requireNonNull(file, "file").toAbsolutePath();
         this.fileName = String.valueOf(file.getFileName());
         this.parser = requireNonNull(parser, "parser");
         this.onValid = requireNonNull(onValid, "onValid");
         this.onInvalid = requireNonNull(onInvalid, "onInvalid");
         this.pollInterval = requireNonNull(pollInterval, "pollInterval");
+        this.deliverOn = requireNonNull(deliverOn, "deliverOn");
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval: " + pollInterval + " (expected: > 0)");
         }
         this.settleNanos = (pollInterval.compareTo(MAX_SETTLE) < 0 ? pollInterval : MAX_SETTLE).toNanos();
     }
 
+    /** The file watched, absolute. */
+    public Path file() {
+        return file;
+    }
+
     /**
-     * Delivers the current version on the calling thread, then starts watching on a daemon thread.
+     * Reads the file now, on the calling thread, and returns its endpoints; nothing is delivered. At start this is
+     * the first version, before {@link #start()}; later (on SIGHUP) it re-reads even an unchanged file. The watcher
+     * counts the version as read, so its thread does not deliver it again.
+     *
+     * @throws MappingFileException with every error, also when the file is missing or unreadable
+     */
+    public List<Endpoint> load() throws MappingFileException {
+        Read read;
+        synchronized (this) {
+            read = read(true);
+        }
+        if (read.invalid() != null) {
+            throw read.invalid();
+        }
+        return read.endpoints();
+    }
+
+    /**
+     * Starts watching on a daemon thread. Without a {@link #load()} before, the current version is delivered first,
+     * on the delivery executor (by default the calling thread, before this returns).
      *
      * @throws IllegalStateException if already started or closed
      */
-    public synchronized void start() {
-        if (closed) {
-            throw new IllegalStateException("watcher is closed");
+    public void start() {
+        Read first = null;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("watcher is closed");
+            }
+            if (thread != null) {
+                throw new IllegalStateException("watcher already started");
+            }
+            watchService = watchDirectory();
+            if (lastDigest == null) {
+                first = read(true);
+            }
+            thread = new Thread(this::run, THREAD_NAME);
+            thread.setDaemon(true);
         }
-        if (thread != null) {
-            throw new IllegalStateException("watcher already started");
+        if (first != null) {
+            deliver(first);
         }
-        watchService = watchDirectory();
-        check(true);
-        thread = new Thread(this::run, THREAD_NAME);
-        thread.setDaemon(true);
         thread.start();
         log.atInfo().setMessage("mapping_file_watch_started")
                 .addKeyValue("file", file)
@@ -165,11 +216,17 @@ public final class MappingFileWatcher implements AutoCloseable {
     }
 
     private void run() {
-        WatchService service = watchService;
+        WatchService service;
+        synchronized (this) {
+            service = watchService;
+        }
         while (!closed) {
-            long waitNanos = pendingDigest == null
-                    ? pollInterval.toNanos()
-                    : Math.max(1, pendingSince + settleNanos - System.nanoTime());
+            long waitNanos;
+            synchronized (this) {
+                waitNanos = pendingDigest == null
+                        ? pollInterval.toNanos()
+                        : Math.max(1, pendingSince + settleNanos - System.nanoTime());
+            }
             try {
                 if (service != null) {
                     WatchKey key = service.poll(waitNanos, TimeUnit.NANOSECONDS);
@@ -190,17 +247,21 @@ public final class MappingFileWatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (!closed) {
-                check(false);
+            Read changed;
+            synchronized (this) {
+                changed = closed ? null : read(false);
+            }
+            if (changed != null) {
+                deliver(changed);
             }
         }
     }
 
     /**
-     * Reads the file and delivers it if its bytes changed since the last delivery and, unless {@code immediate},
-     * have stayed the same for the settle time.
+     * Reads the file; with {@code force} returns it as the next version whatever it holds, else only if its bytes
+     * changed since the last version read and have stayed the same for the settle time (null otherwise).
      */
-    private void check(boolean immediate) {
+    private Read read(boolean force) {
         checks.incrementAndGet();
         byte[] content = null;
         String digest;
@@ -215,63 +276,68 @@ public final class MappingFileWatcher implements AutoCloseable {
             digest = "unreadable: " + e;
             unreadable = new MappingFileException(List.of(fileName + ": cannot read " + file + " (" + e + ")"));
         }
-        if (digest.equals(lastDigest)) {
-            pendingDigest = null;
-            return;
-        }
-        if (!immediate) {
+        if (!force) {
+            if (digest.equals(lastDigest)) {
+                pendingDigest = null;
+                return null;
+            }
             long now = System.nanoTime();
             if (!digest.equals(pendingDigest)) {
                 pendingDigest = digest;
                 pendingSince = now;
-                return;
+                return null;
             }
             if (now - pendingSince < settleNanos) {
-                return;
+                return null;
             }
         }
         pendingDigest = null;
         lastDigest = digest;
+        version++;
         if (unreadable != null) {
-            invalid(unreadable);
-            return;
+            return new Read(version, null, unreadable);
         }
-        List<Endpoint> endpoints;
         try {
-            endpoints = parser.parse(fileName, content);
+            List<Endpoint> endpoints = parser.parse(fileName, content);
+            log.atInfo().setMessage("mapping_file_loaded")
+                    .addKeyValue("file", file)
+                    .addKeyValue("endpoints", endpoints.size())
+                    .addKeyValue("sha256", digest.substring(0, 12))
+                    .log();
+            return new Read(version, endpoints, null);
         } catch (MappingFileException e) {
-            invalid(e);
-            return;
+            return new Read(version, null, e);
         }
-        log.atInfo().setMessage("mapping_file_loaded")
-                .addKeyValue("file", file)
-                .addKeyValue("endpoints", endpoints.size())
-                .addKeyValue("sha256", digest.substring(0, 12))
-                .log();
+    }
+
+    /** Hands {@code read} to the callbacks on the delivery executor, unless a later version was read meanwhile. */
+    private void deliver(Read read) {
         try {
-            onValid.accept(endpoints);
+            deliverOn.execute(() -> {
+                synchronized (this) {
+                    if (closed || read.version() != version) {
+                        return;
+                    }
+                }
+                callback(read);
+            });
+        } catch (RejectedExecutionException e) {
+            log.atDebug().setMessage("mapping_file_delivery_rejected").addKeyValue("file", file).log();
+        }
+    }
+
+    private void callback(Read read) {
+        try {
+            if (read.invalid() != null) {
+                onInvalid.accept(read.invalid());
+            } else {
+                onValid.accept(read.endpoints());
+            }
         } catch (RuntimeException e) {
             log.atWarn().setMessage("mapping_file_callback_failed")
                     .addKeyValue("file", file)
                     .addKeyValue("error", e.toString())
                     .setCause(e)
-                    .log();
-        }
-    }
-
-    private void invalid(MappingFileException e) {
-        log.atWarn().setMessage("mapping_file_invalid")
-                .addKeyValue("file", file)
-                .addKeyValue("errors", e.errors().size())
-                .addKeyValue("first", e.errors().get(0))
-                .log();
-        try {
-            onInvalid.accept(e);
-        } catch (RuntimeException callbackFailure) {
-            log.atWarn().setMessage("mapping_file_callback_failed")
-                    .addKeyValue("file", file)
-                    .addKeyValue("error", callbackFailure.toString())
-                    .setCause(callbackFailure)
                     .log();
         }
     }

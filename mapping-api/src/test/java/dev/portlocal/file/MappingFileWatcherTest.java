@@ -244,4 +244,69 @@ class MappingFileWatcherTest {
         assertThrows(IllegalArgumentException.class, () -> new MappingFileWatcher(file, parser, e -> { },
                 e -> { }, Duration.ZERO));
     }
+
+    @Test
+    void loadReadsTheFirstVersionOnTheCallersThreadAndStartDoesNotDeliverItAgain() throws Exception {
+        Path file = Files.writeString(dir.resolve("endpoints.yaml"), fileWith("a"));
+        watcher = new MappingFileWatcher(file, parser, deliveries::add, deliveries::add, FAST_POLL);
+        assertEquals(List.of("a"), watcher.load().stream().map(Endpoint::name).toList());
+        watcher.start();
+        awaitPolls(3);
+
+        Files.writeString(file, fileWith("a", "b"));
+        assertEquals(List.of("a", "b"), nextValidNames());
+    }
+
+    @Test
+    void loadRereadsAnUnchangedFileAndThrowsEveryErrorOfAnInvalidOne() throws Exception {
+        Path file = Files.writeString(dir.resolve("endpoints.yaml"), fileWith("a"));
+        start(file, FAST_POLL);
+        assertEquals(List.of("a"), nextValidNames());
+        assertEquals(List.of("a"), watcher.load().stream().map(Endpoint::name).toList(), "read again, unchanged");
+
+        Files.writeString(file, "endpoints:\n  - name: a\n    ip: nope\n    ports: [{port: 0}]\n");
+        MappingFileException invalid = assertThrows(MappingFileException.class, watcher::load);
+        assertEquals(2, invalid.errors().size(), invalid.getMessage());
+        awaitPolls(3);
+        Files.delete(file);
+        assertTrue(assertThrows(MappingFileException.class, watcher::load).getMessage()
+                .startsWith("endpoints.yaml: missing"));
+        awaitPolls(3);
+    }
+
+    @Test
+    void aDeliveryStillQueuedWhenALaterVersionIsLoadedIsDropped() throws Exception {
+        Path file = Files.writeString(dir.resolve("endpoints.yaml"), fileWith("v1"));
+        BlockingQueue<Runnable> queued = new LinkedBlockingQueue<>();
+        watcher = new MappingFileWatcher(file, parser, deliveries::add, deliveries::add, FAST_POLL, queued::add);
+        watcher.load();
+        watcher.start();
+
+        Files.writeString(file, fileWith("v2"));
+        Runnable v2 = queued.poll(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        assertNotNull(v2, "the change to v2 was handed to the executor");
+        Files.writeString(file, fileWith("v3"));
+        assertEquals(List.of("v3"), watcher.load().stream().map(Endpoint::name).toList());
+        v2.run();
+        assertNull(deliveries.poll(), "v2 was read before v3 was loaded: applying it now would go back in time");
+
+        Files.writeString(file, fileWith("v4"));
+        Runnable v4 = queued.poll(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        assertNotNull(v4);
+        v4.run();
+        assertEquals(List.of("v4"), nextValidNames());
+    }
+
+    @Test
+    void noDeliveryRunsAfterClose() throws Exception {
+        Path file = Files.writeString(dir.resolve("endpoints.yaml"), fileWith("a"));
+        BlockingQueue<Runnable> queued = new LinkedBlockingQueue<>();
+        watcher = new MappingFileWatcher(file, parser, deliveries::add, deliveries::add, FAST_POLL, queued::add);
+        watcher.start();
+        Runnable first = queued.poll(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        assertNotNull(first);
+        watcher.close();
+        first.run();
+        assertNull(deliveries.poll());
+    }
 }

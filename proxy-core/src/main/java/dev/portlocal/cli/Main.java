@@ -1,5 +1,6 @@
 package dev.portlocal.cli;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -11,7 +12,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Logging.configureDefaults();
+        // Starts logback, so that LogSetup configures it before any command logs.
+        LoggerFactory.getILoggerFactory();
         int code = newCommandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
                 .execute(args);
         System.exit(code);

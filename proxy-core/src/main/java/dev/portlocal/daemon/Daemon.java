@@ -6,12 +6,16 @@ import dev.portlocal.api.ApiRoutes;
 import dev.portlocal.api.ApiServer;
 import dev.portlocal.api.BearerToken;
 import dev.portlocal.api.NodeIps;
+import dev.portlocal.api.ReloadStatus;
+import dev.portlocal.config.InvalidConfigException;
+import dev.portlocal.config.Option;
 import dev.portlocal.control.ApplyResult;
 import dev.portlocal.control.KernelPortRange;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.file.MappingFileException;
 import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.file.MappingFileWatcher;
+import dev.portlocal.logging.LogSetup;
 import dev.portlocal.metrics.DaemonMetrics;
 import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
 import dev.portlocal.model.Addresses;
@@ -34,9 +38,9 @@ import org.slf4j.spi.LoggingEventBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -94,6 +98,8 @@ public final class Daemon implements AutoCloseable {
     /** The mapping file being watched; control thread only after start. */
     private Optional<Path> mappingsFile = Optional.empty();
     private final AtomicBoolean ready = new AtomicBoolean();
+    /** How the last reload went; written on the control thread (and by the start), read by the API and metrics. */
+    private volatile ReloadStatus reloadStatus;
     private boolean stopping;
 
     public Daemon(DaemonConfig config) {
@@ -101,30 +107,30 @@ public final class Daemon implements AutoCloseable {
     }
 
     public synchronized void start() throws MappingFileException {
+        applyLogging(config);
         PortRange range = config.portRange();
         warnOnEphemeralOverlap(range);
         parser = new MappingFileParser(range);
-        // Parse before binding anything: an invalid file at start is a configuration error, reported whole.
-        Optional<List<Endpoint>> initial = Optional.empty();
-        if (config.mappingsFile().isPresent()) {
-            initial = Optional.of(parser.parse(config.mappingsFile().get()));
-        }
-        Optional<BearerToken> token = config.apiTokenFile().map(BearerToken::read);
+        control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "portlocal-control");
+            t.setDaemon(true);
+            return t;
+        });
+        // Read before binding anything: an invalid file at start is a configuration error, reported whole.
+        Inputs inputs = readInputs(config, this::newWatcher);
+        watcher = inputs.watcher().orElse(null);
+        Optional<BearerToken> token = inputs.token();
         NodeIps nodeIps = NodeIps.resolve(config.nodeIps());
         logNodeIps(nodeIps);
         loops = new EventLoops(config.transport(), config.threads());
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
                 config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
-        control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portlocal-control");
-            t.setDaemon(true);
-            return t;
-        });
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
+        reloaded(ReloadStatus.succeeded(Instant.now()));
         ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version(),
-                Optional.of(metrics));
+                Optional.of(metrics), () -> reloadStatus);
         try {
             apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
         } catch (IOException e) {
@@ -136,7 +142,7 @@ public final class Daemon implements AutoCloseable {
                     .addKeyValue("risk", "any host that reaches it can change mappings")
                     .log();
         }
-        List<Endpoint> fromFile = initial.orElse(null);
+        List<Endpoint> fromFile = inputs.endpoints().orElse(null);
         // The restore runs on the control thread, which owns the API's endpoints; the API answers 503 meanwhile.
         onControl(() -> {
             service.restore();
@@ -146,7 +152,9 @@ public final class Daemon implements AutoCloseable {
             }
         });
         mappingsFile = config.mappingsFile();
-        mappingsFile.ifPresent(this::watch);
+        if (watcher != null) {
+            watcher.start();
+        }
         control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
         ready.set(true);
         notifier = SystemdNotifier.open(config.systemd());
@@ -167,6 +175,50 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("api", apiServer.address())
                 .addKeyValue("apiToken", token.isPresent() ? "required" : "none"))
                 .log();
+    }
+
+    /**
+     * Checks, starting nothing, what {@link #start()} checks before it binds anything: the API token file and the
+     * mapping file. {@code portlocal check} runs this, so it refuses exactly what {@code run} refuses.
+     *
+     * @return the mapping file's endpoints, or empty without a mapping file
+     * @throws MappingFileException     with every error of the mapping file
+     * @throws IllegalArgumentException if the token file is unreadable or holds no token
+     */
+    public static Optional<List<Endpoint>> validate(DaemonConfig config) throws MappingFileException {
+        MappingFileParser parser = new MappingFileParser(config.portRange());
+        Inputs inputs = readInputs(config, file -> new MappingFileWatcher(file, parser, endpoints -> { }, e -> { }));
+        inputs.watcher().ifPresent(MappingFileWatcher::close);
+        return inputs.endpoints();
+    }
+
+    /**
+     * What the daemon reads at start besides the config: the token, and the mapping file's first version, read by
+     * its watcher (not started yet).
+     */
+    private record Inputs(Optional<BearerToken> token, Optional<MappingFileWatcher> watcher,
+                          Optional<List<Endpoint>> endpoints) {
+    }
+
+    private static Inputs readInputs(DaemonConfig config, Function<Path, MappingFileWatcher> watcherFor)
+            throws MappingFileException {
+        Optional<MappingFileWatcher> watcher = config.mappingsFile().map(watcherFor);
+        Optional<List<Endpoint>> endpoints = Optional.empty();
+        try {
+            if (watcher.isPresent()) {
+                endpoints = Optional.of(watcher.get().load());
+            }
+            return new Inputs(config.apiTokenFile().map(BearerToken::read), watcher, endpoints);
+        } catch (MappingFileException | RuntimeException e) {
+            watcher.ifPresent(MappingFileWatcher::close);
+            throw e;
+        }
+    }
+
+    /** Applies the log level and format: at start, and after each reload that succeeded. */
+    private static void applyLogging(DaemonConfig config) {
+        LogSetup.level(config.logLevel());
+        LogSetup.format(config.logFormat());
     }
 
     private void onControl(Runnable task) {
@@ -208,13 +260,16 @@ public final class Daemon implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
-    /** Watches {@code file}; its changes are applied on the control thread, so they never interleave with the API. */
-    private void watch(Path file) {
-        watcher = new MappingFileWatcher(file, parser, endpoints -> control.execute(() -> {
+    /**
+     * The watcher of {@code file}: its first version is read by {@link MappingFileWatcher#load()}, its changes are
+     * applied on the control thread, so they never interleave with the API or a reload.
+     */
+    private MappingFileWatcher newWatcher(Path file) {
+        return new MappingFileWatcher(file, parser, endpoints -> {
             apply(endpoints);
+            reloaded(ReloadStatus.succeeded(Instant.now()));
             notifier.status(statusLine());
-        }), this::rejected);
-        watcher.start();
+        }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control);
     }
 
     private void apply(List<Endpoint> endpoints) {
@@ -275,7 +330,11 @@ public final class Daemon implements AutoCloseable {
             result = reloadWith(next);
         } catch (RuntimeException e) {
             log.atError().setMessage("reload_failed").addKeyValue("error", e.toString()).setCause(e).log();
+            reloaded(reloadStatus.failed(List.of(e.toString())));
             result = ReloadResult.FAILED;
+        }
+        if (result == ReloadResult.OK) {
+            reloaded(ReloadStatus.succeeded(Instant.now()));
         }
         metrics.reload(result);
         withSummary(log.atInfo().setMessage("reloaded")
@@ -294,38 +353,59 @@ public final class Daemon implements AutoCloseable {
             log.atError().setMessage("reload_rejected")
                     .addKeyValue("what", "config")
                     .addKeyValue("action", "keep_serving_old_config")
-                    .addKeyValue("error", e.getMessage())
+                    .addKeyValue("error", String.join("; ", InvalidConfigException.errorsOf(e)))
                     .log();
+            reloaded(reloadStatus.failed(InvalidConfigException.errorsOf(e)));
             return ReloadResult.INVALID;
         }
         reportRestartRequired(fresh);
-        Optional<Path> file = fresh.mappingsFile();
+        ReloadResult result = reloadMappings(fresh.mappingsFile());
+        if (result == ReloadResult.OK) {
+            applyLogging(fresh);
+        }
+        return result;
+    }
+
+    /**
+     * Re-reads the mapping file through its watcher and applies it; for a new path ({@code file}), a new watcher
+     * reads it first and replaces the old one only if the file is valid. Without a file any more, the file's
+     * mappings are removed.
+     */
+    private ReloadResult reloadMappings(Optional<Path> file) {
         List<Endpoint> endpoints = List.of();
-        if (file.isPresent()) {
+        if (file.equals(mappingsFile)) {
+            if (watcher == null) {
+                return ReloadResult.OK;
+            }
             try {
-                endpoints = parser.parse(file.get());
+                endpoints = watcher.load();
             } catch (MappingFileException e) {
                 rejected(e);
                 return ReloadResult.INVALID;
             }
-        }
-        if (!file.equals(mappingsFile)) {
+        } else {
+            MappingFileWatcher next = file.map(this::newWatcher).orElse(null);
+            if (next != null) {
+                try {
+                    endpoints = next.load();
+                } catch (MappingFileException e) {
+                    next.close();
+                    rejected(e);
+                    return ReloadResult.INVALID;
+                }
+            }
             log.atInfo().setMessage("mappings_file_changed")
                     .addKeyValue("old", mappingsFile.map(Object::toString).orElse("-"))
                     .addKeyValue("new", file.map(Object::toString).orElse("-"))
                     .log();
             if (watcher != null) {
                 watcher.close();
-                watcher = null;
             }
-            boolean hadFile = mappingsFile.isPresent();
+            watcher = next;
             mappingsFile = file;
-            file.ifPresent(this::watch);
-            if (file.isEmpty() && !hadFile) {
-                return ReloadResult.OK;
+            if (next != null) {
+                next.start();
             }
-        } else if (file.isEmpty()) {
-            return ReloadResult.OK;
         }
         apply(endpoints);
         return ReloadResult.OK;
@@ -333,31 +413,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Options that only a restart can change: named in the log, left as they were. */
     private void reportRestartRequired(DaemonConfig fresh) {
-        List<String> changed = new ArrayList<>();
-        check(changed, "portRange", fresh, DaemonConfig::portRange);
-        check(changed, "listenAddresses", fresh, DaemonConfig::listenAddresses);
-        check(changed, "nodeIps", fresh, DaemonConfig::nodeIps);
-        check(changed, "stateDir", fresh, DaemonConfig::stateDir);
-        check(changed, "transport", fresh, DaemonConfig::transport);
-        check(changed, "threads", fresh, DaemonConfig::threads);
-        check(changed, "drainTimeout", fresh, DaemonConfig::drainTimeout);
-        check(changed, "relay (connectTimeout, idleTimeout, splice, pipeSize, maxPipesPerLoop)", fresh,
-                DaemonConfig::relay);
-        check(changed, "udp (udpIdleTimeout, udpMaxSessions)", fresh, DaemonConfig::udp);
-        check(changed, "api", fresh, DaemonConfig::api);
-        check(changed, "apiTokenFile", fresh, DaemonConfig::apiTokenFile);
-        check(changed, "apiInsecure", fresh, DaemonConfig::apiInsecure);
-        for (String option : changed) {
+        for (Option<?> option : config.restartRequiredChanges(fresh)) {
             log.atWarn().setMessage("reload_option_ignored")
-                    .addKeyValue("option", option)
+                    .addKeyValue("option", option.key())
                     .addKeyValue("action", "restart portlocal to apply it")
                     .log();
-        }
-    }
-
-    private void check(List<String> changed, String option, DaemonConfig fresh, Function<DaemonConfig, ?> get) {
-        if (!Objects.equals(get.apply(config), get.apply(fresh))) {
-            changed.add(option);
         }
     }
 
@@ -366,6 +426,13 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("action", "keep_serving_last_good_state")
                 .addKeyValue("errors", String.join("; ", e.errors()))
                 .log();
+        reloaded(reloadStatus.failed(e.errors()));
+    }
+
+    /** Records how a reload went: in {@code /v1/info} and in the metrics. */
+    private void reloaded(ReloadStatus status) {
+        reloadStatus = status;
+        metrics.reloadStatus(status.lastSuccessful(), status.lastSuccess());
     }
 
     private void retryFailed() {
@@ -419,11 +486,6 @@ public final class Daemon implements AutoCloseable {
     /** Where the API listens: with port 0 asked, the port the kernel chose. */
     public ApiAddress apiAddress() {
         return apiServer.address();
-    }
-
-    /** True once the state is restored and the mapping file applied: what {@code /readyz} reports. */
-    public boolean isReady() {
-        return ready.get();
     }
 
     /** Blocks until {@link #stop()} has finished. */

@@ -2,122 +2,148 @@ package dev.portlocal.daemon;
 
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.api.ApiServer;
+import dev.portlocal.config.DaemonOptions;
+import dev.portlocal.config.Option;
+import dev.portlocal.config.OptionValues;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.proxy.Transport;
 import dev.portlocal.relay.RelayConfig;
-import dev.portlocal.state.StateStore;
 import dev.portlocal.systemd.SystemdSettings;
 import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Everything the daemon runs with, after flags and the config file are merged. Built with {@link #builder()}; every
- * knob has a default, so an empty builder is the built-in configuration.
+ * Everything the daemon runs with: the values of the {@link DaemonOptions} (flags merged over the config file),
+ * each option not set reading as its default, plus what the environment gives (systemd's settings). Building one
+ * only checks values; it reads no file and changes nothing.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class DaemonConfig {
 
-    private final Optional<Path> mappingsFile;
-    private final PortRange portRange;
-    private final List<InetAddress> listenAddresses;
-    private final List<InetAddress> nodeIps;
-    private final Path stateDir;
-    private final Transport transport;
-    private final int threads;
-    private final Duration drainTimeout;
-    private final RelayConfig relay;
-    private final UdpConfig udp;
-    private final ApiAddress api;
-    private final Optional<Path> apiTokenFile;
-    private final boolean apiInsecure;
+    private final OptionValues options;
     private final int apiMaxBodyBytes;
     private final SystemdSettings systemd;
+    private final RelayConfig relay;
+    private final UdpConfig udp;
 
     private DaemonConfig(Builder b) {
-        this.mappingsFile = Optional.ofNullable(b.mappingsFile);
-        this.portRange = b.portRange;
-        this.listenAddresses = List.copyOf(b.listenAddresses);
-        this.nodeIps = List.copyOf(b.nodeIps);
-        this.stateDir = b.stateDir;
-        this.transport = b.transport;
-        this.threads = b.threads;
-        this.drainTimeout = b.drainTimeout;
-        this.relay = b.relay;
-        this.udp = b.udp;
-        this.api = b.api;
-        this.apiTokenFile = Optional.ofNullable(b.apiTokenFile);
-        this.apiInsecure = b.apiInsecure;
+        this.options = b.options;
         this.apiMaxBodyBytes = b.apiMaxBodyBytes;
         this.systemd = b.systemd;
+        this.relay = RelayConfig.DEFAULT
+                .withConnectTimeout(get(DaemonOptions.CONNECT_TIMEOUT))
+                .withIdleTimeout(get(DaemonOptions.IDLE_TIMEOUT))
+                .withSplicePolicy(get(DaemonOptions.SPLICE))
+                .withPipeSize(get(DaemonOptions.PIPE_SIZE))
+                .withMaxPipesPerLoop(get(DaemonOptions.MAX_PIPES_PER_LOOP));
+        this.udp = UdpConfig.DEFAULT
+                .withIdleTimeout(get(DaemonOptions.UDP_IDLE_TIMEOUT))
+                .withMaxSessions(get(DaemonOptions.UDP_MAX_SESSIONS));
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /** The value of {@code option}: as set, else its default (null for an option without one). */
+    public <T> T get(Option<T> option) {
+        return options.get(option);
+    }
+
+    /** The values as set, without the defaults. */
+    public OptionValues options() {
+        return options;
+    }
+
+    /** The options that need a restart and whose values differ between this config and {@code other}. */
+    public List<Option<?>> restartRequiredChanges(DaemonConfig other) {
+        List<Option<?>> changed = new ArrayList<>();
+        for (Option<?> option : DaemonOptions.ALL) {
+            if (!option.reloadable() && !Objects.equals(get(option), other.get(option))) {
+                changed.add(option);
+            }
+        }
+        return changed;
+    }
+
     public Optional<Path> mappingsFile() {
-        return mappingsFile;
+        return Optional.ofNullable(get(DaemonOptions.MAPPINGS));
     }
 
     public PortRange portRange() {
-        return portRange;
+        return get(DaemonOptions.PORT_RANGE);
     }
 
     public List<InetAddress> listenAddresses() {
-        return listenAddresses;
+        return get(DaemonOptions.LISTEN_ADDRESSES);
     }
 
     public List<InetAddress> nodeIps() {
-        return nodeIps;
+        return get(DaemonOptions.NODE_IPS);
     }
 
     public Path stateDir() {
-        return stateDir;
+        return get(DaemonOptions.STATE_DIR);
     }
 
     public Transport transport() {
-        return transport;
+        return get(DaemonOptions.TRANSPORT);
     }
 
     public int threads() {
-        return threads;
+        return get(DaemonOptions.THREADS);
     }
 
     public Duration drainTimeout() {
-        return drainTimeout;
+        return get(DaemonOptions.DRAIN_TIMEOUT);
     }
 
+    /** The relay's knobs: connectTimeout, idleTimeout, splice, pipeSize and maxPipesPerLoop. */
     public RelayConfig relay() {
         return relay;
     }
 
+    /** The UDP knobs: udpIdleTimeout and udpMaxSessions. */
     public UdpConfig udp() {
         return udp;
     }
 
     /** Where the HTTP API listens (default {@value ApiAddress#DEFAULT}). */
     public ApiAddress api() {
-        return api;
+        return get(DaemonOptions.API);
     }
 
     /** The file holding the API's bearer token; without one, the API needs no token. */
     public Optional<Path> apiTokenFile() {
-        return apiTokenFile;
+        return Optional.ofNullable(get(DaemonOptions.API_TOKEN_FILE));
     }
 
     /** True if the API may serve other hosts without a token. */
     public boolean apiInsecure() {
-        return apiInsecure;
+        return get(DaemonOptions.API_INSECURE);
     }
 
-    /** The largest request body the API reads (default 1 MiB); larger ones get 413. */
+    /** {@code trace}, {@code debug}, {@code info}, {@code warn} or {@code error}. */
+    public String logLevel() {
+        return get(DaemonOptions.LOG_LEVEL);
+    }
+
+    /** {@code logfmt} or {@code json}. */
+    public String logFormat() {
+        return get(DaemonOptions.LOG_FORMAT);
+    }
+
+    /** The largest request body the API reads (default 1 MiB); larger ones get 413. Not an option. */
     public int apiMaxBodyBytes() {
         return apiMaxBodyBytes;
     }
@@ -127,99 +153,77 @@ public final class DaemonConfig {
         return systemd;
     }
 
-    /** Fluent, mutable; {@link #build()} validates and freezes. */
+    @Override
+    public String toString() {
+        return "DaemonConfig" + options;
+    }
+
+    /**
+     * Fluent, mutable; {@link #build()} checks the rules across options and freezes. Every value is checked by its
+     * option when set. The named setters are shorthands of {@link #set} for the options tests and the demo set.
+     */
     public static final class Builder {
-        private Path mappingsFile;
-        private PortRange portRange = PortRange.DEFAULT;
-        private List<InetAddress> listenAddresses = List.of(anyV4(), anyV6());
-        private List<InetAddress> nodeIps = List.of();
-        private Path stateDir;
-        private Transport transport = Transport.AUTO;
-        private int threads = Runtime.getRuntime().availableProcessors();
-        private Duration drainTimeout = Duration.ofSeconds(30);
-        private RelayConfig relay = RelayConfig.DEFAULT;
-        private UdpConfig udp = UdpConfig.DEFAULT;
-        private ApiAddress api = ApiAddress.parse(ApiAddress.DEFAULT);
-        private Path apiTokenFile;
-        private boolean apiInsecure;
+        private OptionValues options = OptionValues.EMPTY;
         private int apiMaxBodyBytes = ApiServer.DEFAULT_MAX_BODY;
         private SystemdSettings systemd = SystemdSettings.NONE;
 
         private Builder() {
         }
 
-        public Builder mappingsFile(Path value) {
-            this.mappingsFile = value;
+        /** Sets {@code option}; null unsets it. */
+        public <T> Builder set(Option<T> option, T value) {
+            this.options = options.with(option, value);
             return this;
+        }
+
+        /** Sets every option that {@code values} sets, over what is set here. */
+        public Builder options(OptionValues values) {
+            this.options = options.overriddenBy(values);
+            return this;
+        }
+
+        public Builder mappingsFile(Path value) {
+            return set(DaemonOptions.MAPPINGS, value);
         }
 
         public Builder portRange(PortRange value) {
-            this.portRange = requireNonNull(value, "portRange");
-            return this;
+            return set(DaemonOptions.PORT_RANGE, requireNonNull(value, "portRange"));
         }
 
         public Builder listenAddresses(List<InetAddress> value) {
-            if (value.isEmpty()) {
-                throw new IllegalArgumentException("listenAddresses: [] (expected: at least one address)");
-            }
-            this.listenAddresses = List.copyOf(value);
-            return this;
+            return set(DaemonOptions.LISTEN_ADDRESSES, List.copyOf(value));
         }
 
         public Builder nodeIps(List<InetAddress> value) {
-            this.nodeIps = List.copyOf(value);
-            return this;
+            return set(DaemonOptions.NODE_IPS, List.copyOf(value));
         }
 
         public Builder stateDir(Path value) {
-            this.stateDir = value;
-            return this;
+            return set(DaemonOptions.STATE_DIR, value);
         }
 
         public Builder transport(Transport value) {
-            this.transport = requireNonNull(value, "transport");
-            return this;
+            return set(DaemonOptions.TRANSPORT, requireNonNull(value, "transport"));
         }
 
         public Builder threads(int value) {
-            if (value < 1 || value > 256) {
-                throw new IllegalArgumentException("threads: " + value + " (expected: 1-256)");
-            }
-            this.threads = value;
-            return this;
+            return set(DaemonOptions.THREADS, value);
         }
 
         public Builder drainTimeout(Duration value) {
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("drainTimeout: " + value + " (expected: >= 0)");
-            }
-            this.drainTimeout = value;
-            return this;
-        }
-
-        public Builder udp(UdpConfig value) {
-            this.udp = requireNonNull(value, "udp");
-            return this;
-        }
-
-        public Builder relay(RelayConfig value) {
-            this.relay = requireNonNull(value, "relay");
-            return this;
+            return set(DaemonOptions.DRAIN_TIMEOUT, requireNonNull(value, "drainTimeout"));
         }
 
         public Builder api(ApiAddress value) {
-            this.api = requireNonNull(value, "api");
-            return this;
+            return set(DaemonOptions.API, requireNonNull(value, "api"));
         }
 
         public Builder apiTokenFile(Path value) {
-            this.apiTokenFile = value;
-            return this;
+            return set(DaemonOptions.API_TOKEN_FILE, value);
         }
 
         public Builder apiInsecure(boolean value) {
-            this.apiInsecure = value;
-            return this;
+            return set(DaemonOptions.API_INSECURE, value);
         }
 
         public Builder apiMaxBodyBytes(int value) {
@@ -236,36 +240,19 @@ public final class DaemonConfig {
         }
 
         /**
-         * Validates and freezes.
+         * Checks the rules across options and freezes.
          *
          * @throws IllegalArgumentException if the API would serve other hosts without a token and without
-         *                                  {@code apiInsecure}
+         *                                  {@code apiInsecure}, or the relay or UDP knobs do not fit together
          */
         public DaemonConfig build() {
-            if (!api.isLocal() && apiTokenFile == null && !apiInsecure) {
+            ApiAddress api = options.get(DaemonOptions.API);
+            if (!api.isLocal() && options.get(DaemonOptions.API_TOKEN_FILE) == null
+                    && !options.get(DaemonOptions.API_INSECURE)) {
                 throw new IllegalArgumentException("api: " + api + " is reachable from other hosts (expected: "
                         + "--api-token-file FILE, or --api-insecure to serve it without a token)");
             }
-            if (stateDir == null) {
-                stateDir = StateStore.defaultStateDir();
-            }
             return new DaemonConfig(this);
-        }
-
-        private static InetAddress anyV4() {
-            return addr(new byte[4]);
-        }
-
-        private static InetAddress anyV6() {
-            return addr(new byte[16]);
-        }
-
-        private static InetAddress addr(byte[] raw) {
-            try {
-                return InetAddress.getByAddress(raw);
-            } catch (UnknownHostException e) {
-                throw new AssertionError(e);
-            }
         }
     }
 }

@@ -26,6 +26,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
     static final String NETTY = "io.netty";
 
+    /** The format installed last: {@link #format} reinstalls the appender only when it changes. */
+    private static boolean json;
+
     public LogSetup() {
         // For ServiceLoader.
     }
@@ -36,8 +39,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    static void install(LoggerContext context, boolean journal) {
+    static synchronized void install(LoggerContext context, boolean journal) {
         install(context, new KeyValueLayout(journal));
+        json = false;
     }
 
     private static void install(LoggerContext context, LayoutBase<ILoggingEvent> layout) {
@@ -64,14 +68,18 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
     /**
      * Switches every line to {@code format}: {@code logfmt} (the default; in the journal's form under systemd) or
-     * {@code json}, one object per line. Takes effect at once.
+     * {@code json}, one object per line. Takes effect at once; the same format again changes nothing.
      *
      * @throws IllegalArgumentException if {@code format} is neither
      */
-    public static void format(String format) {
-        boolean json = parseFormat(format);
+    public static synchronized void format(String format) {
+        boolean wanted = parseFormat(format);
+        if (wanted == json) {
+            return;
+        }
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            install(context, json ? new JsonLayout() : new KeyValueLayout(System.getenv("JOURNAL_STREAM") != null));
+            install(context, wanted ? new JsonLayout() : new KeyValueLayout(System.getenv("JOURNAL_STREAM") != null));
+            json = wanted;
         }
     }
 

@@ -10,6 +10,7 @@ import dev.portlocal.proxy.DataPlane;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -19,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +31,8 @@ import static java.util.Objects.requireNonNull;
  * Every metric of a running daemon, in one {@link PrometheusRegistry} of its own (never the client's global
  * default, so in-process daemons in tests do not share series). Served by the API as {@code GET /metrics}.
  *
- * <p>Threading: {@link #scrape()} and {@link #reload(ReloadResult)} run on the control thread.
+ * <p>Threading: {@link #scrape()}, {@link #reload(ReloadResult)} and {@link #reloadStatus} run on the control
+ * thread.
  */
 public final class DaemonMetrics implements MetricsSource {
 
@@ -53,6 +56,8 @@ public final class DaemonMetrics implements MetricsSource {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Counter reloads;
+    private final Gauge lastReloadSuccessful;
+    private final Gauge lastReloadSuccessTime;
 
     public DaemonMetrics(String version, String transport, MappingService service, DataPlane dataPlane) {
         requireNonNull(service, "service");
@@ -103,7 +108,21 @@ public final class DaemonMetrics implements MetricsSource {
         for (ReloadResult r : ReloadResult.values()) {
             reloads.labelValues(r.label());
         }
+        lastReloadSuccessful = Gauge.builder()
+                .name("portlocal_config_last_reload_successful")
+                .help("1 if the last reload (SIGHUP, or a change of the mapping file) was applied, 0 if refused.")
+                .register(registry);
+        lastReloadSuccessTime = Gauge.builder()
+                .name("portlocal_config_last_reload_success_timestamp_seconds")
+                .help("When a reload (or the start) last succeeded, in seconds since the epoch.")
+                .register(registry);
         registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT));
+    }
+
+    /** Sets the outcome of the last reload and when one last succeeded. */
+    public void reloadStatus(boolean successful, Instant lastSuccess) {
+        lastReloadSuccessful.set(successful ? 1 : 0);
+        lastReloadSuccessTime.set(lastSuccess.toEpochMilli() / 1000.0);
     }
 
     /** Counts one reload. */

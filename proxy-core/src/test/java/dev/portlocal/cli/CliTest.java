@@ -1,13 +1,24 @@
 package dev.portlocal.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import dev.portlocal.config.DaemonOptions;
+import dev.portlocal.config.Option;
+import dev.portlocal.config.OptionValues;
+import dev.portlocal.daemon.DaemonConfig;
+import dev.portlocal.systemd.SystemdSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -178,5 +189,68 @@ class CliTest {
         Run unknown = run("run", "--config", config.toString());
         assertEquals(ExitCodes.INVALID, unknown.code());
         assertTrue(unknown.err().contains("apiToken: unknown key"), unknown.err());
+    }
+
+    /**
+     * The systemd unit runs {@code check --config} before {@code run --config}: each config that {@code run} refuses,
+     * {@code check} refuses too, with the same message.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "listenAddresses: [foo]|listenAddresses[0]: foo (expected: an IPv4 or IPv6 address)",
+        "drainTimeout: 3 s|drainTimeout: 3 s (expected: a duration",
+        "apiTokenFile: TOKEN|api-token-file: TOKEN (cannot read",
+        "api: 0.0.0.0:9180|api: 0.0.0.0:9180 is reachable from other hosts"})
+    void checkRefusesEveryConfigThatRunRefusesWithTheSameMessage(String line, String expected) throws IOException {
+        Path token = dir.resolve("absent-token");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, line.replace("TOKEN", token.toString()) + "\nstateDir: " + dir.resolve("state")
+                + "\n");
+        Run check = run("check", "--config", config.toString());
+        Run daemon = run("run", "--config", config.toString());
+        assertEquals(ExitCodes.INVALID, daemon.code(), daemon.err());
+        assertEquals(ExitCodes.INVALID, check.code(), check.out() + check.err());
+        assertTrue(check.err().contains(expected.replace("TOKEN", token.toString())), check.err());
+        assertEquals(daemon.err().replace("portlocal run: ", ""), check.err().replace("portlocal check: ", ""));
+        assertFalse(Files.exists(dir.resolve("state")), "nothing was started");
+    }
+
+    @Test
+    void runAndCheckTakeEveryDaemonOptionAsAFlagWithItsDefault() {
+        for (String command : List.of("run", "check")) {
+            // picocli wraps lines anywhere in a long default: compare without white space.
+            String help = run(command, "--help").out().replaceAll("\\s+", "");
+            for (Option<?> option : DaemonOptions.ALL) {
+                assertTrue(help.contains(option.flag()), command + " --help has " + option.flag() + ":\n" + help);
+                if (option.defaultText() != null) {
+                    String text = ("(default: " + option.defaultText() + ")").replaceAll("\\s+", "");
+                    assertTrue(help.contains(text), option.key() + ": " + help);
+                }
+            }
+        }
+    }
+
+    @Test
+    void flagsWinOverTheConfigFile() throws IOException {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, "mappings: " + writePinned(61005) + "\nportRange: 61000-62000\n");
+        assertEquals(ExitCodes.OK, run("check", "--config", config.toString()).code());
+        Run narrowed = run("check", "--config", config.toString(), "--port-range", "1000-1010");
+        assertEquals(ExitCodes.INVALID, narrowed.code());
+        assertTrue(narrowed.err().contains("inside port range 1000-1010"), narrowed.err());
+    }
+
+    @Test
+    void buildingTheConfigChangesNothingNotEvenTheLogLevel() throws IOException {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Level before = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel();
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, "logLevel: " + (before == Level.ERROR ? "debug" : "error") + "\nthreads: 3\n");
+        DaemonConfig built = DaemonFlags.config(OptionValues.EMPTY.with(DaemonOptions.THREADS, 2), config,
+                SystemdSettings.NONE);
+        assertEquals(2, built.threads(), "the flag wins");
+        assertEquals(before == Level.ERROR ? "debug" : "error", built.logLevel());
+        assertEquals(before, context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel(),
+                "the level is applied by the daemon at start and after a successful reload, not while building");
     }
 }

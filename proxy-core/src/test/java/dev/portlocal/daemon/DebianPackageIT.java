@@ -1,5 +1,6 @@
 package dev.portlocal.daemon;
 
+import dev.portlocal.cli.ExitCodes;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -102,13 +103,19 @@ class DebianPackageIT {
         String sysctl = Files.readString(root.resolve("usr/lib/sysctl.d/60-portlocal.conf"));
         assertTrue(sysctl.contains("fs.pipe-user-pages-soft = "), sysctl);
         String unit = Files.readString(root.resolve("lib/systemd/system/portlocal.service"));
-        for (String line : List.of("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure",
+        for (String line : List.of("Type=notify", "Restart=on-failure",
                 "WatchdogSec=", "StateDirectory=portlocal", "ConfigurationDirectory=portlocal", "LimitNOFILE=",
                 "DynamicUser=yes", "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n",
                 "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service",
-                "ExecStartPre=/usr/bin/portlocal check --config /etc/portlocal/config.yaml")) {
+                "ExecReload=/usr/bin/portlocal check --config /etc/portlocal/config.yaml\n"
+                        + "ExecReload=/bin/kill -HUP $MAINPID\n")) {
             assertTrue(unit.contains(line), "the unit has " + line);
         }
+        // A bad config exits 2 (ExitCodes.INVALID): restarting cannot fix it, so systemd must not loop on it. systemd
+        // applies RestartPreventExitStatus= to the main process only, never to a failed ExecStartPre=, so the config
+        // is checked by run itself at start (check refuses exactly what run refuses), not by an ExecStartPre=.
+        assertTrue(unit.lines().anyMatch(l -> l.equals("RestartPreventExitStatus=" + ExitCodes.INVALID)), unit);
+        assertFalse(unit.lines().anyMatch(l -> l.startsWith("ExecStartPre=")), unit);
         assertFalse(unit.lines().anyMatch(l -> l.startsWith("MemoryDenyWriteExecute=")),
                 "MemoryDenyWriteExecute breaks the JIT");
     }

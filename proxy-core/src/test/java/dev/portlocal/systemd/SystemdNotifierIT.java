@@ -1,6 +1,8 @@
 package dev.portlocal.systemd;
 
+import dev.portlocal.testing.LogCapture;
 import dev.portlocal.testing.NotifySocket;
+import dev.portlocal.testing.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,11 +11,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The notifier against a real unix datagram socket owned by the test, standing in for systemd's. */
@@ -50,22 +54,67 @@ class SystemdNotifierIT {
         }
     }
 
+    private static boolean notifierThreadAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().startsWith("portlocal-systemd"));
+    }
+
     @Test
-    void withoutANotifySocketEverythingIsANoOp() {
-        try (SystemdNotifier notifier = SystemdNotifier.open(SystemdSettings.NONE)) {
+    void withoutANotifySocketEverythingIsANoOp() throws Exception {
+        Waits.until("notifier threads of earlier tests to end", WAIT, () -> !notifierThreadAlive());
+        try (LogCapture logs = LogCapture.start();
+             SystemdNotifier notifier = SystemdNotifier.open(SystemdSettings.NONE)) {
             assertFalse(notifier.enabled());
+            assertNull(notifier.loop(), "no event loop");
             notifier.ready("x");
+            notifier.reloading();
+            notifier.status("x");
+            notifier.watchdog();
             notifier.stopping("x");
+            assertNull(Watchdog.start(notifier, Duration.ofSeconds(1), List.of(Runnable::run)), "no watchdog");
+            assertFalse(notifierThreadAlive(), "nothing was started");
+            assertEquals(0, logs.count("sd_notify_unavailable") + logs.count("sd_notify_failed"),
+                    "not being under systemd is not worth a warning");
         }
     }
 
     @Test
-    void aSocketThatIsGoneDoesNotStopTheDaemon() throws Exception {
-        SystemdNotifier notifier = SystemdNotifier.open(
-                new SystemdSettings(Optional.of(dir.resolve("absent.sock").toString()), Optional.empty()));
-        try (notifier) {
-            assertFalse(notifier.enabled());
-            notifier.ready("x");
+    void aSocketMissingAtStartDisablesTheNotifierWithOneWarning() throws Exception {
+        Path absent = dir.resolve("absent.sock");
+        try (LogCapture logs = LogCapture.start()) {
+            SystemdNotifier notifier = SystemdNotifier.open(
+                    new SystemdSettings(Optional.of(absent.toString()), Optional.empty()));
+            try (notifier) {
+                assertFalse(notifier.enabled());
+                notifier.ready("x");
+                notifier.stopping("x");
+            }
+            assertEquals(1, logs.count("sd_notify_unavailable"));
+            assertEquals(0, logs.count("sd_notify_failed"), "disabled: it does not even try");
+            Waits.until("the notifier's loop to end", WAIT, () -> !notifierThreadAlive());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} socket")
+    @ValueSource(strings = {"abstract", "path"})
+    void aSocketThatGoesAwayDoesNotStopTheDaemon(String kind) throws Exception {
+        NotifySocket socket = kind.equals("abstract") ? NotifySocket.abstractName() : NotifySocket.path(dir);
+        try (LogCapture logs = LogCapture.start();
+             SystemdNotifier notifier = SystemdNotifier.open(
+                     new SystemdSettings(Optional.of(socket.notifySocket()), Optional.empty()))) {
+            try (socket) {
+                assertTrue(notifier.enabled());
+                notifier.ready("before");
+                assertEquals("READY=1\nSTATUS=before\n", socket.next(WAIT));
+            }
+            // systemd went away: each send fails, returns, and the failure is logged once, not per message.
+            for (int i = 0; i < 5; i++) {
+                notifier.status("after " + i);
+            }
+            notifier.watchdog();
+            notifier.stopping("bye");
+            assertEquals(1, logs.count("sd_notify_failed"), "one warning for the episode");
+            assertTrue(notifier.enabled());
         }
     }
 }

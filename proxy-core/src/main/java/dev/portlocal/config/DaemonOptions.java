@@ -1,0 +1,218 @@
+package dev.portlocal.config;
+
+import dev.portlocal.api.ApiAddress;
+import dev.portlocal.logging.LogSetup;
+import dev.portlocal.model.Addresses;
+import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.proxy.Transport;
+import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.relay.SplicePolicy;
+import dev.portlocal.state.StateStore;
+import dev.portlocal.udp.UdpConfig;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The daemon's options, each described once. {@code portlocal run} and {@code portlocal check} take each as a flag
+ * and as a key of the {@code --config} file; {@code --help}, docs/cli.md and the reload's restart check follow this
+ * list. To add an option: add a constant here and put it in {@link #ALL}; read it with
+ * {@code DaemonConfig.get(DaemonOptions.X)} (or a typed accessor of {@code DaemonConfig}).
+ */
+public final class DaemonOptions {
+
+    public static final Option<Path> MAPPINGS = Option.builder("mappings", OptionType.path())
+            .label("FILE")
+            .defaultText("none")
+            .reloadable()
+            .help("The mapping file to watch (.yaml, .yml, .json).")
+            .build();
+
+    public static final Option<PortRange> PORT_RANGE = Option.builder("portRange",
+                    OptionType.text((field, text) -> PortRange.parse(text)))
+            .label("A-B")
+            .defaultValue(PortRange.DEFAULT)
+            .help("The node port range.")
+            .build();
+
+    public static final Option<List<InetAddress>> LISTEN_ADDRESSES = Option.builder("listenAddresses",
+                    OptionType.list(Addresses::parseIp, Addresses::format))
+            .flag("--listen-address")
+            .label("IP")
+            .defaultValue(List.of(any(4), any(16)))
+            .check((field, value) -> {
+                if (value.isEmpty()) {
+                    throw new IllegalArgumentException(field + ": [] (expected: at least one address)");
+                }
+            })
+            .help("Where node ports bind; repeatable.")
+            .build();
+
+    public static final Option<List<InetAddress>> NODE_IPS = Option.builder("nodeIps",
+                    OptionType.list(Addresses::parseIp, Addresses::format))
+            .flag("--node-ip")
+            .label("IP")
+            .defaultValue(List.of())
+            .defaultText("detected")
+            .check(DaemonOptions::onePerFamily)
+            .help("The node's address to publish, one per family; repeatable.")
+            .build();
+
+    public static final Option<Path> STATE_DIR = Option.builder("stateDir", OptionType.path())
+            .label("DIR")
+            .defaultValue(StateStore::defaultStateDir, "$STATE_DIRECTORY, else ~/.local/state/portlocal")
+            .help("Where node port assignments and API endpoints persist.")
+            .build();
+
+    public static final Option<Transport> TRANSPORT = Option.builder("transport",
+                    OptionType.text((field, text) -> Transport.parse(text)))
+            .label("auto|epoll|nio")
+            .defaultValue(Transport.AUTO)
+            .help("The I/O layer.")
+            .build();
+
+    public static final Option<Integer> THREADS = Option.builder("threads", OptionType.integer(1, 256))
+            .label("N")
+            .defaultValue(() -> Runtime.getRuntime().availableProcessors(), "the CPU count")
+            .help("Event loops of the data plane.")
+            .build();
+
+    public static final Option<Duration> DRAIN_TIMEOUT = Option.builder("drainTimeout", OptionType.duration())
+            .label("DURATION")
+            .defaultValue(Duration.ofSeconds(30))
+            .check(DaemonOptions::notNegative)
+            .help("How long connections of a removed mapping, or at shutdown, may go on.")
+            .build();
+
+    public static final Option<Duration> CONNECT_TIMEOUT = Option.builder("connectTimeout", OptionType.duration())
+            .label("DURATION")
+            .defaultValue(RelayConfig.DEFAULT.connectTimeout())
+            .check(DaemonOptions::positive)
+            .help("Connect timeout to the endpoint; then the client is reset.")
+            .build();
+
+    public static final Option<Duration> IDLE_TIMEOUT = Option.builder("idleTimeout", OptionType.duration())
+            .label("DURATION")
+            .defaultValue(RelayConfig.DEFAULT.idleTimeout())
+            .check(DaemonOptions::positive)
+            .help("Close a TCP connection idle in both directions this long.")
+            .build();
+
+    public static final Option<SplicePolicy> SPLICE = Option.builder("splice",
+                    OptionType.text((field, text) -> SplicePolicy.parse(text)))
+            .label("auto|always|never")
+            .defaultValue(RelayConfig.DEFAULT.splicePolicy())
+            .help("Zero-copy splice for bulk flows (auto: after 3 full reads; needs the pipe shim).")
+            .build();
+
+    public static final Option<Integer> PIPE_SIZE = Option.builder("pipeSize",
+                    OptionType.integer(1, Integer.MAX_VALUE))
+            .label("BYTES")
+            .defaultValue(RelayConfig.DEFAULT.pipeSize())
+            .validatedBy(RelayConfig.DEFAULT::withPipeSize)
+            .help("Pipe capacity for splice, set with F_SETPIPE_SZ; at most fs.pipe-max-size.")
+            .build();
+
+    public static final Option<Integer> MAX_PIPES_PER_LOOP = Option.builder("maxPipesPerLoop",
+                    OptionType.integer(0, Integer.MAX_VALUE))
+            .label("N")
+            .defaultValue(RelayConfig.DEFAULT.maxPipesPerLoop())
+            .help("Pipes one event loop may hold at once; past it a flow copies.")
+            .build();
+
+    public static final Option<Duration> UDP_IDLE_TIMEOUT = Option.builder("udpIdleTimeout", OptionType.duration())
+            .label("DURATION")
+            .defaultValue(UdpConfig.DEFAULT.idleTimeout())
+            .check(DaemonOptions::positive)
+            .help("End a UDP session idle this long.")
+            .build();
+
+    public static final Option<Integer> UDP_MAX_SESSIONS = Option.builder("udpMaxSessions",
+                    OptionType.integer(1, Integer.MAX_VALUE))
+            .label("N")
+            .defaultValue(UdpConfig.DEFAULT.maxSessions())
+            .help("UDP sessions per mapping; past it new clients are dropped and counted.")
+            .build();
+
+    public static final Option<String> LOG_LEVEL = Option.builder("logLevel",
+                    OptionType.text((field, text) -> LogSetup.parse(text).toString().toLowerCase(Locale.ROOT)))
+            .label("LEVEL")
+            .defaultValue("info")
+            .reloadable()
+            .help("trace, debug, info, warn or error.")
+            .build();
+
+    public static final Option<String> LOG_FORMAT = Option.builder("logFormat",
+                    OptionType.text((field, text) -> LogSetup.parseFormat(text) ? "json" : "logfmt"))
+            .label("logfmt|json")
+            .defaultValue("logfmt")
+            .reloadable()
+            .help("logfmt (key=value; in the journal's form under systemd) or json, one object per line.")
+            .build();
+
+    public static final Option<ApiAddress> API = Option.builder("api",
+                    OptionType.text((field, text) -> ApiAddress.parse(text)))
+            .label("ADDR:PORT|unix:PATH")
+            .defaultValue(ApiAddress.parse(ApiAddress.DEFAULT))
+            .help("Where the HTTP API listens.")
+            .build();
+
+    public static final Option<Path> API_TOKEN_FILE = Option.builder("apiTokenFile", OptionType.path())
+            .label("FILE")
+            .defaultText("none")
+            .help("Require Authorization: Bearer <the token in FILE> on every change, and on reads from other hosts.")
+            .build();
+
+    public static final Option<Boolean> API_INSECURE = Option.builder("apiInsecure", OptionType.bool())
+            .defaultValue(false)
+            .help("Allow the API on a non-loopback address without a token.")
+            .build();
+
+    /** Every option, in the order of {@code --help} and docs/cli.md. */
+    public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
+            TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
+            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE);
+
+    /** The reader of the {@code --config} file. */
+    public static final ConfigFile FILE = new ConfigFile(ALL);
+
+    private DaemonOptions() {
+    }
+
+    private static void positive(String field, Duration value) {
+        if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(field + ": " + OptionType.formatDuration(value) + " (expected: > 0)");
+        }
+    }
+
+    private static void notNegative(String field, Duration value) {
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(field + ": " + OptionType.formatDuration(value) + " (expected: >= 0)");
+        }
+    }
+
+    private static void onePerFamily(String field, List<InetAddress> ips) {
+        Set<IpFamily> seen = EnumSet.noneOf(IpFamily.class);
+        for (InetAddress ip : ips) {
+            if (!seen.add(IpFamily.of(ip))) {
+                throw new IllegalArgumentException(field + ": " + Addresses.format(ip)
+                        + " (expected: at most one address per family)");
+            }
+        }
+    }
+
+    private static InetAddress any(int length) {
+        try {
+            return InetAddress.getByAddress(new byte[length]);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
