@@ -71,8 +71,8 @@ class FileAndApiAgreeTest {
                         + seed + "): " + entry, e);
             }
         }
-        // Both sides of the property are exercised, or it proves little. About 1 in 6 tries is valid (90 to 95 of 600 in
-        // runs so far), so the bounds sit far from it and only say that each side of the property got a fair share.
+        // Both sides of the property are exercised, or it proves little. About 1 in 6 tries is valid (90 to 95 of 600
+        // in runs so far), so the bounds sit far from it and only say that each side of the property got a fair share.
         assertTrue(accepted >= TRIES * 5 / 100, "valid tries: " + accepted + " of " + TRIES + ", seed " + seed);
         assertTrue(accepted <= TRIES * 80 / 100, "valid tries: " + accepted + " of " + TRIES + ", seed " + seed);
     }
