@@ -68,12 +68,6 @@ class KubernetesDaemonIT {
     private static final Map<String, String> WEB = Map.of("app", "web");
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The mock server logs every request through java.util.logging; held so the level sticks. */
-    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8");
-
-    static {
-        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-    }
 
     @TempDir
     Path dir;
