@@ -138,7 +138,7 @@ public final class ApiViews {
         List<AnnotationEntry> entries = new ArrayList<>();
         for (MappingStatus status : statuses) {
             Optional<InetAddress> nodeIp = nodeIps.forFamily(status.key().family());
-            if (status.isListening() && nodeIp.isPresent()) {
+            if (status.holdsPort() && nodeIp.isPresent()) {
                 entries.add(new AnnotationEntry(status.key().port(), Addresses.format(nodeIp.get()),
                         status.nodePort().getAsInt(), status.key().protocol().wireName(),
                         status.key().family().name()));

@@ -6,6 +6,7 @@ import dev.portlocal.dataplane.PortOpener;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
@@ -38,6 +39,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
 import static java.util.Objects.requireNonNull;
@@ -89,6 +91,8 @@ public final class MappingService implements AutoCloseable {
     private final AllocationFailures allocationFailures = new AllocationFailures();
 
     /** A service that counts free ports against the host's socket tables ({@link HostPorts#proc()}). */
+    private final AtomicLong healthTransitions = new AtomicLong();
+
     public MappingService(PortRange range, PortOpener opener, StateStore store) {
         this(range, opener, store, HostPorts.proc());
     }
@@ -407,6 +411,44 @@ public final class MappingService implements AutoCloseable {
     }
 
     /**
+     * What the health check of mapping {@code key} found, once it has {@code rise} or {@code fall} results in a row:
+     * {@code up} or down. A result for another target than the mapping's (a check that started before a retarget),
+     * for a mapping without a check, or one that changes nothing is ignored. While down, the data plane holds the
+     * node port and refuses connections (the state is {@link MappingState#ENDPOINT_DOWN}); the annotation keeps it.
+     *
+     * @return true if the mapping's state changed
+     */
+    public synchronized boolean health(MappingKey key, InetSocketAddress target, boolean up) {
+        requireOpen();
+        Slot slot = slots.get(key);
+        if (slot == null || slot.healthCheck.isEmpty() || !slot.target.equals(target) || slot.healthy == up) {
+            return false;
+        }
+        boolean servingBefore = slot.serving();
+        slot.healthy = up;
+        healthTransitions.incrementAndGet();
+        if (slot.isListening() && servingBefore != slot.serving()) {
+            retargetQuietly(slot);
+        }
+        (up ? log.atInfo() : log.atWarn()).setMessage("mapping_health_changed")
+                .addKeyValue("endpoint", key.endpoint())
+                .addKeyValue("port", key.port())
+                .addKeyValue("protocol", key.protocol())
+                .addKeyValue("family", key.family())
+                .addKeyValue("target", Addresses.format(target))
+                .addKeyValue("nodePort", slot.isListening() ? slot.nodePort : 0)
+                .addKeyValue("health", up ? "up" : "down")
+                .addKeyValue("state", slot.status().state())
+                .log();
+        return true;
+    }
+
+    /** Health check transitions (up to down and back) since the start. */
+    public long healthTransitions() {
+        return healthTransitions.get();
+    }
+
+    /**
      * Tries again to open every desired mapping in {@link MappingState#CONFLICT} or {@link MappingState#ERROR}, so
      * that ports freed by other processes are taken up without a change of desired state. Called periodically.
      */
@@ -527,7 +569,7 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent(), slot.idleTimeout));
+                        slot.pinned.isPresent(), slot.idleTimeout, slot.healthCheck));
             }
         }
         for (StateEntry entry : restored.values()) {
@@ -731,7 +773,7 @@ public final class MappingService implements AutoCloseable {
                 for (InetAddress ip : endpoint.ips()) {
                     wants.put(endpoint.key(port, ip),
                             new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                    endpoint.ready()));
+                                    port.healthCheck(), endpoint.ready()));
                 }
             }
         }
@@ -821,7 +863,7 @@ public final class MappingService implements AutoCloseable {
 
         private Mapping mapping(MappingKey key, int nodePort) {
             Want want = wants.get(key);
-            return new Mapping(key, want.target(), nodePort, want.idleTimeout());
+            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready());
         }
 
         private void closeEarly(Slot slot) {
@@ -869,6 +911,8 @@ public final class MappingService implements AutoCloseable {
                 slot.target = want.target();
                 slot.pinned = want.pinned();
                 slot.idleTimeout = want.idleTimeout();
+                slot.healthCheck = want.healthCheck();
+                slot.healthy = true; // a new listener starts up
                 listening(slot, entry.getValue().nodePort(), false);
             }
             for (Map.Entry<MappingKey, Mapping> entry : closedEarly.entrySet()) {
@@ -957,7 +1001,7 @@ public final class MappingService implements AutoCloseable {
                         for (InetAddress ip : endpoint.ips()) {
                             wanted.put(endpoint.key(port, ip),
                                     new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                            endpoint.ready()));
+                                            port.healthCheck(), endpoint.ready()));
                         }
                     }
                 }
@@ -1016,8 +1060,11 @@ public final class MappingService implements AutoCloseable {
             // A new session idle timeout is applied like a new target: the listener stays, new sessions use it.
             boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout());
             slot.idleTimeout = want.idleTimeout();
+            boolean servingBefore = slot.serving();
             boolean readinessChanged = slot.ready != want.ready();
             slot.ready = want.ready();
+            // A new target or a new check starts the check afresh, up (as a new mapping starts).
+            slot.health(want.healthCheck(), want.target());
             boolean movesToNewPin = want.pinned().isPresent()
                     && !(slot.isListening() && slot.nodePort == want.pinned().getAsInt());
             boolean pinChanged = !slot.pinned.equals(want.pinned());
@@ -1054,7 +1101,7 @@ public final class MappingService implements AutoCloseable {
                             .log();
                 }
             }
-            if (readinessChanged && !targetChanged && slot.isListening()) {
+            if (servingBefore != slot.serving() && !targetChanged && slot.isListening()) {
                 // Same target, new readiness: the data plane hears of it as a retarget; the key stays unchanged.
                 retargetQuietly(slot);
             }
@@ -1137,7 +1184,7 @@ public final class MappingService implements AutoCloseable {
 
     /** What a source wants for one key. */
     private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout,
-                        boolean ready) {
+                        Optional<HealthCheck> healthCheck, boolean ready) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -1174,6 +1221,9 @@ public final class MappingService implements AutoCloseable {
         OptionalInt pinned;
         Optional<Duration> idleTimeout;
         boolean ready;
+        Optional<HealthCheck> healthCheck;
+        /** What the health check found last (true without a check); reset to true for a new target or check. */
+        boolean healthy = true;
         int nodePort;
         MappingState state = MappingState.ERROR;
         String message = "";
@@ -1185,6 +1235,20 @@ public final class MappingService implements AutoCloseable {
             this.pinned = want.pinned();
             this.idleTimeout = want.idleTimeout();
             this.ready = want.ready();
+            this.healthCheck = want.healthCheck();
+        }
+
+        /** A new check, or the same check of a new target, starts up. */
+        void health(Optional<HealthCheck> check, InetSocketAddress newTarget) {
+            if (!check.equals(healthCheck) || !newTarget.equals(target)) {
+                healthy = true;
+            }
+            healthCheck = check;
+        }
+
+        /** True if the data plane should accept on the node port: ready, and up if checked. */
+        boolean serving() {
+            return ready && healthy;
         }
 
         boolean isListening() {
@@ -1196,13 +1260,17 @@ public final class MappingService implements AutoCloseable {
         }
 
         Mapping mapping(int port) {
-            return new Mapping(key, target, port, idleTimeout, ready);
+            return new Mapping(key, target, port, idleTimeout, serving());
         }
 
         MappingStatus status() {
             OptionalInt shown = isListening() ? OptionalInt.of(nodePort) : pinned;
-            return new MappingStatus(key, source, target, shown, isListening() ? MappingState.LISTENING : state,
-                    Objects.requireNonNullElse(message, ""), ready);
+            MappingState shownState = !isListening() ? state
+                    : !ready ? MappingState.NOT_READY
+                    : !healthy ? MappingState.ENDPOINT_DOWN
+                    : MappingState.LISTENING;
+            return new MappingStatus(key, source, target, shown, shownState,
+                    Objects.requireNonNullElse(message, ""), ready, healthCheck);
         }
     }
 }

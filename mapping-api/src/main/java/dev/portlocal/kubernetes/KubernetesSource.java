@@ -289,7 +289,7 @@ public final class KubernetesSource implements AutoCloseable {
     private void publish(List<Pod> podList, Translation translation, NodeIps nodeIps) {
         Map<MappingKey, MappingStatus> listening = new HashMap<>();
         for (MappingStatus status : service.mappings()) {
-            if (status.source() == Source.KUBERNETES && status.isListening()) {
+            if (status.source() == Source.KUBERNETES && status.holdsPort()) {
                 listening.put(status.key(), status);
             }
         }

@@ -10,13 +10,16 @@ import static java.util.Objects.requireNonNull;
  * One port of an endpoint to expose, for one protocol. {@code nodePort}, when present, pins the node port instead
  * of letting the allocator choose one; whether it lies inside the port range is checked by whoever knows the range.
  * {@code idleTimeout}, UDP only, overrides the daemon's session idle timeout for this port's mappings.
+ * {@code healthCheck}, TCP only, checks the endpoint actively; while it is down the node port refuses connections
+ * (see {@link HealthCheck}). UDP has no connect to check with: a UDP mapping follows its source's readiness only.
  *
  * <p>The record owns its rules: it checks each value ({@link PortRange#checkPort}, {@link #checkIdleTimeout}) and
  * the rule that spans two of them (an idle timeout only on udp), and throws {@link FieldException} naming the
  * field. Readers of the mapping file and the API call the same checks per field, so that each value's problem is
  * reported where it was written.
  */
-public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout) {
+public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout,
+                           Optional<HealthCheck> healthCheck) {
 
     /** The longest per-port UDP session idle timeout accepted. */
     public static final Duration MAX_IDLE = Duration.ofHours(24);
@@ -32,6 +35,16 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         if (idleTimeout.isPresent()) {
             checkIdleTimeout(protocol, idleTimeout.get());
         }
+        requireNonNull(healthCheck, "healthCheck");
+        if (healthCheck.isPresent() && protocol != Protocol.TCP) {
+            throw new FieldException("healthCheck", "{" + healthCheck.get() + "} (expected: only on tcp ports; a "
+                    + protocol.wireName() + " mapping follows its source's readiness)");
+        }
+    }
+
+    /** A port without a health check. */
+    public EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout) {
+        this(port, protocol, nodePort, idleTimeout, Optional.empty());
     }
 
     /**
@@ -91,6 +104,7 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         private Protocol protocol = Protocol.TCP;
         private OptionalInt nodePort = OptionalInt.empty();
         private Optional<Duration> idleTimeout = Optional.empty();
+        private Optional<HealthCheck> healthCheck = Optional.empty();
 
         private Builder() {
         }
@@ -115,19 +129,25 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             return this;
         }
 
+        public Builder healthCheck(HealthCheck healthCheck) {
+            this.healthCheck = Optional.of(healthCheck);
+            return this;
+        }
+
         /**
          * The port, checked as the record checks it.
          *
          * @throws FieldException naming the field that breaks a rule ({@code port} if it was never set)
          */
         public EndpointPort build() {
-            return new EndpointPort(port, protocol, nodePort, idleTimeout);
+            return new EndpointPort(port, protocol, nodePort, idleTimeout, healthCheck);
         }
     }
 
     @Override
     public String toString() {
         return port + "/" + protocol.wireName() + (nodePort.isPresent() ? " nodePort " + nodePort.getAsInt() : "")
-                + idleTimeout.map(d -> " idleTimeout " + Durations.format(d)).orElse("");
+                + idleTimeout.map(d -> " idleTimeout " + Durations.format(d)).orElse("")
+                + healthCheck.map(h -> " healthCheck {" + h + "}").orElse("");
     }
 }

@@ -1,17 +1,25 @@
 package dev.portlocal.model;
 
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * A snapshot of one desired mapping. {@code nodePort} is the bound port when {@link MappingState#LISTENING}, else
- * the pinned port if there is one. {@code message} is empty when listening and says why otherwise. {@code ready}
- * is the endpoint's readiness as its source declared it.
+ * A snapshot of one desired mapping. {@code nodePort} is the held port when the state
+ * {@linkplain MappingState#holdsPort() holds one}, else the pinned port if there is one. {@code message} is empty
+ * when listening and says why otherwise. {@code ready} is the endpoint's readiness as its source declared it;
+ * {@code healthCheck} is the mapping's active check, if it has one.
  */
 public record MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
-                            MappingState state, String message, boolean ready) {
+                            MappingState state, String message, boolean ready, Optional<HealthCheck> healthCheck) {
+
+    /** The status of a mapping without a health check. */
+    public MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
+                         MappingState state, String message, boolean ready) {
+        this(key, source, target, nodePort, state, message, ready, Optional.empty());
+    }
 
     /** The status of a mapping of a ready endpoint. */
     public MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
@@ -26,12 +34,20 @@ public record MappingStatus(MappingKey key, Source source, InetSocketAddress tar
         requireNonNull(nodePort, "nodePort");
         requireNonNull(state, "state");
         requireNonNull(message, "message");
-        if (state == MappingState.LISTENING && nodePort.isEmpty()) {
-            throw new IllegalArgumentException("nodePort: empty (expected: the bound port of a listening mapping)");
+        if (state.holdsPort() && nodePort.isEmpty()) {
+            throw new IllegalArgumentException("nodePort: empty (expected: the bound port of a " + state
+                    + " mapping)");
         }
+        requireNonNull(healthCheck, "healthCheck");
     }
 
+    /** True if the node port accepts connections now. */
     public boolean isListening() {
         return state == MappingState.LISTENING;
+    }
+
+    /** True if the mapping holds its node port, accepting or not: what annotations publish, so ports never flap. */
+    public boolean holdsPort() {
+        return state.holdsPort();
     }
 }

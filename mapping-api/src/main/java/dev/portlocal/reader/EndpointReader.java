@@ -5,6 +5,7 @@ import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 
@@ -50,6 +51,25 @@ public final class EndpointReader {
     private static final String PORT_EXPECTED = "an integer, " + PortRange.PORTS;
     private static final String IPS_EXPECTED = "a list of one address, or one of each family";
     private static final String PORTS_EXPECTED = "a list of at least one port";
+    private static final String HEALTH_EXPECTED = "an object with interval, timeout, rise, fall (each optional)";
+
+    /** The fields of a {@code healthCheck}: each optional, with the defaults of {@link HealthCheck#DEFAULT}. */
+    private static final Fields<HealthCheck.Builder> HEALTH_FIELDS = new Fields<>(List.of(
+            Field.optional("interval", HealthCheck.INTERVAL_EXPECTED,
+                    at -> at.check(() -> HealthCheck.checkInterval(at.path(),
+                            Durations.parse(at.path(), at.text(Durations.EXPECTED)))),
+                    HealthCheck.Builder::interval),
+            Field.optional("timeout", Durations.EXPECTED,
+                    at -> at.check(() -> Durations.parse(at.path(), at.text(Durations.EXPECTED))),
+                    HealthCheck.Builder::timeout),
+            Field.optional("rise", HealthCheck.COUNT_EXPECTED,
+                    at -> at.check(() -> HealthCheck.checkCount(at.path(),
+                            at.integral(HealthCheck.COUNT_EXPECTED).asLong())),
+                    HealthCheck.Builder::rise),
+            Field.optional("fall", HealthCheck.COUNT_EXPECTED,
+                    at -> at.check(() -> HealthCheck.checkCount(at.path(),
+                            at.integral(HealthCheck.COUNT_EXPECTED).asLong())),
+                    HealthCheck.Builder::fall)));
 
     private static final Field<Draft, String> NAME = Field.optional("name", Endpoint.NAME_EXPECTED,
             at -> at.check(() -> Endpoint.checkName(at.text(Endpoint.NAME_EXPECTED))), Draft::name);
@@ -93,7 +113,9 @@ public final class EndpointReader {
                 Field.optional("idleTimeout", Durations.EXPECTED,
                         at -> at.check(() -> EndpointPort.checkIdleTimeout(at.path(),
                                 Durations.parse(at.path(), at.text(Durations.EXPECTED)))),
-                        EndpointPort.Builder::idleTimeout)));
+                        EndpointPort.Builder::idleTimeout),
+                Field.optional("healthCheck", HEALTH_EXPECTED, EndpointReader::healthCheck,
+                        EndpointPort.Builder::healthCheck)));
         this.ports = Field.required("ports", PORTS_EXPECTED, at -> list(at, PORTS_EXPECTED, this::port),
                 Draft::ports);
         this.namedFields = new Fields<>(List.of(NAME.asRequired(), IP, IPS, ports));
@@ -152,6 +174,11 @@ public final class EndpointReader {
     private EndpointPort port(Cursor at) {
         EndpointPort.Builder port = portFields.read(at, EndpointPort::builder);
         return at.checkWithin(port::build);
+    }
+
+    private static HealthCheck healthCheck(Cursor at) {
+        HealthCheck.Builder check = HEALTH_FIELDS.read(at, HealthCheck::builder);
+        return at.checkWithin(check::build);
     }
 
     private static InetAddress ip(Cursor at) {

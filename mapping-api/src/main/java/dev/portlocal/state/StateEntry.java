@@ -1,6 +1,7 @@
 package dev.portlocal.state;
 
 import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Source;
@@ -13,15 +14,21 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One persisted assignment: mapping {@code key} held {@code nodePort}. The source, the target IP, whether the port
- * was pinned and the UDP session idle timeout are kept too, so that endpoints created through the API can be
- * recreated after a restart as they were.
+ * was pinned, the UDP session idle timeout and the health check are kept too, so that endpoints created through the
+ * API can be recreated after a restart as they were.
  */
 public record StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
-                         Optional<Duration> idleTimeout) {
+                         Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck) {
 
     /** An entry with the default session idle timeout. */
     public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned) {
         this(key, source, ip, nodePort, pinned, Optional.empty());
+    }
+
+    /** An entry without a health check. */
+    public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
+                      Optional<Duration> idleTimeout) {
+        this(key, source, ip, nodePort, pinned, idleTimeout, Optional.empty());
     }
 
     public StateEntry {
@@ -37,5 +44,6 @@ public record StateEntry(MappingKey key, Source source, InetAddress ip, int node
         }
         requireNonNull(idleTimeout, "idleTimeout");
         idleTimeout.ifPresent(d -> EndpointPort.checkIdleTimeout(key.protocol(), d));
+        requireNonNull(healthCheck, "healthCheck");
     }
 }

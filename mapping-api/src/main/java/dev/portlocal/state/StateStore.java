@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Protocol;
@@ -150,7 +151,8 @@ public final class StateStore {
             MappingKey key = entry.key();
             dtos.add(new EntryDto(key.endpoint(), key.port(), key.protocol().wireName(), key.family().name(),
                     entry.nodePort(), entry.source().wireName(), Addresses.format(entry.ip()), entry.pinned(),
-                    entry.idleTimeout().map(Durations::format).orElse(null)));
+                    entry.idleTimeout().map(Durations::format).orElse(null),
+                    entry.healthCheck().map(HealthCheckDto::of).orElse(null)));
         }
         byte[] content = mapper.writeValueAsBytes(new StateFileDto(VERSION, dtos));
 
@@ -242,8 +244,26 @@ public final class StateStore {
     record StateFileDto(Integer version, List<EntryDto> entries) {
     }
 
+    /** A health check as {@code {"interval": "2s", "timeout": "1s", "rise": 2, "fall": 2}}. */
+    record HealthCheckDto(String interval, String timeout, Integer rise, Integer fall) {
+        static HealthCheckDto of(HealthCheck check) {
+            return new HealthCheckDto(Durations.format(check.interval()), Durations.format(check.timeout()),
+                    check.rise(), check.fall());
+        }
+
+        HealthCheck toCheck() {
+            EntryDto.present(interval, "healthCheck.interval");
+            EntryDto.present(timeout, "healthCheck.timeout");
+            EntryDto.present(rise, "healthCheck.rise");
+            EntryDto.present(fall, "healthCheck.fall");
+            return new HealthCheck(Durations.parse("healthCheck.interval", interval),
+                    Durations.parse("healthCheck.timeout", timeout), rise, fall);
+        }
+    }
+
     record EntryDto(String endpoint, Integer port, String protocol, String family, Integer nodePort, String source,
-                    String ip, Boolean pinned, @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout) {
+                    String ip, Boolean pinned, @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckDto healthCheck) {
 
         /** @throws IllegalArgumentException naming the invalid field and its value */
         StateEntry toEntry() {
@@ -263,10 +283,12 @@ public final class StateStore {
             InetAddress address = Addresses.parseIp("ip", ip);
             Optional<Duration> idle = idleTimeout == null ? Optional.empty()
                     : Optional.of(Durations.parse("idleTimeout", idleTimeout));
-            return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned), idle);
+            Optional<HealthCheck> check = healthCheck == null ? Optional.empty() : Optional.of(healthCheck.toCheck());
+            return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned), idle,
+                    check);
         }
 
-        private static void present(Object value, String field) {
+        static void present(Object value, String field) {
             if (value == null) {
                 throw new IllegalArgumentException(field + ": missing");
             }

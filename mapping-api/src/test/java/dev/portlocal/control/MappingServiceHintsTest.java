@@ -79,7 +79,8 @@ class MappingServiceHintsTest {
         service();
         service.apply(KUBERNETES, List.of(pod("ns/web", "198.18.0.1", false)));
         MappingStatus before = status("ns/web");
-        assertEquals(MappingState.LISTENING, before.state(), "a not-ready endpoint is mapped all the same");
+        assertEquals(MappingState.NOT_READY, before.state(), "a not-ready endpoint holds its port, refusing");
+        assertTrue(before.holdsPort());
         assertFalse(before.ready());
         assertFalse(openMapping("ns/web").ready(), "the data plane is told the endpoint is not ready");
         opener.callsAndClear();
@@ -89,6 +90,7 @@ class MappingServiceHintsTest {
         assertEquals(List.of(key("ns/web")), result.unchanged());
         assertEquals(List.of("retarget 61000 ns/web:8080/tcp -> 198.18.0.1:8080"), opener.callsAndClear());
         assertTrue(status("ns/web").ready());
+        assertEquals(MappingState.LISTENING, status("ns/web").state());
         assertTrue(openMapping("ns/web").ready());
         assertEquals(before.nodePort(), status("ns/web").nodePort());
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import org.junit.jupiter.api.Test;
@@ -130,5 +131,42 @@ class EndpointReaderTest {
         String message = problems.list().get(0).message();
         assertTrue(message.startsWith("ip: " + "x".repeat(80) + "... (expected: an IPv4 or IPv6 address)"), message);
         assertEquals(5000, problems.list().get(0).value().asText().length(), "the value itself is kept whole");
+    }
+
+    @Test
+    void aHealthCheckTakesEveryDefaultOrEachKey() {
+        Problems problems = Problems.all();
+        Endpoint endpoint = READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":["
+                + "{\"port\":80,\"healthCheck\":{}},"
+                + "{\"port\":81,\"healthCheck\":{\"interval\":\"500ms\",\"timeout\":\"200ms\",\"rise\":3,\"fall\":1}},"
+                + "{\"port\":82,\"healthCheck\":{\"interval\":\"300ms\"}},"
+                + "{\"port\":83,\"healthCheck\":null}]}"), problems).orElseThrow();
+        assertEquals(List.of(), problems.list());
+        assertEquals(Optional.of(HealthCheck.DEFAULT), endpoint.ports().get(0).healthCheck());
+        assertEquals(Optional.of(new HealthCheck(Duration.ofMillis(500), Duration.ofMillis(200), 3, 1)),
+                endpoint.ports().get(1).healthCheck());
+        assertEquals(Optional.of(new HealthCheck(Duration.ofMillis(300), Duration.ofMillis(300), 2, 2)),
+                endpoint.ports().get(2).healthCheck(), "without a timeout: 1 s, or the interval if shorter");
+        assertEquals(Optional.empty(), endpoint.ports().get(3).healthCheck());
+    }
+
+    @Test
+    void aBadHealthCheckNamesItsField() {
+        Problems problems = Problems.all();
+        READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":["
+                + "{\"port\":80,\"healthCheck\":{\"interval\":\"50ms\",\"rise\":0,\"fall\":\"2\",\"every\":1}},"
+                + "{\"port\":81,\"healthCheck\":{\"interval\":\"1s\",\"timeout\":\"2s\"}},"
+                + "{\"port\":53,\"protocol\":\"udp\",\"healthCheck\":{}},"
+                + "{\"port\":82,\"healthCheck\":true}]}"), problems);
+        assertEquals(List.of(
+                "ports[0].healthCheck.every: unknown field (expected one of: interval, timeout, rise, fall)",
+                "ports[0].healthCheck.interval: 50ms (expected: a duration from 100ms to 1h)",
+                "ports[0].healthCheck.rise: 0 (expected: an integer, 1-100)",
+                "ports[0].healthCheck.fall: \"2\" (expected: an integer, 1-100)",
+                "ports[1].healthCheck.timeout: 2s (expected: more than 0, at most the interval, 1s)",
+                "ports[2].healthCheck: {interval 2s timeout 1s rise 2 fall 2} (expected: only on tcp ports; a udp "
+                        + "mapping follows its source's readiness)",
+                "ports[3].healthCheck: true (expected: an object with the fields interval, timeout, rise, fall)"),
+                messages(problems));
     }
 }

@@ -15,6 +15,7 @@ import dev.portlocal.control.MappingService;
 import dev.portlocal.file.MappingFileException;
 import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.file.MappingFileWatcher;
+import dev.portlocal.health.HealthMonitor;
 import dev.portlocal.kubernetes.KubernetesClients;
 import dev.portlocal.kubernetes.KubernetesOptions;
 import dev.portlocal.kubernetes.KubernetesSource;
@@ -91,6 +92,7 @@ public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     private static final long RETRY_SECONDS = 5;
+    private static final long HEALTH_SYNC_MILLIS = 500;
 
     private final DaemonConfig config;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -101,6 +103,7 @@ public final class Daemon implements AutoCloseable {
     private volatile MappingFileWatcher watcher;
     private ScheduledExecutorService control;
     private ApiServer apiServer;
+    private HealthMonitor health;
     /** The Kubernetes source and its client, or null when it is off. */
     private volatile KubernetesSource kubernetes;
     private KubernetesClient kubernetesClient;
@@ -172,6 +175,9 @@ public final class Daemon implements AutoCloseable {
             startKubernetes();
         }
         control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        health = new HealthMonitor(control, service::health);
+        metrics.health(health, service);
+        control.scheduleWithFixedDelay(this::syncHealth, 0, HEALTH_SYNC_MILLIS, TimeUnit.MILLISECONDS);
         ready.set(true);
         notifier = SystemdNotifier.open(config.systemd());
         notifier.ready(statusLine());
@@ -482,6 +488,15 @@ public final class Daemon implements AutoCloseable {
         metrics.reloadStatus(status.lastSuccessful(), status.lastSuccess());
     }
 
+    /** Points the health monitor at the mappings that have a check; cheap, so it runs every half second. */
+    private void syncHealth() {
+        try {
+            health.sync(service.mappings());
+        } catch (RuntimeException e) {
+            log.atWarn().setMessage("health_sync_failed").addKeyValue("error", e.toString()).log();
+        }
+    }
+
     private void retryFailed() {
         try {
             service.retryFailed();
@@ -571,6 +586,9 @@ public final class Daemon implements AutoCloseable {
             }
             if (watcher != null) {
                 watcher.close();
+            }
+            if (health != null) {
+                health.close();
             }
             if (control != null) {
                 control.shutdownNow();

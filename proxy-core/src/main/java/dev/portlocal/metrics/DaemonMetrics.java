@@ -2,6 +2,7 @@ package dev.portlocal.metrics;
 
 import dev.portlocal.api.MetricsSource;
 import dev.portlocal.control.MappingService;
+import dev.portlocal.health.HealthMonitor;
 import dev.portlocal.kubernetes.KubernetesMetrics;
 import dev.portlocal.kubernetes.KubernetesMetrics.Resource;
 import dev.portlocal.model.IpFamily;
@@ -119,6 +120,24 @@ public final class DaemonMetrics implements MetricsSource {
                 .help("When a reload (or the start) last succeeded, in seconds since the epoch.")
                 .register(registry);
         registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT));
+    }
+
+    /** Registers the health checks' series: probes by result, and the transitions they caused. */
+    public void health(HealthMonitor monitor, MappingService service) {
+        CounterWithCallback.builder()
+                .name("portlocal_health_probes")
+                .help("Health check probes (a TCP connect to the endpoint), by result: ok, failed.")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(monitor.probesOk(), "ok");
+                    cb.call(monitor.probesFailed(), "failed");
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_health_transitions")
+                .help("Mappings whose endpoint went down or came back, as their health checks found.")
+                .callback(cb -> cb.call(service.healthTransitions()))
+                .register(registry);
     }
 
     /**
