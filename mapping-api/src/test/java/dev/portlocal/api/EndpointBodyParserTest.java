@@ -64,7 +64,8 @@ class EndpointBodyParserTest {
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}],\"extra\":1}", "extra",
                         "extra: unknown field (expected one of: name, ip, ips, ports)"),
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1,\"proto\":\"tcp\"}]}", "ports[0].proto",
-                        "ports[0].proto: unknown field (expected one of: port, protocol, nodePort, idleTimeout, healthCheck)"),
+                        "ports[0].proto: unknown field (expected one of: port, protocol, nodePort, idleTimeout, "
+                                + "healthCheck)"),
                 arguments("{\"name\":7,\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}]}", "name",
                         "name: 7 (expected: one or two segments"),
                 arguments("{\"name\":\"shop/other\",\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}]}", "name",

@@ -155,7 +155,7 @@ class KubernetesSourceIT {
 
     private Optional<MappingStatus> mapping(String endpoint, int port, Protocol protocol) {
         MappingKey key = new MappingKey(endpoint, port, protocol, IpFamily.IPv4);
-        return service.mappings().stream().filter(s -> s.key().equals(key) && s.isListening()).findFirst();
+        return service.mappings().stream().filter(s -> s.key().equals(key) && s.holdsPort()).findFirst();
     }
 
     private int nodePort(String endpoint, int port) {
@@ -227,12 +227,16 @@ class KubernetesSourceIT {
                 .map(s -> s.target().getAddress().getHostAddress().equals("198.18.0.9")).orElse(false));
         assertEquals(tcp, nodePort("shop/web-1", 8080));
 
-        // Not ready: mapped all the same, readiness carried.
+        // Not ready: the port is held (refusing, as a not-ready Pod behind NPL would), readiness carried.
         Pod notReady = cluster.pods().inNamespace("shop").withName("web-1").get();
         notReady.getStatus().getConditions().get(0).setStatus("False");
         cluster.pods().resource(notReady).updateStatus();
         await("not ready", () -> mapping("shop/web-1", 8080, Protocol.TCP).map(s -> !s.ready()).orElse(false));
         assertEquals(tcp, nodePort("shop/web-1", 8080));
+        assertEquals(dev.portlocal.model.MappingState.NOT_READY,
+                mapping("shop/web-1", 8080, Protocol.TCP).orElseThrow().state());
+        assertFalse(opener.openMappings().values().stream().filter(m -> m.key().endpoint().equals("shop/web-1")
+                && m.protocol() == Protocol.TCP).findFirst().orElseThrow().ready(), "the data plane is told");
 
         // The opt-in removed from both Services: the mappings go and so does the annotation.
         cluster.services().resource(new ServiceBuilder(web).editMetadata().withAnnotations(Map.of()).endMetadata()
