@@ -1,7 +1,7 @@
 package dev.portlocal.daemon;
 
 import dev.portlocal.model.PortRange;
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.DaemonProcess;
 import dev.portlocal.testing.Waits;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class DrainIT {
     @Test
     void aTransferUnderWayCompletesNewConnectionsAreRefusedAndTheExitCodeIsZero() throws Exception {
         // The backend counts what it got and answers with the count once the client is done.
-        try (BackendServer sink = BackendServer.start(s -> {
+        try (BlockingBackend sink = BlockingBackend.start(s -> {
             long n = s.getInputStream().transferTo(OutputStream.nullOutputStream());
             s.getOutputStream().write(("got " + n + "\n").getBytes(StandardCharsets.US_ASCII));
         })) {
@@ -97,7 +97,7 @@ class DrainIT {
 
     @Test
     void aSecondSigtermExitsAtOnce() throws Exception {
-        try (BackendServer idle = BackendServer.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
+        try (BlockingBackend idle = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
             PortRange range = InProcessDaemons.range(5);
             try (DaemonProcess d = start(idle.address().getPort(), range, "60s");
                  Socket held = new Socket(InetAddress.getLoopbackAddress(), range.start())) {

@@ -4,7 +4,7 @@ import dev.portlocal.api.ApiClient;
 import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.FreePorts;
 import dev.portlocal.testing.PrometheusText;
 import dev.portlocal.testing.Waits;
@@ -44,7 +44,7 @@ class MetricsIT {
     @TempDir
     Path dir;
 
-    private BackendServer echo;
+    private BlockingBackend echo;
 
     @AfterEach
     void closeBackend() throws IOException {
@@ -93,7 +93,7 @@ class MetricsIT {
 
     @Test
     void countersMatchTheTrafficSentAndARemovedMappingLosesItsSeries() throws Exception {
-        echo = BackendServer.start(s -> s.getInputStream().transferTo(s.getOutputStream()));
+        echo = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()));
         int refusedPort = FreePorts.refused();
         Path mappings = dir.resolve("endpoints.yaml");
         write(mappings, "endpoints:\n" + entry("web", echo.address().getPort()) + entry("down", refusedPort));
