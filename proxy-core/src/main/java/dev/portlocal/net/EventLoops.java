@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The data plane's event loops: {@link MultiThreadIoEventLoopGroup} with {@link EpollIoHandler} or
- * {@link NioIoHandler}. Never the deprecated {@code *EventLoopGroup} classes.
+ * The data plane's event loops, shared by TCP and UDP: {@link MultiThreadIoEventLoopGroup} with
+ * {@link EpollIoHandler} or {@link NioIoHandler}. Never the deprecated {@code *EventLoopGroup} classes. The requested
+ * {@link IoTransport} is resolved here, once; {@link #transport()} is the answer every plane builds on.
  *
  * <p>Threading: created and closed by the daemon's main thread; {@link #loops()} is immutable.
  */
