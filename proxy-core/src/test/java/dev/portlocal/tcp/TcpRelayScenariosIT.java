@@ -348,15 +348,16 @@ class TcpRelayScenariosIT {
 
     /**
      * The most the backend can write while the client reads nothing: what the backend's send buffer and the
-     * client's receive buffer hold (as the kernel reports them, which doubles the value set), and, when proxied,
-     * what the proxy's two sockets can hold (autotuned at most to {@code tcp_rmem}'s and {@code tcp_wmem}'s
-     * maximum) plus the proxy's own buffer per direction (the copy buffer, or a pipe when splicing; NIO holds one
-     * read of at most the copy buffer). The margin, 10% and one 1 MiB block, is for the kernel's accounting slack:
-     * a socket may take one segment past its limit, and a block write that blocks is counted only once it returns.
+     * client's receive buffer hold (twice the value Java reports: Linux doubles the value set, for its own
+     * bookkeeping, and Java halves it again when read), and, when proxied, what the proxy's two sockets can hold
+     * (autotuned at most to {@code tcp_rmem}'s and {@code tcp_wmem}'s maximum) plus the proxy's own buffer per
+     * direction (the copy buffer, or a pipe when splicing; NIO holds one read of at most the copy buffer). The
+     * margin, 10% and one 1 MiB block, is for the kernel's accounting slack: a socket may take one segment past its
+     * limit, and a block write that blocks is counted only once it returns.
      */
     private static long slowReaderBound(RelayMode mode, long backendSendBuffer, long clientReceiveBuffer)
             throws IOException {
-        long kernel = backendSendBuffer + clientReceiveBuffer;
+        long kernel = 2 * (backendSendBuffer + clientReceiveBuffer);
         if (mode.proxied()) {
             RelayConfig relay = mode.relay(RelayConfig.DEFAULT);
             kernel += maxOf("/proc/sys/net/ipv4/tcp_rmem") + maxOf("/proc/sys/net/ipv4/tcp_wmem")
