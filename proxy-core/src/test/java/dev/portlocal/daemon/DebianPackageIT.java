@@ -29,6 +29,7 @@ class DebianPackageIT {
 
     private static final List<String> FILES = List.of(
             "usr/share/portlocal/portlocal.jar",
+            "usr/share/portlocal/jvm.options",
             "usr/bin/portlocal",
             "lib/systemd/system/portlocal.service",
             "usr/lib/sysctl.d/60-portlocal.conf",
