@@ -69,7 +69,7 @@ suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 packages=openjdk-17-jre-headless
-recipe="$suite minbase $packages updates+security $mirror $security_mirror 1"
+recipe="$suite minbase $packages updates+security slim $mirror $security_mirror 2"
 max_age_days="${PORTLOCAL_BASE_MAX_AGE_DAYS:-7}"
 
 make_base() {
@@ -86,6 +86,19 @@ deb $mirror $suite main
 deb $mirror $suite-updates main
 deb $security_mirror $suite-security main
 SOURCES
+    # As Debian's own slim images: no manuals, documentation (but the copyright files) or translations, also for
+    # what a derived image installs later.
+    cat > "$rootfs/etc/dpkg/dpkg.cfg.d/portlocal-slim" <<'SLIM'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+SLIM
     cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
     mount -t proc proc "$rootfs/proc"
     log "base_upgrade from=\"$suite-updates $suite-security\""
@@ -96,6 +109,11 @@ SOURCES
     # What the package manager does not need at runtime; /var/lib/dpkg stays, so scanners see every package.
     rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/log/* "$rootfs"/tmp/* \
         "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old
+    find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+    find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+    find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+    rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/groff/* "$rootfs"/usr/share/info/* \
+        "$rootfs"/usr/share/lintian/* "$rootfs"/usr/share/linda/*
     : > "$rootfs/etc/resolv.conf"
     : > "$rootfs/etc/machine-id"
     log "base_import tag=$tag"
