@@ -13,9 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -201,17 +199,6 @@ class ContainerImageIT {
         assertArrayEquals(bytes, in.readNBytes(bytes.length), "echo of " + word);
     }
 
-    private static boolean refused(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            return false;
-        } catch (ConnectException e) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Test
     void theImageRelaysDrainsOnSigtermAndGetsItsNodePortBackFromTheMountedState() throws Exception {
         Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase().contains("linux"), "Linux only");
@@ -229,6 +216,12 @@ class ContainerImageIT {
         List<String> lines = build.output().lines().toList();
         String image = lines.get(lines.size() - 1).trim();
         assertEquals("portlocal:" + ContainerImageFilesTest.projectVersion(), image);
+        assertEquals(ContainerImageFilesTest.projectVersion(), ok(Duration.ofSeconds(30), "podman", "image",
+                "inspect", "--format", "{{index .Labels \"org.opencontainers.image.version\"}}", image).trim());
+        String revision = ok(Duration.ofSeconds(30), "podman", "image", "inspect", "--format",
+                "{{index .Labels \"org.opencontainers.image.revision\"}}", image).trim();
+        assertTrue(revision.matches(Files.exists(ROOT.resolve(".git")) ? "[0-9a-f]{40}(-dirty)?" : "unknown"),
+                "the revision label is the git commit: " + revision);
 
         try (BackendServer backend = BackendServer.start(s -> {
             s.getInputStream().transferTo(s.getOutputStream());
@@ -276,7 +269,7 @@ class ContainerImageIT {
                 Waits.until(() -> "event=stopping in the logs:\n" + logs(first), Duration.ofSeconds(30),
                         () -> logs(first).contains("event=stopping"));
                 Waits.until("the node port refuses new connections", Duration.ofSeconds(10),
-                        () -> refused(nodePort));
+                        () -> DrainIT.refused(nodePort));
                 pingPong(held, "draining");
             } finally {
                 held.close();
