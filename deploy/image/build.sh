@@ -72,13 +72,24 @@ packages=openjdk-17-jre-headless
 recipe="$suite minbase $packages updates+security slim $mirror $security_mirror 2"
 max_age_days="${PORTLOCAL_BASE_MAX_AGE_DAYS:-7}"
 
+# Removes a root filesystem: first unmounts whatever is mounted below it (debootstrap may leave /proc, /sys or a
+# bind-mounted /dev behind when it fails), deepest first, and never crosses into another file system.
+remove_rootfs() {
+    local mounts
+    mounts="$(awk -v r="$1/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r)"
+    if [ -n "$mounts" ]; then
+        printf '%s\n' "$mounts" | xargs -r -n 1 umount -l
+    fi
+    rm -rf --one-file-system "$1"
+}
+
 make_base() {
     local tag="$1" rootfs
     command -v debootstrap >/dev/null 2>&1 || { echo "build.sh: debootstrap is not installed" >&2; exit 1; }
     [ "$(id -u)" -eq 0 ] || { echo "build.sh: the offline base needs root (debootstrap, chroot)" >&2; exit 1; }
     rootfs="$(mktemp -d /var/tmp/portlocal-base.XXXXXX)"
     # shellcheck disable=SC2064 # expand now: the trap must remove this directory
-    trap "umount '$rootfs/proc' 2>/dev/null || true; rm -rf '$rootfs'" EXIT
+    trap "remove_rootfs '$rootfs'" EXIT
     log "base_debootstrap suite=$suite mirror=$mirror"
     debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >&2
     cat > "$rootfs/etc/apt/sources.list" <<SOURCES
@@ -122,7 +133,7 @@ SLIM
         --change 'ENV LANG=C.UTF-8' \
         --change "LABEL dev.portlocal.base.recipe=\"$recipe\"" \
         - "$tag" >/dev/null
-    rm -rf "$rootfs"
+    remove_rootfs "$rootfs"
     trap - EXIT
 }
 
