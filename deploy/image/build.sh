@@ -163,7 +163,7 @@ fi
 source_url="${PORTLOCAL_SOURCE:-$(git -C "$root" config --get remote.origin.url 2>/dev/null || echo unknown)}"
 previous="$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
 log "image_build tag=$tag base=$base revision=$revision"
-buildah build --layers -f "$here/Containerfile" \
+buildah build -f "$here/Containerfile" \
     --build-arg BASE="$base" \
     --build-arg VERSION="$version" \
     --build-arg REVISION="$revision" \
