@@ -48,7 +48,8 @@ class DrainIT {
         return d;
     }
 
-    private static boolean refused(int port) {
+    /** True if a connect to {@code port} on loopback is refused (nothing listens). */
+    static boolean refused(int port) {
         try (Socket s = new Socket()) {
             s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             return false;
