@@ -175,10 +175,37 @@ public final class DaemonOptions {
             .help("Allow the API on a non-loopback address without a token.")
             .build();
 
+    public static final Option<Boolean> KUBERNETES = Option.builder("kubernetes.enabled", OptionType.bool())
+            .flag("--kubernetes")
+            .defaultValue(false)
+            .help("Map the Pods of this node that annotated Services select, and write their annotation.")
+            .build();
+
+    public static final Option<String> KUBERNETES_NODE_NAME = Option.builder("kubernetes.nodeName",
+                    OptionType.text((field, text) -> {
+                        if (text.isBlank()) {
+                            throw new IllegalArgumentException(field + ": \"" + text
+                                    + "\" (expected: this node's name)");
+                        }
+                        return text.strip();
+                    }))
+            .label("NAME")
+            .defaultValue(() -> blankToNull(System.getenv("NODE_NAME")), "$NODE_NAME")
+            .help("This node's name, as the Node object has it; a DaemonSet sets NODE_NAME from spec.nodeName.")
+            .build();
+
+    public static final Option<Path> KUBERNETES_KUBECONFIG = Option.builder("kubernetes.kubeconfig",
+                    OptionType.path())
+            .label("FILE")
+            .defaultText("in-cluster")
+            .help("A kubeconfig file for running outside the cluster; by default the Pod's service account.")
+            .build();
+
     /** Every option, in the order of {@code --help} and docs/cli.md. */
     public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
             TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
-            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE);
+            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
+            KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);
@@ -206,6 +233,10 @@ public final class DaemonOptions {
                         + " (expected: at most one address per family)");
             }
         }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
     }
 
     private static InetAddress any(int length) {

@@ -15,6 +15,9 @@ import dev.portlocal.control.MappingService;
 import dev.portlocal.file.MappingFileException;
 import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.file.MappingFileWatcher;
+import dev.portlocal.kubernetes.KubernetesClients;
+import dev.portlocal.kubernetes.KubernetesOptions;
+import dev.portlocal.kubernetes.KubernetesSource;
 import dev.portlocal.logging.LogSetup;
 import dev.portlocal.metrics.DaemonMetrics;
 import dev.portlocal.metrics.DaemonMetrics.ReloadResult;
@@ -31,12 +34,14 @@ import dev.portlocal.proxy.DataPlaneConfig;
 import dev.portlocal.state.StateStore;
 import dev.portlocal.systemd.SystemdNotifier;
 import dev.portlocal.systemd.Watchdog;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,13 +61,18 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * A running portlocal: event loops, the data plane, the mapping service, the mapping file watcher and the HTTP API.
+ * A running portlocal: event loops, the data plane, the mapping service, the mapping file watcher, the HTTP API and,
+ * when enabled, the Kubernetes source.
  *
  * <p>Lifecycle: {@link #start()} starts the API (alive, not ready), restores the state (the API's endpoints first,
  * with their ports), applies the mapping file, then turns ready; it throws {@link MappingFileException} if the file
  * is invalid at start. {@link #stop()} closes the API, stops accepting on every node port at once, drains
  * connections up to the drain timeout and releases everything. The state file keeps the assignments, so the next
  * start gets the same node ports back.
+ *
+ * <p>Kubernetes ({@code kubernetes.enabled}): the source starts after the restore, so its restored ports listen at
+ * once; the daemon is ready ({@code /readyz}) once the source has synced its caches and applied its first view, and
+ * stays ready if the API server goes away later.
  *
  * <p>Reload ({@link #reload}, on SIGHUP): re-reads the configuration and the mapping file and applies what can
  * change at runtime (the mapping file's path and content); options that need a restart are named in the log and
@@ -91,6 +101,9 @@ public final class Daemon implements AutoCloseable {
     private volatile MappingFileWatcher watcher;
     private ScheduledExecutorService control;
     private ApiServer apiServer;
+    /** The Kubernetes source and its client, or null when it is off. */
+    private volatile KubernetesSource kubernetes;
+    private KubernetesClient kubernetesClient;
     private MappingFileParser parser;
     private DaemonMetrics metrics;
     private SystemdNotifier notifier = SystemdNotifier.none();
@@ -129,7 +142,7 @@ public final class Daemon implements AutoCloseable {
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
         reloaded(ReloadStatus.succeeded(Instant.now()));
-        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, ready::get, version(),
+        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, this::isReady, version(),
                 Optional.of(metrics), () -> reloadStatus);
         try {
             apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
@@ -155,6 +168,9 @@ public final class Daemon implements AutoCloseable {
         if (watcher != null) {
             watcher.start();
         }
+        if (config.kubernetes()) {
+            startKubernetes();
+        }
         control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
         ready.set(true);
         notifier = SystemdNotifier.open(config.systemd());
@@ -173,8 +189,28 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("stateDir", config.stateDir())
                 .addKeyValue("mappingsFile", config.mappingsFile().map(Object::toString).orElse("-"))
                 .addKeyValue("api", apiServer.address())
-                .addKeyValue("apiToken", token.isPresent() ? "required" : "none"))
+                .addKeyValue("apiToken", token.isPresent() ? "required" : "none")
+                .addKeyValue("kubernetes", config.kubernetesNodeName().filter(n -> config.kubernetes()).orElse("off")))
                 .log();
+    }
+
+    /**
+     * Starts the Kubernetes source after the restore, so the ports the state holds for it listen before the API
+     * server answers. Its client is built here; the source needs the control thread for every change.
+     */
+    private void startKubernetes() {
+        kubernetesClient = KubernetesClients.create(config.kubernetesKubeconfig());
+        KubernetesSource source = new KubernetesSource(kubernetesClient,
+                KubernetesOptions.of(config.kubernetesNodeName().orElseThrow()), service, control);
+        metrics.kubernetes(source.metrics());
+        kubernetes = source;
+        source.start();
+    }
+
+    /** Ready once started and, with the Kubernetes source, once it has synced and applied its first view. */
+    private boolean isReady() {
+        KubernetesSource source = kubernetes;
+        return ready.get() && (!config.kubernetes() || source != null && source.ready());
     }
 
     /**
@@ -183,7 +219,8 @@ public final class Daemon implements AutoCloseable {
      *
      * @return the mapping file's endpoints, or empty without a mapping file
      * @throws MappingFileException     with every error of the mapping file
-     * @throws IllegalArgumentException if the token file is unreadable or holds no token
+     * @throws IllegalArgumentException if the token file is unreadable or holds no token, or the kubeconfig file is
+     *                                  unreadable
      */
     public static Optional<List<Endpoint>> validate(DaemonConfig config) throws MappingFileException {
         MappingFileParser parser = new MappingFileParser(config.portRange());
@@ -208,10 +245,20 @@ public final class Daemon implements AutoCloseable {
             if (watcher.isPresent()) {
                 endpoints = Optional.of(watcher.get().load());
             }
+            checkKubeconfig(config);
             return new Inputs(config.apiTokenFile().map(BearerToken::read), watcher, endpoints);
         } catch (MappingFileException | RuntimeException e) {
             watcher.ifPresent(MappingFileWatcher::close);
             throw e;
+        }
+    }
+
+    private static void checkKubeconfig(DaemonConfig config) {
+        Optional<Path> file = config.kubernetesKubeconfig();
+        if (config.kubernetes() && file.isPresent()
+                && !(Files.isRegularFile(file.get()) && Files.isReadable(file.get()))) {
+            throw new IllegalArgumentException("kubernetes.kubeconfig: " + file.get()
+                    + " (expected: a readable kubeconfig file)");
         }
     }
 
@@ -512,6 +559,13 @@ public final class Daemon implements AutoCloseable {
             }
             notifier.stopping("stopping: draining " + (dataPlane == null ? 0 : dataPlane.activeConnections())
                     + " connections for up to " + config.drainTimeout().toSeconds() + "s");
+            KubernetesSource source = kubernetes;
+            if (source != null) {
+                source.close(); // the annotations stay: the ports come back at the next start
+            }
+            if (kubernetesClient != null) {
+                kubernetesClient.close();
+            }
             if (apiServer != null) {
                 apiServer.close();
             }

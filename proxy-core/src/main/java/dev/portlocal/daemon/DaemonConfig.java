@@ -143,6 +143,21 @@ public final class DaemonConfig {
         return get(DaemonOptions.LOG_FORMAT);
     }
 
+    /** True if the Kubernetes source runs. */
+    public boolean kubernetes() {
+        return get(DaemonOptions.KUBERNETES);
+    }
+
+    /** This node's name for the Kubernetes source; empty when neither set nor in {@code $NODE_NAME}. */
+    public Optional<String> kubernetesNodeName() {
+        return Optional.ofNullable(get(DaemonOptions.KUBERNETES_NODE_NAME));
+    }
+
+    /** The kubeconfig file; empty for the in-cluster configuration. */
+    public Optional<Path> kubernetesKubeconfig() {
+        return Optional.ofNullable(get(DaemonOptions.KUBERNETES_KUBECONFIG));
+    }
+
     /** The largest request body the API reads (default 1 MiB); larger ones get 413. Not an option. */
     public int apiMaxBodyBytes() {
         return apiMaxBodyBytes;
@@ -243,7 +258,8 @@ public final class DaemonConfig {
          * Checks the rules across options and freezes.
          *
          * @throws IllegalArgumentException if the API would serve other hosts without a token and without
-         *                                  {@code apiInsecure}, or the relay or UDP knobs do not fit together
+         *                                  {@code apiInsecure}, the relay or UDP knobs do not fit together, or the
+         *                                  Kubernetes source is on without a node name
          */
         public DaemonConfig build() {
             ApiAddress api = options.get(DaemonOptions.API);
@@ -251,6 +267,10 @@ public final class DaemonConfig {
                     && !options.get(DaemonOptions.API_INSECURE)) {
                 throw new IllegalArgumentException("api: " + api + " is reachable from other hosts (expected: "
                         + "--api-token-file FILE, or --api-insecure to serve it without a token)");
+            }
+            if (options.get(DaemonOptions.KUBERNETES) && options.get(DaemonOptions.KUBERNETES_NODE_NAME) == null) {
+                throw new IllegalArgumentException("kubernetes.nodeName: none (expected: this node's name, from "
+                        + "--kubernetes-node-name or $NODE_NAME, when kubernetes.enabled is true)");
             }
             return new DaemonConfig(this);
         }

@@ -25,6 +25,8 @@ import java.util.Locale;
 public final class LogSetup extends ContextAwareBase implements Configurator {
 
     static final String NETTY = "io.netty";
+    /** fabric8's client logs each watch reconnect at info; the Kubernetes source logs the transitions itself. */
+    static final String FABRIC8 = "io.fabric8";
 
     /** The format installed last: {@link #format} reinstalls the appender only when it changes. */
     private static boolean json;
@@ -64,6 +66,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         root.addAppender(appender);
         root.setLevel(level == null ? Level.INFO : level);
         context.getLogger(NETTY).setLevel(Level.WARN);
+        context.getLogger(FABRIC8).setLevel(Level.WARN);
     }
 
     /**
@@ -96,7 +99,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     }
 
     /**
-     * Sets the level of every portlocal logger (Netty's stay at warn); takes effect at once, also at runtime.
+     * Sets the level of every portlocal logger (Netty's and fabric8's stay at warn); takes effect at once, also at
+     * runtime.
      *
      * @throws IllegalArgumentException if {@code level} is not trace, debug, info, warn or error
      */

@@ -2,6 +2,8 @@ package dev.portlocal.metrics;
 
 import dev.portlocal.api.MetricsSource;
 import dev.portlocal.control.MappingService;
+import dev.portlocal.kubernetes.KubernetesMetrics;
+import dev.portlocal.kubernetes.KubernetesMetrics.Resource;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
@@ -117,6 +119,69 @@ public final class DaemonMetrics implements MetricsSource {
                 .help("When a reload (or the start) last succeeded, in seconds since the epoch.")
                 .register(registry);
         registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT));
+    }
+
+    /**
+     * Registers the Kubernetes source's series: informer state per resource, objects seen, the node IP, and the
+     * annotation patches. Called once, when the source starts.
+     */
+    public void kubernetes(KubernetesMetrics k8s) {
+        requireNonNull(k8s, "k8s");
+        GaugeWithCallback.builder()
+                .name("portlocal_kubernetes_informer_synced")
+                .help("1 once the informer of the resource has listed it (pods, services, node).")
+                .labelNames("resource")
+                .callback(cb -> {
+                    for (Resource r : Resource.values()) {
+                        cb.call(k8s.synced(r) ? 1 : 0, r.name().toLowerCase(Locale.ROOT));
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("portlocal_kubernetes_informer_watching")
+                .help("1 while the informer's watch of the resource is open; 0 while it reconnects.")
+                .labelNames("resource")
+                .callback(cb -> {
+                    for (Resource r : Resource.values()) {
+                        cb.call(k8s.watching(r) ? 1 : 0, r.name().toLowerCase(Locale.ROOT));
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("portlocal_kubernetes_objects")
+                .help("Objects seen: pods (on this node), services, services_enabled (opted in), pods_mapped.")
+                .labelNames("kind")
+                .callback(cb -> {
+                    cb.call(k8s.podsSeen(), "pods");
+                    cb.call(k8s.servicesSeen(), "services");
+                    cb.call(k8s.servicesEnabled(), "services_enabled");
+                    cb.call(k8s.podsMapped(), "pods_mapped");
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("portlocal_kubernetes_node_ip_known")
+                .help("1 once this Node's object has given an address; nothing is mapped before.")
+                .callback(cb -> cb.call(k8s.nodeIpKnown() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("portlocal_kubernetes_patches_pending")
+                .help("Pods whose annotation differs from what is mapped and waits for a patch (or its retry).")
+                .callback(cb -> cb.call(k8s.patchesPending()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_kubernetes_patches")
+                .help("Annotation patches through pods/status, by result: ok, failed (retried with backoff).")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(k8s.patchesSent(), "ok");
+                    cb.call(k8s.patchesFailed(), "failed");
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_kubernetes_reconciles")
+                .help("Translations of the watched objects into mappings.")
+                .callback(cb -> cb.call(k8s.reconciles()))
+                .register(registry);
     }
 
     /** Sets the outcome of the last reload and when one last succeeded. */

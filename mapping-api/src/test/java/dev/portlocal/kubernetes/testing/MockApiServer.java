@@ -19,6 +19,13 @@ import java.util.HashMap;
  */
 public final class MockApiServer implements AutoCloseable {
 
+    /** The mock logs every request through java.util.logging at info; held so that the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private final ApiServerDispatcher dispatcher = new ApiServerDispatcher();
     private KubernetesMockServer server;
     private int port;

@@ -1,0 +1,406 @@
+package dev.portlocal.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portlocal.kubernetes.testing.MockApiServer;
+import dev.portlocal.model.PortRange;
+import dev.portlocal.testing.DaemonProcess;
+import dev.portlocal.testing.FreePorts;
+import dev.portlocal.testing.Waits;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.portlocal.kubernetes.Fixtures.address;
+import static dev.portlocal.kubernetes.Fixtures.containerPort;
+import static dev.portlocal.kubernetes.Fixtures.node;
+import static dev.portlocal.kubernetes.Fixtures.pod;
+import static dev.portlocal.kubernetes.Fixtures.service;
+import static dev.portlocal.kubernetes.Fixtures.servicePort;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real daemon process with {@code --kubernetes} against the test API server (fabric8's mock server in CRUD mode,
+ * corrected where it differs from a real API server; see docs/kubernetes.md). The Pods' IPs are loopback addresses
+ * where real backends listen, and the Node's InternalIP is 127.0.0.1, so an AKO-style reader can build the load
+ * balancer's pool from the Pods' annotations and reach each Pod through its node port.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class KubernetesDaemonIT {
+
+    private static final String NODE = "node-a";
+    private static final Map<String, String> WEB = Map.of("app", "web");
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private MockApiServer api;
+    private KubernetesClient cluster;
+    private final List<Backend> backends = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private int podPort;
+    private int apiPort;
+    private PortRange range;
+
+    @BeforeEach
+    void cluster() throws IOException {
+        api = new MockApiServer();
+        cluster = api.client();
+        cluster.nodes().resource(node(NODE, address("InternalIP", "127.0.0.1"))).create();
+        cluster.nodes().resource(node("node-b", address("InternalIP", "192.0.2.11"))).create();
+        podPort = FreePorts.next();
+        apiPort = FreePorts.next();
+        range = InProcessDaemons.range(20);
+        Files.writeString(dir.resolve("kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: test
+                    cluster:
+                      server: http://127.0.0.1:%d
+                contexts:
+                  - name: test
+                    context:
+                      cluster: test
+                      user: test
+                current-context: test
+                users:
+                  - name: test
+                    user:
+                      token: test-token
+                """.formatted(api.port()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        backends.forEach(Backend::close);
+        cluster.close();
+        api.close();
+    }
+
+    private DaemonProcess startDaemon() throws IOException {
+        DaemonProcess d = DaemonProcess.start(dir.resolve("daemon-" + System.nanoTime() + ".log"),
+                "run", "--kubernetes", "--kubernetes-node-name", NODE,
+                "--kubernetes-kubeconfig", dir.resolve("kubeconfig").toString(),
+                "--port-range", range.toString(), "--listen-address", "127.0.0.1",
+                "--state-dir", dir.resolve("state").toString(), "--threads", "1", "--drain-timeout", "2s",
+                "--api", "127.0.0.1:" + apiPort);
+        d.awaitOutput("event=started", DEADLINE);
+        Waits.until("/readyz answers 200", DEADLINE, () -> status("/readyz") == 200);
+        return d;
+    }
+
+    private int status(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private String get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** A Pod's backend: a real server on the Pod's (loopback) IP that greets with the Pod's name, then echoes. */
+    private Backend backend(String ip, String name) throws IOException {
+        Backend b = new Backend(ip, podPort, name);
+        backends.add(b);
+        return b;
+    }
+
+    private Pod webPod(String name, String node, String ip) {
+        return pod("shop", name, node, WEB, List.of(ip), containerPort("http", podPort, "TCP"));
+    }
+
+    private Optional<String> annotation(String name) {
+        Pod p = cluster.pods().inNamespace("shop").withName(name).get();
+        Map<String, String> annotations = p == null ? null : p.getMetadata().getAnnotations();
+        return Optional.ofNullable(annotations == null ? null : annotations.get("nodeportlocal.antrea.io"));
+    }
+
+    /**
+     * What AKO does with NodePortLocal: for each Pod the Service selects, the annotation entry whose podPort is the
+     * Service port's target port (a name resolved against the Pod's container ports) gives a pool member
+     * {@code nodeIP:nodePort}.
+     */
+    private Map<String, InetSocketAddress> lbPool(String serviceName) throws IOException {
+        Service svc = cluster.services().inNamespace("shop").withName(serviceName).get();
+        Map<String, InetSocketAddress> pool = new TreeMap<>();
+        for (Pod p : cluster.pods().inNamespace("shop").withLabels(svc.getSpec().getSelector()).list().getItems()) {
+            Map<String, String> annotations = p.getMetadata().getAnnotations();
+            String value = annotations == null ? null : annotations.get("nodeportlocal.antrea.io");
+            if (value == null) {
+                continue;
+            }
+            for (ServicePort sp : svc.getSpec().getPorts()) {
+                int target = targetPort(p, sp.getTargetPort());
+                for (JsonNode entry : JSON.readTree(value)) {
+                    if (entry.get("podPort").asInt() == target
+                            && entry.get("protocol").asText().equalsIgnoreCase(sp.getProtocol())) {
+                        pool.put(p.getMetadata().getName(), new InetSocketAddress(
+                                InetAddress.getByName(entry.get("nodeIP").asText()), entry.get("nodePort").asInt()));
+                    }
+                }
+            }
+        }
+        return pool;
+    }
+
+    private static int targetPort(Pod p, IntOrString target) {
+        if (target.getIntVal() != null) {
+            return target.getIntVal();
+        }
+        return p.getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
+                .filter(cp -> target.getStrVal().equals(cp.getName())).findFirst().orElseThrow().getContainerPort();
+    }
+
+    /** Connects to {@code member} and returns the greeting of the backend that answered. */
+    private static String greeting(InetSocketAddress member) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(member, 2000);
+            s.setSoTimeout(5000);
+            return readLine(s.getInputStream());
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("closed after " + line);
+            }
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+
+    private Map<String, String> greetingsThrough(Map<String, InetSocketAddress> pool) throws IOException {
+        Map<String, String> seen = new TreeMap<>();
+        for (Map.Entry<String, InetSocketAddress> member : pool.entrySet()) {
+            seen.put(member.getKey(), greeting(member.getValue()));
+        }
+        return seen;
+    }
+
+    @Test
+    void theLoadBalancerReachesExactlyTheLocalPodsThroughTheirAnnotations() throws Exception {
+        backend("127.0.0.2", "web-1");
+        backend("127.0.0.3", "web-2");
+        backend("127.0.0.4", "web-3");
+        cluster.services().resource(service("shop", "web", WEB, servicePort(80, "http", "TCP"))).create();
+        cluster.pods().resource(webPod("web-1", NODE, "127.0.0.2")).create();
+        cluster.pods().resource(webPod("web-2", NODE, "127.0.0.3")).create();
+        cluster.pods().resource(webPod("web-3", "node-b", "127.0.0.4")).create();
+        try (DaemonProcess d = startDaemon()) {
+            Waits.until("both local Pods annotated", DEADLINE,
+                    () -> annotation("web-1").isPresent() && annotation("web-2").isPresent());
+            Map<String, InetSocketAddress> pool = lbPool("web");
+            assertEquals(Set.of("web-1", "web-2"), pool.keySet(), "the pool holds the local Pods only");
+            assertEquals(Optional.empty(), annotation("web-3"), "a Pod on another node gets no annotation");
+            assertEquals(Map.of("web-1", "web-1", "web-2", "web-2"), greetingsThrough(pool),
+                    "each member reaches its own Pod");
+            Set<Integer> nodePorts = new TreeSet<>();
+            pool.values().forEach(a -> nodePorts.add(a.getPort()));
+            assertEquals(nodePorts, d.listeningTcpPorts().stream().filter(range::contains)
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new)),
+                    "the daemon listens on exactly the published node ports");
+
+            String metrics = get("/metrics");
+            assertTrue(metrics.contains("portlocal_kubernetes_informer_synced{resource=\"pods\"} 1"), metrics);
+            assertTrue(metrics.contains("portlocal_kubernetes_objects{kind=\"pods_mapped\"} 2"), metrics);
+
+            // The Service opts out: the ports close and the annotations go.
+            Service svc = cluster.services().inNamespace("shop").withName("web").get();
+            svc.getMetadata().getAnnotations().remove("nodeportlocal.antrea.io/enabled");
+            cluster.services().resource(svc).update();
+            Waits.until("annotations removed", DEADLINE,
+                    () -> annotation("web-1").isEmpty() && annotation("web-2").isEmpty());
+            Waits.until("node ports closed", DEADLINE,
+                    () -> d.listeningTcpPorts().stream().noneMatch(range::contains));
+            assertEquals(0, d.terminate(Duration.ofSeconds(20)), d.output());
+        }
+    }
+
+    @Test
+    void anApiServerOutageLosesNoByteClosesNoPortAndPortsSurviveARestartWithoutState() throws Exception {
+        backend("127.0.0.2", "web-1");
+        cluster.services().resource(service("shop", "web", WEB, servicePort(80, podPort, "TCP"))).create();
+        cluster.pods().resource(webPod("web-1", NODE, "127.0.0.2")).create();
+        InetSocketAddress member;
+        try (DaemonProcess d = startDaemon()) {
+            Waits.until("annotated", DEADLINE, () -> annotation("web-1").isPresent());
+            member = lbPool("web").get("web-1");
+
+            // A paced transfer through the node port that spans an outage of the API server of 10 s.
+            byte[] chunk = new byte[64 * 1024];
+            new java.util.Random(42).nextBytes(chunk);
+            int chunks = 256; // 16 MiB over about 13 s
+            try (Socket s = new Socket()) {
+                s.connect(member, 2000);
+                s.setSoTimeout(30_000);
+                assertEquals("web-1", readLine(s.getInputStream()));
+                long total = (long) chunks * chunk.length;
+                CompletableFuture<byte[]> echoed = CompletableFuture.supplyAsync(() -> digestOf(s, total));
+                MessageDigest sent = MessageDigest.getInstance("SHA-256");
+                OutputStream out = s.getOutputStream();
+                for (int i = 0; i < chunks; i++) {
+                    if (i == 32) {
+                        api.stop();
+                    }
+                    if (i == 32 + 200) {
+                        api.start();
+                    }
+                    out.write(chunk);
+                    sent.update(chunk);
+                    Thread.sleep(50);
+                }
+                assertArrayEquals(sent.digest(), echoed.get(30, TimeUnit.SECONDS), "every byte came back");
+            }
+            assertTrue(d.listeningTcpPorts().contains(member.getPort()), "the port stayed open");
+            assertEquals(200, status("/readyz"), "ready throughout");
+
+            // The informers came back: a new Pod is seen and annotated.
+            backend("127.0.0.3", "web-2");
+            cluster.pods().resource(webPod("web-2", NODE, "127.0.0.3")).create();
+            Waits.until("the new Pod annotated after the outage", DEADLINE, () -> annotation("web-2").isPresent());
+            assertEquals(0, d.terminate(Duration.ofSeconds(20)), d.output());
+        }
+        Map<String, InetSocketAddress> before = lbPool("web");
+
+        // The state directory is lost: the Pods' own annotations bring the same ports back.
+        deleteTree(dir.resolve("state"));
+        try (DaemonProcess d = startDaemon()) {
+            Waits.until("the daemon listens on the annotated ports", DEADLINE, () -> before.values().stream()
+                    .allMatch(a -> d.listeningTcpPorts().contains(a.getPort())));
+            assertEquals(before, lbPool("web"), "the same node ports, published the same way");
+            assertEquals(Map.of("web-1", "web-1", "web-2", "web-2"), greetingsThrough(before));
+            assertEquals(0, d.terminate(Duration.ofSeconds(20)), d.output());
+        }
+    }
+
+    private static byte[] digestOf(Socket s, long total) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            long got = 0;
+            while (got < total) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, total - got));
+                if (n < 0) {
+                    throw new IOException("closed after " + got + " of " + total + " bytes");
+                }
+                digest.update(buf, 0, n);
+                got += n;
+            }
+            return digest.digest();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** A thread-per-connection server on one loopback address: greets with its name, then echoes. */
+    private static final class Backend implements AutoCloseable {
+        private final ServerSocket server;
+        private final Thread acceptor;
+
+        Backend(String ip, int port, String name) throws IOException {
+            server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getByName(ip), port));
+            acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        Thread t = new Thread(() -> serve(s, name), "backend-" + name);
+                        t.setDaemon(true);
+                        t.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "backend-accept-" + name);
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private static void serve(Socket s, String name) {
+            try (s) {
+                OutputStream out = s.getOutputStream();
+                out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                s.getInputStream().transferTo(out);
+            } catch (IOException e) {
+                // the client went away
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                server.close();
+                acceptor.join(2000);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
