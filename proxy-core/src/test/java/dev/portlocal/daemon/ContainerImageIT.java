@@ -1,6 +1,6 @@
 package dev.portlocal.daemon;
 
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.FreePorts;
 import dev.portlocal.testing.Patterns;
 import dev.portlocal.testing.Waits;
@@ -223,7 +223,7 @@ class ContainerImageIT {
         assertTrue(revision.matches(Files.exists(ROOT.resolve(".git")) ? "[0-9a-f]{40}(-dirty)?" : "unknown"),
                 "the revision label is the git commit: " + revision);
 
-        try (BackendServer backend = BackendServer.start(s -> {
+        try (BlockingBackend backend = BlockingBackend.start(s -> {
             s.getInputStream().transferTo(s.getOutputStream());
             s.shutdownOutput();
         })) {
