@@ -9,7 +9,7 @@
 #include <jni.h>
 
 /* Creates a non-blocking, close-on-exec pipe and stores [read, write] in fds. Returns 0 or -errno. */
-JNIEXPORT jint JNICALL Java_dev_portlocal_relay_PipeNative_pipe0(JNIEnv *env, jclass clazz, jintArray fds) {
+JNIEXPORT jint JNICALL Java_dev_portlocal_tcp_pipe_PipeNative_pipe0(JNIEnv *env, jclass clazz, jintArray fds) {
     int p[2];
     if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
         return -errno;
@@ -20,13 +20,13 @@ JNIEXPORT jint JNICALL Java_dev_portlocal_relay_PipeNative_pipe0(JNIEnv *env, jc
 }
 
 /* fcntl(fd, F_SETPIPE_SZ, size): returns the new capacity, or -errno (EPERM over the per-user quota). */
-JNIEXPORT jint JNICALL Java_dev_portlocal_relay_PipeNative_setSize0(JNIEnv *env, jclass clazz, jint fd, jint size) {
+JNIEXPORT jint JNICALL Java_dev_portlocal_tcp_pipe_PipeNative_setSize0(JNIEnv *env, jclass clazz, jint fd, jint size) {
     int r = fcntl(fd, F_SETPIPE_SZ, size);
     return r < 0 ? -errno : r;
 }
 
 /* fcntl(fd, F_GETPIPE_SZ): the capacity, or -errno. */
-JNIEXPORT jint JNICALL Java_dev_portlocal_relay_PipeNative_getSize0(JNIEnv *env, jclass clazz, jint fd) {
+JNIEXPORT jint JNICALL Java_dev_portlocal_tcp_pipe_PipeNative_getSize0(JNIEnv *env, jclass clazz, jint fd) {
     int r = fcntl(fd, F_GETPIPE_SZ);
     return r < 0 ? -errno : r;
 }

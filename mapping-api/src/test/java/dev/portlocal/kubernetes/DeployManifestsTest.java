@@ -176,8 +176,34 @@ class DeployManifestsTest {
                 version = child.getTextContent().trim();
             }
         }
-        String image = only(DaemonSet.class).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        PodSpec pod = only(DaemonSet.class).getSpec().getTemplate().getSpec();
+        String image = pod.getContainers().get(0).getImage();
         assertEquals("portlocal:" + version, image);
+        for (Container init : pod.getInitContainers()) {
+            assertEquals(image, init.getImage(), init.getName());
+        }
+    }
+
+    @Test
+    void theDaemonRunsAsTheImagesUserAndAnInitContainerHandsItTheStateDirectory() throws IOException {
+        PodSpec pod = only(DaemonSet.class).getSpec().getTemplate().getSpec();
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(10001L, pod.getSecurityContext().getRunAsUser(), "the uid of deploy/image/Containerfile");
+        assertEquals(10001L, pod.getSecurityContext().getRunAsGroup());
+        Container daemon = pod.getContainers().get(0);
+        assertTrue(daemon.getSecurityContext() == null || daemon.getSecurityContext().getRunAsUser() == null,
+                "the daemon keeps the Pod's user");
+        assertEquals(1, pod.getInitContainers().size());
+        Container init = pod.getInitContainers().get(0);
+        String stateDir = config().path("stateDir").asText();
+        assertEquals(List.of("chown", "10001:10001", stateDir), init.getCommand());
+        assertEquals(0L, init.getSecurityContext().getRunAsUser());
+        assertEquals(List.of("CHOWN"), init.getSecurityContext().getCapabilities().getAdd());
+        assertEquals(List.of("ALL"), init.getSecurityContext().getCapabilities().getDrop());
+        VolumeMount mount = init.getVolumeMounts().get(0);
+        assertEquals(stateDir, mount.getMountPath());
+        assertTrue(daemon.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(mount.getName())
+                && m.getMountPath().equals(stateDir)), "the same volume as the daemon's state");
     }
 
     static JsonNode config() throws IOException {

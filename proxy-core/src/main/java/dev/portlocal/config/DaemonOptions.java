@@ -5,10 +5,10 @@ import dev.portlocal.logging.LogSetup;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
-import dev.portlocal.proxy.Transport;
-import dev.portlocal.relay.RelayConfig;
-import dev.portlocal.relay.SplicePolicy;
+import dev.portlocal.net.IoTransport;
 import dev.portlocal.state.StateStore;
+import dev.portlocal.tcp.pipe.SplicePolicy;
+import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
@@ -71,10 +71,10 @@ public final class DaemonOptions {
             .help("Where node port assignments and API endpoints persist.")
             .build();
 
-    public static final Option<Transport> TRANSPORT = Option.builder("transport",
-                    OptionType.text((field, text) -> Transport.parse(text)))
+    public static final Option<IoTransport> TRANSPORT = Option.builder("transport",
+                    OptionType.text((field, text) -> IoTransport.parse(text)))
             .label("auto|epoll|nio")
-            .defaultValue(Transport.AUTO)
+            .defaultValue(IoTransport.AUTO)
             .help("The I/O layer.")
             .build();
 

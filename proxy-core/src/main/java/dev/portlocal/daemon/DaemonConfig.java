@@ -6,9 +6,9 @@ import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.Option;
 import dev.portlocal.config.OptionValues;
 import dev.portlocal.model.PortRange;
-import dev.portlocal.proxy.Transport;
-import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.net.IoTransport;
 import dev.portlocal.systemd.SystemdSettings;
+import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
@@ -96,7 +96,7 @@ public final class DaemonConfig {
         return get(DaemonOptions.STATE_DIR);
     }
 
-    public Transport transport() {
+    public IoTransport transport() {
         return get(DaemonOptions.TRANSPORT);
     }
 
@@ -217,7 +217,7 @@ public final class DaemonConfig {
             return set(DaemonOptions.STATE_DIR, value);
         }
 
-        public Builder transport(Transport value) {
+        public Builder transport(IoTransport value) {
             return set(DaemonOptions.TRANSPORT, requireNonNull(value, "transport"));
         }
 

@@ -229,9 +229,4 @@ public final class DaemonMetrics implements MetricsSource {
         }
         return out.toByteArray();
     }
-
-    /** The registry, for tests that read values without the text format. */
-    PrometheusRegistry registry() {
-        return registry;
-    }
 }

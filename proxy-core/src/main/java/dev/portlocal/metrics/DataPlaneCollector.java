@@ -1,11 +1,10 @@
 package dev.portlocal.metrics;
 
 import dev.portlocal.model.Mapping;
-import dev.portlocal.proxy.ConnectLatency;
 import dev.portlocal.proxy.DataPlane;
-import dev.portlocal.proxy.DataPlaneSnapshot;
-import dev.portlocal.relay.ConnectFailure;
-import dev.portlocal.relay.RelayStats;
+import dev.portlocal.tcp.ConnectLatency;
+import dev.portlocal.tcp.conduit.RelayStats;
+import dev.portlocal.tcp.relay.ConnectFailure;
 import dev.portlocal.udp.UdpCounters;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -26,7 +25,7 @@ import java.util.List;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The data plane's series, from one {@link DataPlane#metricsSnapshot} per scrape: per mapping (labels
+ * The data plane's series, from one {@link DataPlaneSampler#sample} per scrape: per mapping (labels
  * {@code endpoint}, {@code port}, {@code protocol}, {@code ip_family}, {@code node_port}) and the relay's counters.
  * Only open mappings are listed, so a removed mapping's series disappear with it and the label cardinality is
  * bounded by the mapping count.
@@ -41,11 +40,12 @@ final class DataPlaneCollector implements MultiCollector {
         BOUNDS[BOUNDS.length - 1] = Double.POSITIVE_INFINITY;
     }
 
-    private final DataPlane dataPlane;
+    private final DataPlaneSampler sampler;
     private final Duration loopTimeout;
 
     DataPlaneCollector(DataPlane dataPlane, Duration loopTimeout) {
-        this.dataPlane = requireNonNull(dataPlane, "dataPlane");
+        requireNonNull(dataPlane, "dataPlane");
+        this.sampler = new DataPlaneSampler(dataPlane.tcp(), dataPlane.udp());
         this.loopTimeout = requireNonNull(loopTimeout, "loopTimeout");
     }
 
@@ -57,7 +57,7 @@ final class DataPlaneCollector implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        DataPlaneSnapshot s = dataPlane.metricsSnapshot(loopTimeout);
+        DataPlaneSnapshot s = sampler.sample(loopTimeout);
         List<CounterDataPointSnapshot> total = new ArrayList<>();
         List<GaugeDataPointSnapshot> active = new ArrayList<>();
         List<CounterDataPointSnapshot> bytes = new ArrayList<>();

@@ -1,6 +1,6 @@
 package dev.portlocal.proxy;
 
-import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;

@@ -1,8 +1,7 @@
 package dev.portlocal.udp;
 
-import dev.portlocal.proxy.EventLoops;
-import dev.portlocal.proxy.ListenSockets;
-import dev.portlocal.proxy.Transport;
+import dev.portlocal.net.EventLoops;
+import dev.portlocal.net.ListenSockets;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -19,21 +18,20 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * Binds a UDP mapping's listeners: one per loop and address with {@code SO_REUSEPORT} on epoll, one per address on
- * NIO.
+ * Binds a UDP mapping's listeners: one per loop and address with {@code SO_REUSEPORT} on epoll (after a probe
+ * without it, as for TCP), one per address on NIO.
  */
-public final class UdpListeners {
+final class UdpListeners {
 
     private UdpListeners() {
     }
 
     /**
      * Binds every listener or none; returns how many. Throws the bind error (e.g. EADDRINUSE) after closing what
-     * was bound.
+     * was bound. {@code epoll} is the plane's transport, chosen once.
      */
-    public static int bind(UdpMapping mapping, EventLoops loops, List<InetAddress> addresses,
-                           LongSupplier nanoClock) throws Exception {
-        boolean epoll = loops.transport() == Transport.EPOLL;
+    static int bind(UdpMapping mapping, EventLoops loops, boolean epoll, List<InetAddress> addresses,
+                    LongSupplier nanoClock) throws Exception {
         int port = mapping.nodePort();
         if (epoll) {
             for (InetAddress address : addresses) {

@@ -18,7 +18,7 @@ public final class UdpMapping {
     final UdpConfig config;
     final UdpCounters counters = new UdpCounters();
 
-    public UdpMapping(Mapping mapping, UdpConfig config) {
+    UdpMapping(Mapping mapping, UdpConfig config) {
         this.mapping = mapping;
         this.config = config;
     }
@@ -40,7 +40,7 @@ public final class UdpMapping {
         return mapping.idleTimeout().orElse(config.idleTimeout()).toNanos();
     }
 
-    public void retarget(Mapping next) {
+    void retarget(Mapping next) {
         this.mapping = next;
     }
 
@@ -53,7 +53,7 @@ public final class UdpMapping {
     }
 
     /** Closes every listener and ends every session; blocks until done on each loop. */
-    public void close() {
+    void close() {
         for (UdpListener l : listeners) {
             l.closeSync();
         }

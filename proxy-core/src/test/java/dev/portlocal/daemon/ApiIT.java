@@ -7,7 +7,7 @@ import dev.portlocal.api.NodeIps;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.state.StateStore;
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -56,8 +56,8 @@ class ApiIT {
     }
 
     /** A backend that writes its name and a newline, then echoes. */
-    private BackendServer greeter(String name) throws IOException {
-        BackendServer b = BackendServer.start(s -> {
+    private BlockingBackend greeter(String name) throws IOException {
+        BlockingBackend b = BlockingBackend.start(s -> {
             s.getOutputStream().write((name + "\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             s.getInputStream().transferTo(s.getOutputStream());
@@ -121,7 +121,7 @@ class ApiIT {
         PortRange range = InProcessDaemons.range(20);
         Daemon daemon = daemon(range);
         ApiClient api = InProcessDaemons.client(daemon);
-        BackendServer web = greeter("web");
+        BlockingBackend web = greeter("web");
 
         ApiClient.Response created = api.put("/v1/endpoints/shop/web", utf8(body(web.address(), "")));
         assertEquals(201, created.status(), created.toString());
@@ -134,7 +134,7 @@ class ApiIT {
         assertEquals(200, again.status(), "an identical PUT is idempotent");
         assertEquals(created.text(), again.text());
 
-        BackendServer admin = greeter("admin");
+        BlockingBackend admin = greeter("admin");
         ApiClient.Response updated = api.put("/v1/endpoints/shop/web", utf8("{\"ip\":\"127.0.0.1\",\"ports\":["
                 + "{\"port\":" + web.address().getPort() + "},{\"port\":" + admin.address().getPort() + "}]}"));
         assertEquals(200, updated.status(), updated.toString());
@@ -160,7 +160,7 @@ class ApiIT {
     void deleteRefusesNewConnectionsAndDrainsOpenOnes() throws Exception {
         Daemon daemon = daemon(InProcessDaemons.range(10));
         ApiClient api = InProcessDaemons.client(daemon);
-        BackendServer echo = greeter("echo");
+        BlockingBackend echo = greeter("echo");
         int nodePort = api.put("/v1/endpoints/echo", utf8(body(echo.address(), ""))).json()
                 .at("/ports/0/nodePort").asInt();
 
@@ -183,7 +183,7 @@ class ApiIT {
 
     @Test
     void fileEndpointsAreReadOnlyThroughTheApi() throws Exception {
-        BackendServer web = greeter("web");
+        BlockingBackend web = greeter("web");
         Path mappings = dir.resolve("endpoints.yaml");
         Files.writeString(mappings, "endpoints:\n  - name: shop/web\n    ip: 127.0.0.1\n    ports:\n      - port: "
                 + web.address().getPort() + "\n");
@@ -205,8 +205,8 @@ class ApiIT {
     @Test
     void apiEndpointsSurviveARestartWithTheSamePorts() throws Exception {
         PortRange range = InProcessDaemons.range(30);
-        BackendServer a = greeter("a");
-        BackendServer b = greeter("b");
+        BlockingBackend a = greeter("a");
+        BlockingBackend b = greeter("b");
         Daemon first = daemon(range);
         ApiClient api = InProcessDaemons.client(first);
         api.put("/v1/endpoints/ns/a", utf8(body(a.address(), "")));
@@ -232,7 +232,7 @@ class ApiIT {
 
     @Test
     void theAnnotationMatchesNodePortLocalFieldForField() throws Exception {
-        BackendServer web = greeter("web");
+        BlockingBackend web = greeter("web");
         Daemon daemon = daemons.start(b -> b.portRange(InProcessDaemons.range(10)).stateDir(dir.resolve("state"))
                 .nodeIps(List.of(Addresses.parseIp("ip", "10.10.10.10"))));
         ApiClient api = InProcessDaemons.client(daemon);
@@ -263,7 +263,7 @@ class ApiIT {
         PortRange range = InProcessDaemons.range(10);
         Daemon daemon = daemon(range);
         ApiClient api = InProcessDaemons.client(daemon);
-        BackendServer web = greeter("web");
+        BlockingBackend web = greeter("web");
         assertEquals(201, api.put("/v1/endpoints/shop/web", utf8(body(web.address(), ""))).status());
         Path stateFile = dir.resolve("state").resolve(StateStore.FILE_NAME);
         String mappingsBefore = api.get("/v1/mappings").text();
@@ -323,7 +323,7 @@ class ApiIT {
         PortRange range = InProcessDaemons.range(10);
         Daemon daemon = daemons.start(b -> b.portRange(range).stateDir(dir.resolve("state"))
                 .apiTokenFile(tokenFile));
-        BackendServer web = greeter("web");
+        BlockingBackend web = greeter("web");
         ApiClient anonymous = InProcessDaemons.client(daemon);
         ApiClient wrong = InProcessDaemons.client(daemon, "s3cre7");
         ApiClient right = InProcessDaemons.client(daemon, "s3cret");

@@ -2,7 +2,7 @@ package dev.portlocal.daemon;
 
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.api.ApiClient;
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.DaemonProcess;
 import dev.portlocal.testing.Patterns;
 import dev.portlocal.testing.Waits;
@@ -67,8 +67,8 @@ class DaemonIT {
         return new int[] {start, start + size - 1};
     }
 
-    private BackendServer greeter(String name) throws IOException {
-        BackendServer b = BackendServer.start(s -> {
+    private BlockingBackend greeter(String name) throws IOException {
+        BlockingBackend b = BlockingBackend.start(s -> {
             s.getOutputStream().write((name + "\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             s.getInputStream().transferTo(s.getOutputStream());
@@ -111,7 +111,7 @@ class DaemonIT {
     void aDualStackEndpointGetsIndependentNodePortsPerFamily() throws Exception {
         int[] range = range(10);
         // One backend socket on :: takes both families on the same port, as a dual-stack pod does.
-        BackendServer both = BackendServer.start(InetAddress.getByName("::"), s -> {
+        BlockingBackend both = BlockingBackend.start(InetAddress.getByName("::"), s -> {
             // Java shows an IPv4 client on a dual-stack socket as an Inet4Address.
             String family = s.getInetAddress() instanceof Inet6Address ? "v6\n" : "v4\n";
             s.getOutputStream().write(family.getBytes(StandardCharsets.US_ASCII));
@@ -199,12 +199,12 @@ class DaemonIT {
     @Test
     void removingAnEndpointRefusesItWhileATransferThroughAnotherGoesOn() throws Exception {
         long size = 256L * 1024 * 1024;
-        BackendServer bulk = BackendServer.start(s -> {
+        BlockingBackend bulk = BlockingBackend.start(s -> {
             Patterns.send(s.getOutputStream(), 21, size);
             s.shutdownOutput();
         });
         cleanup.add(bulk);
-        BackendServer other = greeter("other");
+        BlockingBackend other = greeter("other");
         int[] range = range(20);
         Path mappings = dir.resolve("endpoints.yaml");
         writeAtomically(mappings, "endpoints:\n"

@@ -29,6 +29,7 @@ class DebianPackageIT {
 
     private static final List<String> FILES = List.of(
             "usr/share/portlocal/portlocal.jar",
+            "usr/share/portlocal/jvm.options",
             "usr/bin/portlocal",
             "lib/systemd/system/portlocal.service",
             "usr/lib/sysctl.d/60-portlocal.conf",
@@ -92,6 +93,10 @@ class DebianPackageIT {
             assertTrue(Files.isRegularFile(root.resolve(f)), f);
         }
         assertTrue(Files.isExecutable(root.resolve("usr/bin/portlocal")));
+        assertEquals(Files.readString(Path.of("..", "systemd", "jvm.options")),
+                Files.readString(root.resolve("usr/share/portlocal/jvm.options")), "the JVM options of the image too");
+        assertTrue(Files.readString(root.resolve("usr/bin/portlocal")).contains("/usr/share/portlocal/jvm.options"),
+                "the wrapper runs java @jvm.options");
         Path control = dir.resolve("control");
         run("dpkg-deb", "-e", deb().toString(), control.toString()).ok("dpkg-deb -e");
         List<String> conffiles = Files.readAllLines(control.resolve("conffiles"));

@@ -1,7 +1,7 @@
 package dev.portlocal.daemon;
 
 import dev.portlocal.model.PortRange;
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.DaemonProcess;
 import dev.portlocal.testing.Waits;
 import org.junit.jupiter.api.Test;
@@ -48,7 +48,8 @@ class DrainIT {
         return d;
     }
 
-    private static boolean refused(int port) {
+    /** True if a connect to {@code port} on loopback is refused (nothing listens). */
+    static boolean refused(int port) {
         try (Socket s = new Socket()) {
             s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             return false;
@@ -62,7 +63,7 @@ class DrainIT {
     @Test
     void aTransferUnderWayCompletesNewConnectionsAreRefusedAndTheExitCodeIsZero() throws Exception {
         // The backend counts what it got and answers with the count once the client is done.
-        try (BackendServer sink = BackendServer.start(s -> {
+        try (BlockingBackend sink = BlockingBackend.start(s -> {
             long n = s.getInputStream().transferTo(OutputStream.nullOutputStream());
             s.getOutputStream().write(("got " + n + "\n").getBytes(StandardCharsets.US_ASCII));
         })) {
@@ -97,7 +98,7 @@ class DrainIT {
 
     @Test
     void aSecondSigtermExitsAtOnce() throws Exception {
-        try (BackendServer idle = BackendServer.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
+        try (BlockingBackend idle = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
             PortRange range = InProcessDaemons.range(5);
             try (DaemonProcess d = start(idle.address().getPort(), range, "60s");
                  Socket held = new Socket(InetAddress.getLoopbackAddress(), range.start())) {

@@ -3,7 +3,7 @@ package dev.portlocal.daemon;
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.api.ApiClient;
 import dev.portlocal.model.PortRange;
-import dev.portlocal.testing.BackendServer;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.DaemonProcess;
 import dev.portlocal.testing.PrometheusText;
 import dev.portlocal.testing.Waits;
@@ -97,7 +97,7 @@ class ReloadUnderLoadIT {
 
     @Test
     void noByteIsLostOnTheMappingsThatStay() throws Exception {
-        try (BackendServer echo = BackendServer.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
+        try (BlockingBackend echo = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
             PortRange range = InProcessDaemons.range(20);
             Path mappings = dir.resolve("endpoints.yaml");
             Random random = new Random(7);

@@ -11,12 +11,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +53,28 @@ class SystemdNotifierIT {
             assertEquals("STATUS=multi line\n", socket.next(WAIT));
             assertEquals("WATCHDOG=1\n", socket.next(WAIT));
             assertEquals("STOPPING=1\nSTATUS=bye\n", socket.next(WAIT));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} socket")
+    @ValueSource(strings = {"abstract", "path"})
+    void theWatchdogSendsWatchdogDatagramsWhileEveryWatchedExecutorAnswers(String kind) throws Exception {
+        try (NotifySocket socket = kind.equals("abstract") ? NotifySocket.abstractName() : NotifySocket.path(dir);
+             SystemdNotifier notifier = SystemdNotifier.open(
+                     new SystemdSettings(Optional.of(socket.notifySocket()), Optional.empty()))) {
+            notifier.ready("up");
+            assertEquals("READY=1\nSTATUS=up\n", socket.next(WAIT));
+            try (Watchdog watchdog = Watchdog.start(notifier, Duration.ofMillis(200), List.of(Runnable::run))) {
+                assertNotNull(watchdog, "a notify socket is set: the watchdog runs");
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("WATCHDOG=1\n", socket.next(WAIT), "ping " + i);
+                }
+            }
+            socket.drain();
+            notifier.stopping("bye");
+            List<String> seen = new ArrayList<>();
+            socket.await(m -> m.startsWith("STOPPING=1\n"), WAIT, seen);
+            assertEquals("STOPPING=1\nSTATUS=bye\n", seen.get(seen.size() - 1));
         }
     }
 

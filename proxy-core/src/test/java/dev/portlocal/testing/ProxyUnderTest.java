@@ -5,10 +5,10 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.net.EventLoops;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
-import dev.portlocal.proxy.EventLoops;
-import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.tcp.relay.RelayConfig;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package dev.portlocal.testing;
 
-import dev.portlocal.proxy.Transport;
-import dev.portlocal.relay.RelayConfig;
-import dev.portlocal.relay.SplicePolicy;
+import dev.portlocal.net.IoTransport;
+import dev.portlocal.tcp.pipe.SplicePolicy;
+import dev.portlocal.tcp.relay.RelayConfig;
 
 /**
  * The ways a scenario runs: straight to the backend (so a failure separates the proxy from the environment), and
@@ -10,15 +10,15 @@ import dev.portlocal.relay.SplicePolicy;
  */
 public enum RelayMode {
     DIRECT(null, null),
-    EPOLL_COPY(Transport.EPOLL, SplicePolicy.NEVER),
-    EPOLL_SPLICE(Transport.EPOLL, SplicePolicy.ALWAYS),
-    EPOLL_AUTO(Transport.EPOLL, SplicePolicy.AUTO),
-    NIO(Transport.NIO, SplicePolicy.NEVER);
+    EPOLL_COPY(IoTransport.EPOLL, SplicePolicy.NEVER),
+    EPOLL_SPLICE(IoTransport.EPOLL, SplicePolicy.ALWAYS),
+    EPOLL_AUTO(IoTransport.EPOLL, SplicePolicy.AUTO),
+    NIO(IoTransport.NIO, SplicePolicy.NEVER);
 
-    private final Transport transport;
+    private final IoTransport transport;
     private final SplicePolicy splice;
 
-    RelayMode(Transport transport, SplicePolicy splice) {
+    RelayMode(IoTransport transport, SplicePolicy splice) {
         this.transport = transport;
         this.splice = splice;
     }
@@ -27,7 +27,7 @@ public enum RelayMode {
         return transport != null;
     }
 
-    public Transport transport() {
+    public IoTransport transport() {
         return transport;
     }
 

@@ -5,19 +5,19 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.net.EventLoops;
+import dev.portlocal.net.IoTransport;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
-import dev.portlocal.proxy.EventLoops;
-import dev.portlocal.proxy.Transport;
-import dev.portlocal.relay.RelayConfig;
+import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.testing.FreePorts;
 import dev.portlocal.testing.RecordingLeakDetector;
+import dev.portlocal.testing.TransportMode;
 import dev.portlocal.testing.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -33,21 +33,20 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** UDP through a node port, on loopback, IPv4 and IPv6, for each transport. */
+/**
+ * The UDP scenarios, written once and run for each transport (epoll and NIO), the way the TCP suite runs for each
+ * relay mode; {@link UdpRelayIpv6IT} runs them again on ::1. Real sockets on loopback, a virtual clock for expiry.
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class UdpRelayIT {
 
-    static Stream<Arguments> cases() {
-        InetAddress v4 = InetAddress.getLoopbackAddress();
-        InetAddress v6 = v6Loopback();
-        return Stream.of(
-                Arguments.of(Transport.EPOLL, v4), Arguments.of(Transport.NIO, v4),
-                Arguments.of(Transport.EPOLL, v6));
+    /** The loopback address of the family under test; {@link UdpRelayIpv6IT} runs the suite on ::1. */
+    InetAddress loopback() {
+        return InetAddress.getLoopbackAddress();
     }
 
     @AfterAll
@@ -63,11 +62,11 @@ class UdpRelayIT {
         final Mapping mapping;
         final InetSocketAddress address;
 
-        UdpProxy(Transport transport, InetSocketAddress backend, UdpConfig udp) {
+        UdpProxy(IoTransport transport, InetSocketAddress backend, UdpConfig udp) {
             this(transport, backend, udp, Optional.empty());
         }
 
-        UdpProxy(Transport transport, InetSocketAddress backend, UdpConfig udp, Optional<Duration> mappingIdle) {
+        UdpProxy(IoTransport transport, InetSocketAddress backend, UdpConfig udp, Optional<Duration> mappingIdle) {
             InetAddress listen = backend.getAddress();
             loops = new EventLoops(transport, 2);
             dataPlane = new DataPlane(loops, new DataPlaneConfig(List.of(listen), RelayConfig.DEFAULT,
@@ -155,8 +154,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void echoThroughTheNodePort(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void echoThroughTheNodePort(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT);
              DatagramSocket c = client(ip)) {
@@ -169,8 +170,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void tenThousandDatagramsOfMixedSizesArriveIntact(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void tenThousandDatagramsOfMixedSizesArriveIntact(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         int max = ip instanceof java.net.Inet6Address ? 65_487 : 65_507;
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT);
@@ -201,8 +204,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void twoInterleavedClientsAreNeverCrossed(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void twoInterleavedClientsAreNeverCrossed(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT);
              DatagramSocket a = client(ip);
@@ -220,8 +225,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void idleSessionsExpireOnVirtualTime(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void idleSessionsExpireOnVirtualTime(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         UdpConfig udp = UdpConfig.DEFAULT.withIdleTimeout(Duration.ofSeconds(60));
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), udp);
@@ -241,8 +248,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void aMappingsOwnIdleTimeoutOverridesTheDaemons(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void aMappingsOwnIdleTimeoutOverridesTheDaemons(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT,
                      Optional.of(Duration.ofSeconds(5)));
@@ -259,8 +268,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void theSessionCapDropsAndCounts(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void theSessionCapDropsAndCounts(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT.withMaxSessions(3))) {
             for (int i = 0; i < 5; i++) {
@@ -289,8 +300,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void anEndpointThatIsDownIsCountedAndEndsTheSession(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void anEndpointThatIsDownIsCountedAndEndsTheSession(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         InetSocketAddress nobody;
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(ip, 0))) {
             nobody = (InetSocketAddress) s.getLocalSocketAddress();
@@ -315,8 +328,10 @@ class UdpRelayIT {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
-    void removingTheMappingEndsItsSessionsAndFreesThePort(Transport transport, InetAddress ip) throws Exception {
+    @EnumSource(TransportMode.class)
+    void removingTheMappingEndsItsSessionsAndFreesThePort(TransportMode mode) throws Exception {
+        IoTransport transport = mode.transport();
+        InetAddress ip = loopback();
         try (Echo echo = new Echo(ip);
              UdpProxy proxy = new UdpProxy(transport, echo.address(), UdpConfig.DEFAULT);
              DatagramSocket c = client(ip)) {
@@ -349,13 +364,5 @@ class UdpRelayIT {
             ByteBuffer.wrap(b).putInt(seq);
         }
         return b;
-    }
-
-    private static InetAddress v6Loopback() {
-        try {
-            return InetAddress.getByName("::1");
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -1,0 +1,164 @@
+package dev.portlocal.tcp;
+
+import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.model.Mapping;
+import dev.portlocal.model.MappingKey;
+import dev.portlocal.net.BindFailures;
+import dev.portlocal.net.EventLoops;
+import dev.portlocal.net.ListenerLog;
+import dev.portlocal.net.ProtocolPlane;
+import dev.portlocal.tcp.conduit.RelayStats;
+import dev.portlocal.tcp.relay.LoopResources;
+import dev.portlocal.tcp.relay.RelayConfig;
+import dev.portlocal.tcp.relay.RelayedConnection;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TCP node ports: binds each open mapping's listeners (see {@link TcpListeners}), relays its connections, and on
+ * removal drains them for the drain timeout before it resets what is left.
+ *
+ * <p>Threading: the {@link ProtocolPlane} methods run on the control thread; drains end on a loop's scheduler.
+ */
+public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
+
+    private static final Logger log = LoggerFactory.getLogger(TcpPlane.class);
+
+    private final EventLoops loops;
+    private final Duration drainTimeout;
+    private final List<LoopResources> loopResources = new ArrayList<>();
+    private final TcpListeners listeners;
+    private final Map<MappingKey, TcpMapping> open = new ConcurrentHashMap<>();
+    private final Map<TcpMapping, Boolean> draining = new ConcurrentHashMap<>();
+
+    public TcpPlane(EventLoops loops, RelayConfig relay, Duration drainTimeout) {
+        this.loops = loops;
+        this.drainTimeout = drainTimeout;
+        for (IoEventLoop loop : loops.loops()) {
+            loopResources.add(new LoopResources(loop, relay, PooledByteBufAllocator.DEFAULT));
+        }
+        this.listeners = TcpListeners.forTransport(loops, loopResources, relay);
+    }
+
+    @Override
+    public Mapping current(MappingKey key) {
+        TcpMapping m = open.get(key);
+        return m == null ? null : m.mapping();
+    }
+
+    @Override
+    public BindOutcome open(Mapping mapping, List<InetAddress> addresses) {
+        TcpMapping m = new TcpMapping(mapping);
+        List<AutoCloseable> bound;
+        try {
+            bound = listeners.bind(m, addresses);
+        } catch (Exception e) {
+            return BindFailures.outcomeOf(mapping.nodePort(), e);
+        }
+        m.listeners(bound);
+        open.put(mapping.key(), m);
+        ListenerLog.bound(log, mapping, bound.size());
+        return BindOutcome.bound();
+    }
+
+    @Override
+    public void retarget(Mapping mapping) {
+        open.get(mapping.key()).retarget(mapping);
+    }
+
+    @Override
+    public void close(Mapping mapping) {
+        TcpMapping m = open.remove(mapping.key());
+        if (m == null) {
+            return;
+        }
+        closeAll(m.listeners());
+        ListenerLog.closed(log, mapping, m.nodePort(), m.connections().size());
+        if (m.connections().isEmpty()) {
+            return;
+        }
+        draining.put(m, Boolean.TRUE);
+        loops.loops().get(0).schedule(() -> {
+            forceCloseAll(m);
+            draining.remove(m);
+        }, drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void drain(Duration timeout) {
+        List<TcpMapping> all = new ArrayList<>(open.values());
+        open.clear();
+        for (TcpMapping m : all) {
+            closeAll(m.listeners());
+            draining.put(m, Boolean.TRUE);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (activeConnections() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (TcpMapping m : all) {
+            forceCloseAll(m);
+            draining.remove(m);
+        }
+        for (LoopResources r : loopResources) {
+            r.close();
+        }
+    }
+
+    @Override
+    public TcpSnapshot snapshot(Duration timeout) {
+        return LoopSampler.sample(new ArrayList<>(open.values()), loopResources, timeout);
+    }
+
+    /** Connections relayed now, over every open and draining mapping. */
+    public int activeConnections() {
+        int n = 0;
+        for (TcpMapping m : open.values()) {
+            n += m.connections().size();
+        }
+        for (TcpMapping m : draining.keySet()) {
+            n += m.connections().size();
+        }
+        return n;
+    }
+
+    /** The relay's counters, summed over every loop; blocks briefly on each. */
+    public RelayStats relayStats() {
+        RelayStats sum = RelayStats.ZERO;
+        for (LoopResources r : loopResources) {
+            sum = sum.plus(r.snapshot());
+        }
+        return sum;
+    }
+
+    private static void forceCloseAll(TcpMapping m) {
+        for (RelayedConnection c : m.connections()) {
+            c.forceClose();
+        }
+    }
+
+    static void closeAll(List<AutoCloseable> closers) {
+        for (AutoCloseable c : closers) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.atWarn().setMessage("listener_close_failed").addKeyValue("error", e.getMessage()).log();
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.portlocal.tcp.nio;
+
+import dev.portlocal.tcp.relay.ConnectFailure;
+import dev.portlocal.tcp.relay.ConnectionTracker;
+import dev.portlocal.tcp.relay.RelayConfig;
+import dev.portlocal.tcp.relay.RelayedConnection;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+/**
+ * One proxied connection on the NIO transport: the accepted client channel and the channel to the endpoint.
+ * Reads are manual: a side reads its next chunk only after the previous one was written to the other side.
+ *
+ * <p>Threading: all methods run on the client channel's event loop, except {@link #forceClose()}.
+ */
+final class NioRelay implements RelayedConnection {
+
+    private final Channel client;
+    private final ConnectionTracker tracker;
+    private Channel backend;
+    private boolean clientInputDone;
+    private boolean backendInputDone;
+    private boolean closed;
+    private long bytesUp;
+    private long bytesDown;
+
+    NioRelay(Channel client, ConnectionTracker tracker) {
+        this.client = client;
+        this.tracker = tracker;
+    }
+
+    void connect(Supplier<InetSocketAddress> target, RelayConfig config) {
+        tracker.opened(this);
+        long start = System.nanoTime();
+        Bootstrap b = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .handler(new NioSideHandler(this, false));
+        b.connect(target.get()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                tracker.connectFailed(ConnectFailure.of(f.cause()));
+                abort();
+                return;
+            }
+            tracker.connected(System.nanoTime() - start);
+            attachBackend(f.channel());
+            if (closed) {
+                abort();
+                return;
+            }
+            client.read();
+            backend.read();
+        });
+    }
+
+    /** The endpoint's channel, once connected. */
+    void attachBackend(Channel channel) {
+        this.backend = channel;
+    }
+
+    Channel peerOf(boolean fromClient) {
+        return fromClient ? backend : client;
+    }
+
+    void onRead(boolean fromClient, Object msg) {
+        Channel src = fromClient ? client : backend;
+        Channel dst = peerOf(fromClient);
+        if (msg instanceof ByteBuf buf) {
+            if (fromClient) {
+                bytesUp += buf.readableBytes();
+            } else {
+                bytesDown += buf.readableBytes();
+            }
+        }
+        dst.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                src.read();
+            } else {
+                abort();
+            }
+        });
+    }
+
+    /** src sent FIN: after everything it sent is written, forward the FIN; close once both sides are done. */
+    void onInputShutdown(boolean fromClient) {
+        if (fromClient) {
+            clientInputDone = true;
+        } else {
+            backendInputDone = true;
+        }
+        Channel dst = peerOf(fromClient);
+        dst.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                abort();
+                return;
+            }
+            ((SocketChannel) dst).shutdownOutput().addListener((ChannelFutureListener) s -> {
+                if (clientInputDone && backendInputDone) {
+                    finish();
+                }
+            });
+        });
+    }
+
+    void onInactive() {
+        // One side closed without the FIN dance (or after it): the other side ends too, abruptly if it had not.
+        if (!(clientInputDone && backendInputDone)) {
+            abort();
+        } else {
+            finish();
+        }
+    }
+
+    /** Nothing moved either way for the idle timeout: close both sides normally. */
+    void idleTimeout() {
+        finish();
+    }
+
+    @Override
+    public boolean inEventLoop() {
+        return client.eventLoop().inEventLoop();
+    }
+
+    /** Bytes read from the client to be written to the endpoint. */
+    @Override
+    public long bytesUp() {
+        return bytesUp;
+    }
+
+    @Override
+    public long bytesDown() {
+        return bytesDown;
+    }
+
+    @Override
+    public void forceClose() {
+        client.eventLoop().execute(this::abort);
+    }
+
+    void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true; // before closing: closing fires channelInactive, which comes back here
+        reset(client);
+        reset(backend);
+        tracker.closed(this);
+    }
+
+    private void finish() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        client.close();
+        if (backend != null) {
+            backend.close();
+        }
+        tracker.closed(this);
+    }
+
+    private static void reset(Channel ch) {
+        if (ch != null && ch.isOpen()) {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            ch.close();
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package dev.portlocal.tcp.relay;
+
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied TCP connection on Linux: the accepted client socket, our own connection to the endpoint, and the two
+ * {@link Direction}s between them, all driven by epoll events on one loop.
+ *
+ * <p>Lifecycle: connecting (only the endpoint socket is watched, for EPOLLOUT) → relaying → done when both
+ * directions have forwarded their FIN, or aborted on any error, in which case both sockets are reset
+ * ({@code SO_LINGER 0}) so an RST on one side becomes an RST on the other.
+ *
+ * <p>Threading: everything runs on {@link #loop}. {@link #start} and {@link #forceClose} may be called from
+ * elsewhere; they hop onto the loop.
+ */
+public final class RelayConnection implements RelayedConnection {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayConnection.class);
+
+    private final IoEventLoop loop;
+    private final RelayConfig config;
+    private final ConnectionTracker tracker;
+    private final InetSocketAddress target;
+    private final SocketHandle client;
+    private final SocketHandle backend;
+    private final Direction upstream;
+    private final Direction downstream;
+
+    private boolean connected;
+    private boolean closed;
+    private ScheduledFuture<?> timer;
+    private long lastActivityNanos;
+    private long connectStartNanos;
+
+    private RelayConnection(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
+                            Socket backendSocket, InetSocketAddress target) {
+        this.loop = resources.loop();
+        this.config = resources.config();
+        this.tracker = tracker;
+        this.target = target;
+        this.client = new SocketHandle(clientSocket, this);
+        this.backend = new SocketHandle(backendSocket, this);
+        this.upstream = new Direction(client, backend, resources);
+        this.downstream = new Direction(backend, client, resources);
+    }
+
+    /**
+     * Takes ownership of an accepted client socket and starts connecting to {@code target}. Must be called on
+     * the resources' loop. Never throws: on any failure the client is reset.
+     */
+    public static void start(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
+                             InetSocketAddress target) {
+        assert resources.loop().inEventLoop();
+        Socket backendSocket;
+        try {
+            backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
+        } catch (RuntimeException e) {
+            log.atWarn().setMessage("socket_failed")
+                    .addKeyValue("target", target)
+                    .addKeyValue("error", e.getMessage())
+                    .log();
+            SocketHandle.reset(clientSocket);
+            return;
+        }
+        RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target);
+        c.connect();
+    }
+
+    private void connect() {
+        tracker.opened(this);
+        connectStartNanos = System.nanoTime();
+        try {
+            register(client);
+            register(backend);
+            // The client inherited TCP_NODELAY from the listening socket. It joins epoll only once the endpoint
+            // answers: until then its bytes wait in the kernel, and the connect timeout bounds the wait.
+            backend.socket.setTcpNoDelay(true);
+            if (backend.socket.connect(target)) {
+                onConnected();
+            } else {
+                backend.interest(Interest.of(false, true));
+                timer = loop.schedule(this::onConnectTimeout, config.connectTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+        } catch (IOException | RuntimeException e) {
+            connectFailed(e);
+        }
+    }
+
+    private void register(SocketHandle handle) {
+        Future<IoRegistration> f = loop.register(handle);
+        // On the loop thread registration completes on return, with no syscall until the first submit.
+        if (!f.isSuccess()) {
+            throw new IllegalStateException("register failed", f.cause());
+        }
+        handle.registered(f.getNow());
+    }
+
+    private void onConnected() throws IOException {
+        connected = true;
+        cancelTimer();
+        lastActivityNanos = System.nanoTime();
+        tracker.connected(lastActivityNanos - connectStartNanos);
+        scheduleIdleCheck(config.idleTimeout().toNanos());
+        pumpAll();
+    }
+
+    private void onConnectTimeout() {
+        if (!connected && !closed) {
+            connectFailed(ConnectFailure.TIMEOUT,
+                    new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms"));
+        }
+    }
+
+    private void connectFailed(Exception e) {
+        connectFailed(ConnectFailure.of(e), e);
+    }
+
+    private void connectFailed(ConnectFailure reason, Exception e) {
+        tracker.connectFailed(reason);
+        if (log.isDebugEnabled()) {
+            log.atDebug().setMessage("connect_failed")
+                    .addKeyValue("target", target)
+                    .addKeyValue("error", e.getMessage())
+                    .log();
+        }
+        abort();
+    }
+
+    /** Dispatch from a {@link SocketHandle}. */
+    void onEvent(SocketHandle handle, int ops) {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!connected) {
+                // Only the endpoint's socket is in epoll while connecting.
+                if (backend.socket.finishConnect()) {
+                    onConnected();
+                }
+                return;
+            }
+            if ((ops & Interest.EPOLLERR) != 0) {
+                abort();
+                return;
+            }
+            // Pump only the directions this event concerns: readable src, or writable dst. A one-way bulk flow then
+            // costs no read on the idle direction per wakeup.
+            Direction reading = handle == client ? upstream : downstream;
+            Direction writing = handle == client ? downstream : upstream;
+            if ((ops & (Interest.EPOLLRDHUP | Interest.EPOLLHUP)) != 0) {
+                reading.srcHungUp = true;
+            }
+            boolean moved = false;
+            if ((ops & (Interest.EPOLLIN | Interest.EPOLLRDHUP | Interest.EPOLLHUP)) != 0) {
+                moved = reading.pump();
+            }
+            if ((ops & (Interest.EPOLLOUT | Interest.EPOLLHUP)) != 0) {
+                moved |= writing.pump();
+            }
+            afterPump(moved);
+        } catch (IOException | RuntimeException e) {
+            if (!connected) {
+                connectFailed(e);
+            } else {
+                if (log.isDebugEnabled()) {
+                    log.atDebug().setMessage("relay_error")
+                            .addKeyValue("target", target)
+                            .addKeyValue("error", e.getMessage())
+                            .log();
+                }
+                abort();
+            }
+        }
+    }
+
+    private void pumpAll() throws IOException {
+        boolean moved = upstream.pump();
+        moved |= downstream.pump();
+        afterPump(moved);
+    }
+
+    private void afterPump(boolean moved) {
+        if (moved) {
+            lastActivityNanos = System.nanoTime();
+        }
+        if (upstream.finished() && downstream.finished()) {
+            finish();
+            return;
+        }
+        client.interest(Interest.of(upstream.wantsRead(), downstream.wantsWrite()));
+        backend.interest(Interest.of(downstream.wantsRead(), upstream.wantsWrite()));
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        timer = loop.schedule(this::onIdleCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onIdleCheck() {
+        if (closed) {
+            return;
+        }
+        long idle = System.nanoTime() - lastActivityNanos;
+        long limit = config.idleTimeout().toNanos();
+        if (idle >= limit) {
+            log.atDebug().setMessage("idle_timeout").addKeyValue("target", target).log();
+            finish();
+        } else {
+            scheduleIdleCheck(limit - idle);
+        }
+    }
+
+    /** Resets both sides now. Safe from any thread. */
+    @Override
+    public void forceClose() {
+        if (loop.inEventLoop()) {
+            abort();
+        } else {
+            loop.execute(this::abort);
+        }
+    }
+
+    /** Bytes forwarded client → endpoint, and endpoint → client. Event loop only. */
+    @Override
+    public long bytesUp() {
+        return upstream.bytes;
+    }
+
+    @Override
+    public long bytesDown() {
+        return downstream.bytes;
+    }
+
+    public IoEventLoop loop() {
+        return loop;
+    }
+
+    @Override
+    public boolean inEventLoop() {
+        return loop.inEventLoop();
+    }
+
+    /** Both FINs forwarded, or idle: close normally. */
+    private void finish() {
+        closeAll(false);
+    }
+
+    /** An error, a refused connect, a forced close: reset both sides. */
+    private void abort() {
+        closeAll(true);
+    }
+
+    void onLoopShutdown() {
+        closeAll(true);
+    }
+
+    private void closeAll(boolean reset) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cancelTimer();
+        upstream.release();
+        downstream.release();
+        // Close first, then cancel: closing a socket takes it out of the epoll set, and Netty's cancel sends
+        // EPOLL_CTL_DEL only for an fd still open, so this saves two syscalls per connection. Cancel then drops
+        // the fd number from this loop's registration map. Both run here, with no event of this loop in between, so
+        // no registration of this loop can take the number first.
+        client.close(reset);
+        backend.close(reset);
+        client.cancel();
+        backend.cancel();
+        tracker.closed(this);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}
