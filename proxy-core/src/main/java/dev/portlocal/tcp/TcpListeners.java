@@ -15,8 +15,12 @@ import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +30,15 @@ import java.util.List;
  * hands accepted sockets to the epoll relay. On NIO: one Netty server channel per address, relaying with the NIO
  * relay.
  *
- * <p>Threading: {@link #bind} is called from the control thread and blocks until every listener is bound.
+ * <p>A mapping whose endpoint cannot answer (not ready, or failing its health check) does not listen but holds its
+ * port: {@link #hold} binds one socket per address that never listens, so a connect is refused (the kernel answers
+ * the SYN with a reset, as it would for the endpoint itself) while no other socket can bind the port. On epoll the
+ * hold sets {@code SO_REUSEPORT} and not {@code SO_REUSEADDR}: the mapping's own listeners (same user, same option)
+ * can bind beside it, so serving resumes before the hold is let go and the port is never free; any other bind
+ * fails. On NIO (no {@code SO_REUSEPORT} on the server channels) the hold sets {@code SO_REUSEADDR}, which the
+ * server channel shares, with the same order.
+ *
+ * <p>Threading: {@link #bind} and {@link #hold} are called from the control thread and block until done.
  */
 abstract class TcpListeners {
 
@@ -37,9 +49,17 @@ abstract class TcpListeners {
 
     /**
      * Binds every listener of {@code mapping} on {@code addresses} and starts accepting; returns one closer per
-     * listener. On failure, closes what it bound before it throws.
+     * listener. With {@code probe}, first checks that no socket of another kind shares the port (a hold of the
+     * mapping's own is such a socket, so a resume does not probe). On failure, closes what it bound before it throws.
      */
-    abstract List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses) throws Exception;
+    abstract List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe)
+            throws Exception;
+
+    /**
+     * Holds {@code port} on every one of {@code addresses} without listening; returns one closer per address. With
+     * {@code probe}, first checks the port as {@link #bind} does. On failure, closes what it bound before it throws.
+     */
+    abstract List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws Exception;
 
     private static final class Epoll extends TcpListeners {
 
@@ -50,10 +70,10 @@ abstract class TcpListeners {
         }
 
         @Override
-        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses) throws Exception {
+        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe) throws Exception {
             int port = mapping.nodePort();
-            for (InetAddress address : addresses) {
-                ListenSockets.probe(ListenSockets.stream(address), address, port);
+            if (probe) {
+                probe(addresses, port);
             }
             List<AutoCloseable> closers = new ArrayList<>();
             List<EpollListener> bound = new ArrayList<>();
@@ -73,6 +93,33 @@ abstract class TcpListeners {
                 throw e;
             }
             return closers;
+        }
+
+        @Override
+        List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws Exception {
+            if (probe) {
+                probe(addresses, port);
+            }
+            List<AutoCloseable> closers = new ArrayList<>();
+            try {
+                for (InetAddress address : addresses) {
+                    Socket s = ListenSockets.stream(address);
+                    closers.add(s::close);
+                    s.setReuseAddress(false);
+                    s.setReusePort(true);
+                    s.bind(new InetSocketAddress(address, port));
+                }
+            } catch (IOException | RuntimeException e) {
+                TcpPlane.closeAll(closers);
+                throw e;
+            }
+            return closers;
+        }
+
+        private static void probe(List<InetAddress> addresses, int port) throws IOException {
+            for (InetAddress address : addresses) {
+                ListenSockets.probe(ListenSockets.stream(address), address, port);
+            }
         }
 
         private static Socket listen(InetAddress address, int port) throws IOException {
@@ -101,7 +148,7 @@ abstract class TcpListeners {
         }
 
         @Override
-        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses) {
+        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe) {
             List<AutoCloseable> closers = new ArrayList<>();
             try {
                 for (InetAddress address : addresses) {
@@ -123,6 +170,24 @@ abstract class TcpListeners {
                     closers.add(() -> ch.close().syncUninterruptibly());
                 }
             } catch (RuntimeException e) {
+                TcpPlane.closeAll(closers);
+                throw e;
+            }
+            return closers;
+        }
+
+        @Override
+        List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws IOException {
+            List<AutoCloseable> closers = new ArrayList<>();
+            try {
+                for (InetAddress address : addresses) {
+                    SocketChannel s = SocketChannel.open(address instanceof Inet6Address
+                            ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+                    closers.add(s);
+                    s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    s.bind(new InetSocketAddress(address, port));
+                }
+            } catch (IOException | RuntimeException e) {
                 TcpPlane.closeAll(closers);
                 throw e;
             }

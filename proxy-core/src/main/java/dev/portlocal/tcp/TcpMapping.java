@@ -5,6 +5,7 @@ import dev.portlocal.tcp.relay.ConnectFailure;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.RelayedConnection;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -29,6 +30,7 @@ final class TcpMapping implements ConnectionTracker {
     final long id = IDS.incrementAndGet();
     private final int nodePort;
     private volatile Mapping mapping;
+    private final List<InetAddress> addresses;
     private volatile List<AutoCloseable> listeners = List.of();
     private final Set<RelayedConnection> connections = ConcurrentHashMap.newKeySet();
     final LongAdder acceptErrors = new LongAdder();
@@ -38,9 +40,15 @@ final class TcpMapping implements ConnectionTracker {
     final LongAdder[] connectErrors = newAdders(ConnectFailure.values().length);
     final ConnectLatency connectLatency = new ConnectLatency();
 
-    TcpMapping(Mapping mapping) {
+    TcpMapping(Mapping mapping, List<InetAddress> addresses) {
         this.mapping = mapping;
         this.nodePort = mapping.nodePort();
+        this.addresses = List.copyOf(addresses);
+    }
+
+    /** The addresses the node port is bound on. */
+    List<InetAddress> addresses() {
+        return addresses;
     }
 
     int nodePort() {
@@ -59,6 +67,7 @@ final class TcpMapping implements ConnectionTracker {
         this.mapping = next;
     }
 
+    /** Sets the sockets bound for the node port (listeners while serving, holds while not). */
     void listeners(List<AutoCloseable> list) {
         this.listeners = List.copyOf(list);
     }

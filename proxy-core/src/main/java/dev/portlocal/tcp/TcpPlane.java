@@ -28,6 +28,11 @@ import java.util.concurrent.TimeUnit;
  * TCP node ports: binds each open mapping's listeners (see {@link TcpListeners}), relays its connections, and on
  * removal drains them for the drain timeout before it resets what is left.
  *
+ * <p>A mapping listens only while its endpoint can answer ({@link Mapping#ready()}: ready and, with a health
+ * check, passing it). While it cannot, its port is held without a listener, so a connect through the node port is
+ * refused as one to the endpoint would be, and a load balancer's TCP health check through it fails. Connections
+ * already relayed go on either way: the endpoint decides their fate.
+ *
  * <p>Threading: the {@link ProtocolPlane} methods run on the control thread; drains end on a loop's scheduler.
  */
 public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
@@ -58,22 +63,65 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
 
     @Override
     public BindOutcome open(Mapping mapping, List<InetAddress> addresses) {
-        TcpMapping m = new TcpMapping(mapping);
+        TcpMapping m = new TcpMapping(mapping, addresses);
         List<AutoCloseable> bound;
         try {
-            bound = listeners.bind(m, addresses);
+            bound = mapping.ready()
+                    ? listeners.bind(m, addresses, true)
+                    : listeners.hold(mapping.nodePort(), addresses, true);
         } catch (Exception e) {
             return BindFailures.outcomeOf(mapping.nodePort(), e);
         }
         m.listeners(bound);
         open.put(mapping.key(), m);
         ListenerLog.bound(log, mapping, bound.size());
+        if (!mapping.ready()) {
+            logServing(mapping, false);
+        }
         return BindOutcome.bound();
     }
 
     @Override
     public void retarget(Mapping mapping) {
-        open.get(mapping.key()).retarget(mapping);
+        TcpMapping m = open.get(mapping.key());
+        boolean serving = m.mapping().ready();
+        m.retarget(mapping);
+        if (serving != mapping.ready()) {
+            serve(m, mapping.ready());
+        }
+    }
+
+    /**
+     * Starts or stops listening on an open mapping's port. The new sockets are bound before the old ones close, so
+     * the port is never free; if they cannot be bound (nothing else can bind beside the mapping's own sockets, so
+     * this is not expected), the mapping stays as it was and the failure is logged.
+     */
+    private void serve(TcpMapping m, boolean listen) {
+        List<AutoCloseable> next;
+        try {
+            next = listen
+                    ? listeners.bind(m, m.addresses(), false)
+                    : listeners.hold(m.nodePort(), m.addresses(), false);
+        } catch (Exception e) {
+            log.atError().setMessage("listener_switch_failed")
+                    .addKeyValue("nodePort", m.nodePort())
+                    .addKeyValue("listen", listen)
+                    .addKeyValue("error", String.valueOf(e.getMessage()))
+                    .log();
+            return;
+        }
+        List<AutoCloseable> old = m.listeners();
+        m.listeners(next);
+        closeAll(old);
+        logServing(m.mapping(), listen);
+    }
+
+    private static void logServing(Mapping mapping, boolean listen) {
+        log.atInfo().setMessage(listen ? "listener_resumed" : "listener_held")
+                .addKeyValue("key", mapping.key())
+                .addKeyValue("nodePort", mapping.nodePort())
+                .addKeyValue("target", mapping.target())
+                .log();
     }
 
     @Override
