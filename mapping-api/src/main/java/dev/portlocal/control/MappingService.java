@@ -98,6 +98,8 @@ public final class MappingService implements AutoCloseable {
     }
 
     /** {@code hostPorts} tells {@link #freePorts} which ports other processes hold. */
+    private Optional<HealthCheck> defaultHealthCheck = Optional.empty();
+
     public MappingService(PortRange range, PortOpener opener, StateStore store, HostPorts hostPorts) {
         this.hostPorts = requireNonNull(hostPorts, "hostPorts");
         this.range = requireNonNull(range, "range");
@@ -107,6 +109,22 @@ public final class MappingService implements AutoCloseable {
         for (Source source : Source.values()) {
             desired.put(source, List.of());
         }
+    }
+
+    /**
+     * The health check of every TCP port that has none of its own ({@code healthCheck} in the daemon's config); set
+     * once, before the first source applies. Empty: only ports that ask for a check get one.
+     */
+    public synchronized void defaultHealthCheck(Optional<HealthCheck> check) {
+        this.defaultHealthCheck = requireNonNull(check, "check");
+    }
+
+    /** The port's own health check, else the default for a TCP port; UDP ports have none (no connect to probe). */
+    private Optional<HealthCheck> healthCheckOf(EndpointPort port) {
+        if (port.healthCheck().isPresent() || port.protocol() != Protocol.TCP) {
+            return port.healthCheck();
+        }
+        return defaultHealthCheck;
     }
 
     public synchronized PortRange range() {
@@ -569,7 +587,7 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent(), slot.idleTimeout, slot.healthCheck));
+                        slot.pinned.isPresent(), slot.idleTimeout, slot.declaredHealthCheck));
             }
         }
         for (StateEntry entry : restored.values()) {
@@ -773,7 +791,7 @@ public final class MappingService implements AutoCloseable {
                 for (InetAddress ip : endpoint.ips()) {
                     wants.put(endpoint.key(port, ip),
                             new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                    port.healthCheck(), endpoint.ready()));
+                                    healthCheckOf(port), port.healthCheck(), endpoint.ready()));
                 }
             }
         }
@@ -912,6 +930,7 @@ public final class MappingService implements AutoCloseable {
                 slot.pinned = want.pinned();
                 slot.idleTimeout = want.idleTimeout();
                 slot.healthCheck = want.healthCheck();
+                slot.declaredHealthCheck = want.declaredHealthCheck();
                 slot.healthy = true; // a new listener starts up
                 listening(slot, entry.getValue().nodePort(), false);
             }
@@ -1001,7 +1020,7 @@ public final class MappingService implements AutoCloseable {
                         for (InetAddress ip : endpoint.ips()) {
                             wanted.put(endpoint.key(port, ip),
                                     new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                            port.healthCheck(), endpoint.ready()));
+                                            healthCheckOf(port), port.healthCheck(), endpoint.ready()));
                         }
                     }
                 }
@@ -1065,6 +1084,7 @@ public final class MappingService implements AutoCloseable {
             slot.ready = want.ready();
             // A new target or a new check starts the check afresh, up (as a new mapping starts).
             slot.health(want.healthCheck(), want.target());
+            slot.declaredHealthCheck = want.declaredHealthCheck();
             boolean movesToNewPin = want.pinned().isPresent()
                     && !(slot.isListening() && slot.nodePort == want.pinned().getAsInt());
             boolean pinChanged = !slot.pinned.equals(want.pinned());
@@ -1182,9 +1202,12 @@ public final class MappingService implements AutoCloseable {
         }
     }
 
-    /** What a source wants for one key. */
+    /**
+     * What a source wants for one key. {@code healthCheck} is the check in force (the port's own, else the daemon's
+     * default); {@code declaredHealthCheck} the port's own, which is what the state keeps.
+     */
     private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout,
-                        Optional<HealthCheck> healthCheck, boolean ready) {
+                        Optional<HealthCheck> healthCheck, Optional<HealthCheck> declaredHealthCheck, boolean ready) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -1222,6 +1245,8 @@ public final class MappingService implements AutoCloseable {
         Optional<Duration> idleTimeout;
         boolean ready;
         Optional<HealthCheck> healthCheck;
+        /** The port's own check, without the daemon's default: what the state keeps. */
+        Optional<HealthCheck> declaredHealthCheck;
         /** What the health check found last (true without a check); reset to true for a new target or check. */
         boolean healthy = true;
         int nodePort;
@@ -1236,6 +1261,7 @@ public final class MappingService implements AutoCloseable {
             this.idleTimeout = want.idleTimeout();
             this.ready = want.ready();
             this.healthCheck = want.healthCheck();
+            this.declaredHealthCheck = want.declaredHealthCheck();
         }
 
         /** A new check, or the same check of a new target, starts up. */

@@ -1,6 +1,8 @@
 package dev.portlocal.reader;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
@@ -174,6 +176,30 @@ public final class EndpointReader {
     private EndpointPort port(Cursor at) {
         EndpointPort.Builder port = portFields.read(at, EndpointPort::builder);
         return at.checkWithin(port::build);
+    }
+
+    /**
+     * Reads a health check on its own, as the daemon's config writes its default ({@code healthCheck: {...}}), with
+     * the rules and messages of a port entry's.
+     *
+     * @param field the field's name in the caller's tree, which the message names
+     * @throws IllegalArgumentException with the first problem's message
+     */
+    public static HealthCheck readHealthCheck(String field, JsonNode node) {
+        requireNonNull(field, "field");
+        Problems problems = Problems.first();
+        try {
+            ObjectNode root = JsonNodeFactory.instance.objectNode();
+            root.set(field, node);
+            Cursor at = new Cursor(root, problems).field(field);
+            if (!at.node().isObject()) {
+                throw at.expected(HEALTH_EXPECTED);
+            }
+            return healthCheck(at);
+        } catch (Cursor.Invalid | Problems.Stop e) {
+            throw new IllegalArgumentException(problems.isEmpty() ? field + ": " + node + " (expected: "
+                    + HEALTH_EXPECTED + ")" : problems.list().get(0).message(), e);
+        }
     }
 
     private static HealthCheck healthCheck(Cursor at) {

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import static dev.portlocal.model.Protocol.TCP;
+import static dev.portlocal.model.Protocol.UDP;
 import static dev.portlocal.model.Source.API;
 import static dev.portlocal.model.Source.KUBERNETES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -129,5 +130,35 @@ class MappingServiceHealthTest {
         StateStore store = new StateStore(stateDir);
         StateEntry entry = store.load().get(KEY);
         assertEquals(Optional.of(HealthCheck.DEFAULT), entry.healthCheck());
+    }
+
+    @Test
+    void theDaemonsDefaultChecksEveryTcpPortWithoutOneOfItsOwn() {
+        HealthCheck fast = new HealthCheck(java.time.Duration.ofMillis(500), java.time.Duration.ofMillis(200), 1, 1);
+        service = new MappingService(RANGE, opener, new StateStore(stateDir));
+        service.defaultHealthCheck(Optional.of(fast));
+        service.restore();
+        Endpoint mixed = new Endpoint("web", List.of(Addresses.parseIp("ip", "198.18.0.1")), List.of(
+                new EndpointPort(8080, TCP, OptionalInt.empty(), Optional.empty(), Optional.empty()),
+                new EndpointPort(8443, TCP, OptionalInt.empty(), Optional.empty(), Optional.of(HealthCheck.DEFAULT)),
+                new EndpointPort(5353, UDP, OptionalInt.empty(), Optional.empty(), Optional.empty())), true);
+        service.apply(API, List.of(mixed));
+        assertEquals(Optional.of(fast), checkOf(8080, TCP), "the default");
+        assertEquals(Optional.of(HealthCheck.DEFAULT), checkOf(8443, TCP), "the port's own wins");
+        assertEquals(Optional.empty(), checkOf(5353, UDP), "UDP has no connect to probe");
+        assertTrue(service.health(KEY, target("198.18.0.1"), false), "the default check's result counts");
+        assertEquals(MappingState.ENDPOINT_DOWN, status().state());
+        service.close();
+        service = null;
+        java.util.Map<MappingKey, StateEntry> state = new StateStore(stateDir).load();
+        assertEquals(Optional.empty(), state.get(KEY).healthCheck(), "the state keeps the port's own check only");
+        assertEquals(Optional.of(HealthCheck.DEFAULT),
+                state.get(new MappingKey("web", 8443, TCP, IpFamily.IPv4)).healthCheck());
+    }
+
+    private Optional<HealthCheck> checkOf(int port, dev.portlocal.model.Protocol protocol) {
+        return service.mappings().stream()
+                .filter(s -> s.key().port() == port && s.key().protocol() == protocol)
+                .findFirst().orElseThrow().healthCheck();
     }
 }

@@ -3,9 +3,12 @@ package dev.portlocal.config;
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.logging.LogSetup;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.net.IoTransport;
+import dev.portlocal.reader.EndpointReader;
 import dev.portlocal.state.StateStore;
 import dev.portlocal.tcp.pipe.SplicePolicy;
 import dev.portlocal.tcp.relay.RelayConfig;
@@ -134,6 +137,14 @@ public final class DaemonOptions {
             .help("End a UDP session idle this long.")
             .build();
 
+    public static final Option<HealthCheck> HEALTH_CHECK = Option.builder("healthCheck",
+                    OptionType.object(EndpointReader::readHealthCheck, DaemonOptions::formatHealthCheck))
+            .label("CHECK")
+            .defaultText("none")
+            .help("Check every TCP port without a healthCheck of its own, e.g. '{interval: 2s, timeout: 1s, rise: 2,"
+                    + " fall: 2}' ('{}' for those defaults).")
+            .build();
+
     public static final Option<Integer> UDP_MAX_SESSIONS = Option.builder("udpMaxSessions",
                     OptionType.integer(1, Integer.MAX_VALUE))
             .label("N")
@@ -204,13 +215,18 @@ public final class DaemonOptions {
     /** Every option, in the order of {@code --help} and docs/cli.md. */
     public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
             TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
-            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
+            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
             KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);
 
     private DaemonOptions() {
+    }
+
+    private static String formatHealthCheck(HealthCheck c) {
+        return "{interval: " + Durations.format(c.interval()) + ", timeout: " + Durations.format(c.timeout())
+                + ", rise: " + c.rise() + ", fall: " + c.fall() + "}";
     }
 
     private static void positive(String field, Duration value) {

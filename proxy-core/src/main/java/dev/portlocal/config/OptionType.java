@@ -1,12 +1,17 @@
 package dev.portlocal.config;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.portlocal.model.Durations;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -43,6 +48,10 @@ public final class OptionType<T> {
     private interface NodeReader<T> {
         T read(String field, JsonNode node);
     }
+
+    private static final ObjectMapper FLOW = YAMLMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final Shape shape;
     private final Parser<T> fromText;
@@ -123,6 +132,32 @@ public final class OptionType<T> {
             }
             return node.booleanValue();
         }, String::valueOf);
+    }
+
+    /**
+     * A value written as an object: a YAML mapping in the config file, and the same mapping in YAML flow style as
+     * the flag's value ({@code --flag '{a: 1, b: 2}'}); both read by {@code reader}.
+     */
+    public static <T> OptionType<T> object(BiFunction<String, JsonNode, T> reader, Function<T, String> format) {
+        requireNonNull(reader, "reader");
+        requireNonNull(format, "format");
+        return new OptionType<>(Shape.VALUE, (field, text) -> {
+            JsonNode node;
+            try {
+                node = FLOW.readTree(text);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(field + ": " + text + " (expected: a YAML mapping, as {a: 1})");
+            }
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException(field + ": " + text + " (expected: a YAML mapping, as {a: 1})");
+            }
+            return reader.apply(field, node);
+        }, (field, node) -> {
+            if (!node.isObject()) {
+                throw new IllegalArgumentException(field + ": " + describe(node) + " (expected: a mapping)");
+            }
+            return reader.apply(field, node);
+        }, format);
     }
 
     /** A list: the flag repeated, or a YAML list of scalars; each element read by {@code element}. */

@@ -142,6 +142,7 @@ public final class Daemon implements AutoCloseable {
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
                 config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
+        service.defaultHealthCheck(config.healthCheck());
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
         reloaded(ReloadStatus.succeeded(Instant.now()));

@@ -5,6 +5,7 @@ import dev.portlocal.api.ApiServer;
 import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.Option;
 import dev.portlocal.config.OptionValues;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.net.IoTransport;
 import dev.portlocal.systemd.SystemdSettings;
@@ -116,6 +117,11 @@ public final class DaemonConfig {
     /** The UDP knobs: udpIdleTimeout and udpMaxSessions. */
     public UdpConfig udp() {
         return udp;
+    }
+
+    /** The health check of every TCP port without one of its own; empty: none. */
+    public Optional<HealthCheck> healthCheck() {
+        return Optional.ofNullable(get(DaemonOptions.HEALTH_CHECK));
     }
 
     /** Where the HTTP API listens (default {@value ApiAddress#DEFAULT}). */
