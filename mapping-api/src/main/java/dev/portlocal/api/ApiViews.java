@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Durations;
+import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.MappingStatus;
 
 import java.net.InetAddress;
@@ -30,10 +32,22 @@ public final class ApiViews {
                                List<PortView> ports) {
     }
 
-    /** One port of an endpoint: {@code nodePort} is the bound port, else the pinned one, else null. */
-    @JsonPropertyOrder({"port", "protocol", "ipFamily", "nodePort", "state", "message"})
+    /**
+     * One port of an endpoint: {@code nodePort} is the bound port, else the pinned one, else null;
+     * {@code healthCheck} the check in force (the port's own or the daemon's default), absent without one.
+     */
+    @JsonPropertyOrder({"port", "protocol", "ipFamily", "nodePort", "state", "message", "healthCheck"})
     public record PortView(int port, String protocol, String ipFamily, Integer nodePort, String state,
-                           String message) {
+                           String message, @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckView healthCheck) {
+    }
+
+    /** A health check as the mapping file writes it. */
+    @JsonPropertyOrder({"interval", "timeout", "rise", "fall"})
+    public record HealthCheckView(String interval, String timeout, int rise, int fall) {
+        static HealthCheckView of(HealthCheck check) {
+            return new HealthCheckView(Durations.format(check.interval()), Durations.format(check.timeout()),
+                    check.rise(), check.fall());
+        }
     }
 
     /** A row of {@code GET /v1/mappings}; {@code nodeIP} is null for a family without a node IP. */
@@ -99,7 +113,8 @@ public final class ApiViews {
         List<PortView> ports = new ArrayList<>(statuses.size());
         for (MappingStatus status : statuses) {
             ports.add(new PortView(status.key().port(), status.key().protocol().wireName(),
-                    status.key().family().name(), nodePort(status), status.state().wireName(), status.message()));
+                    status.key().family().name(), nodePort(status), status.state().wireName(), status.message(),
+                    status.healthCheck().map(HealthCheckView::of).orElse(null)));
         }
         // A dual-stack endpoint shows both addresses in ips; ip stays the first, for readers of one address.
         List<String> ips = new ArrayList<>();

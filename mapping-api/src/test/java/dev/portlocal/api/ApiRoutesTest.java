@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -144,6 +145,21 @@ class ApiRoutesTest {
                 + "\"nodeIP\":\"10.10.10.10\",\"nodePort\":61000,\"ipFamily\":\"IPv4\",\"source\":\"file\","
                 + "\"state\":\"listening\",\"message\":\"\"}", json(mappings).get(0).toString());
         assertEquals(3, json(mappings).size());
+    }
+
+    @Test
+    void aPortsHealthCheckIsShownAsTheFileWritesIt() {
+        assertEquals(201, put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"healthCheck\":{\"interval\":\"500ms\",\"fall\":3}},{\"port\":9090}]}").status());
+        JsonNode ports = json(call("GET", "/v1/endpoints/shop/web")).get("ports");
+        assertEquals("{\"interval\":\"500ms\",\"timeout\":\"500ms\",\"rise\":2,\"fall\":3}",
+                ports.get(0).get("healthCheck").toString());
+        assertFalse(ports.get(1).has("healthCheck"), ports.toString());
+        ApiResponse bad = put("/v1/endpoints/shop/web", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":8080,"
+                + "\"healthCheck\":{\"interval\":\"50ms\"}}]}");
+        assertEquals(400, bad.status());
+        assertTrue(bad.bodyText().contains(
+                "ports[0].healthCheck.interval: 50ms (expected: a duration from 100ms to 1h)"), bad.bodyText());
     }
 
     @Test

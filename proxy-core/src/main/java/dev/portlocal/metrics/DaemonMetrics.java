@@ -72,7 +72,8 @@ public final class DaemonMetrics implements MetricsSource {
                 .setLabelValues(version, System.getProperty("java.version"), transport);
         GaugeWithCallback.builder()
                 .name("portlocal_mappings")
-                .help("Mappings by state: listening, conflict (a pinned port is taken), error.")
+                .help("Mappings by state: listening, not-ready and endpoint-down (the port held, refusing), "
+                        + "conflict (a pinned port is taken), error.")
                 .labelNames("state")
                 .callback(cb -> {
                     Map<MappingState, Integer> byState = new EnumMap<>(MappingState.class);

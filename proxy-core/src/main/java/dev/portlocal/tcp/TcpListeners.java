@@ -10,6 +10,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
@@ -35,8 +36,7 @@ import java.util.List;
  * the SYN with a reset, as it would for the endpoint itself) while no other socket can bind the port. On epoll the
  * hold sets {@code SO_REUSEPORT} and not {@code SO_REUSEADDR}: the mapping's own listeners (same user, same option)
  * can bind beside it, so serving resumes before the hold is let go and the port is never free; any other bind
- * fails. On NIO (no {@code SO_REUSEPORT} on the server channels) the hold sets {@code SO_REUSEADDR}, which the
- * server channel shares, with the same order.
+ * fails. On NIO the same holds: the server channels set {@code SO_REUSEPORT} too, after a probe without it.
  *
  * <p>Threading: {@link #bind} and {@link #hold} are called from the control thread and block until done.
  */
@@ -148,7 +148,11 @@ abstract class TcpListeners {
         }
 
         @Override
-        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe) {
+        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe)
+                throws IOException {
+            if (probe) {
+                probe(addresses, mapping.nodePort());
+            }
             List<AutoCloseable> closers = new ArrayList<>();
             try {
                 for (InetAddress address : addresses) {
@@ -156,6 +160,7 @@ abstract class TcpListeners {
                             .group(loops.group())
                             .channel(NioServerSocketChannel.class)
                             .option(ChannelOption.SO_REUSEADDR, true)
+                            .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
                             .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
                             .childOption(ChannelOption.AUTO_READ, false)
                             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -178,13 +183,16 @@ abstract class TcpListeners {
 
         @Override
         List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws IOException {
+            if (probe) {
+                probe(addresses, port);
+            }
             List<AutoCloseable> closers = new ArrayList<>();
             try {
                 for (InetAddress address : addresses) {
-                    SocketChannel s = SocketChannel.open(address instanceof Inet6Address
-                            ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+                    SocketChannel s = SocketChannel.open(family(address));
                     closers.add(s);
-                    s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    s.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+                    s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                     s.bind(new InetSocketAddress(address, port));
                 }
             } catch (IOException | RuntimeException e) {
@@ -192,6 +200,23 @@ abstract class TcpListeners {
                 throw e;
             }
             return closers;
+        }
+
+        /**
+         * A socket bound without {@code SO_REUSEPORT} and never listening: it fails if any other socket holds the
+         * port, so the server channels (which set {@code SO_REUSEPORT}) never join another process's group.
+         */
+        private static void probe(List<InetAddress> addresses, int port) throws IOException {
+            for (InetAddress address : addresses) {
+                try (SocketChannel s = SocketChannel.open(family(address))) {
+                    s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    s.bind(new InetSocketAddress(address, port));
+                }
+            }
+        }
+
+        private static StandardProtocolFamily family(InetAddress address) {
+            return address instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         }
     }
 }

@@ -6,9 +6,10 @@ import dev.portlocal.model.PortRange;
 import dev.portlocal.testing.DaemonProcess;
 import dev.portlocal.testing.FreePorts;
 import dev.portlocal.testing.Waits;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +53,9 @@ class HealthCheckIT {
     @TempDir
     Path dir;
 
-    @Test
-    void theNodePortRefusesWhileTheEndpointIsDownAndAcceptsOnceItIsBack() throws Exception {
+    @ParameterizedTest(name = "transport {0}")
+    @ValueSource(strings = {"epoll", "nio"})
+    void theNodePortRefusesWhileTheEndpointIsDownAndAcceptsOnceItIsBack(String transport) throws Exception {
         int backendPort = FreePorts.next();
         int apiPort = FreePorts.next();
         PortRange range = InProcessDaemons.range(5);
@@ -69,7 +72,7 @@ class HealthCheckIT {
         try (DaemonProcess d = DaemonProcess.start(dir.resolve("daemon.log"),
                 "run", "--mappings", mappings.toString(), "--port-range", range.toString(),
                 "--listen-address", "127.0.0.1", "--state-dir", dir.resolve("state").toString(),
-                "--threads", "2", "--api", "127.0.0.1:" + apiPort)) {
+                "--threads", "2", "--api", "127.0.0.1:" + apiPort, "--transport", transport)) {
             d.awaitOutput("event=started", Duration.ofSeconds(30));
             Waits.until("the mapping serves", Duration.ofSeconds(10), () -> echoes(nodePort));
             assertEquals("listening", state(http, status), d.output());
@@ -96,7 +99,8 @@ class HealthCheckIT {
             }
             assertTrue(checks.stream().allMatch(c -> c == Check.REFUSED),
                     "every check refused while the endpoint is down: " + checks);
-            report.append("refusedAfterDeathMs ").append(TimeUnit.NANOSECONDS.toMillis(refusedAt - diedAt))
+            report.append(transport).append(" refusedAfterDeathMs ")
+                    .append(TimeUnit.NANOSECONDS.toMillis(refusedAt - diedAt))
                     .append('\n');
 
             // The endpoint comes back on the same port: the node port accepts and relays again.
@@ -107,7 +111,8 @@ class HealthCheckIT {
             assertTrue(acceptedAt > 0, "the node port accepts once the endpoint is back; checks: " + checks);
             Waits.until("relays again", Duration.ofSeconds(5), () -> echoes(nodePort));
             assertEquals("listening", state(http, status), d.output());
-            report.append("acceptedAfterReturnMs ").append(TimeUnit.NANOSECONDS.toMillis(acceptedAt - backAt))
+            report.append(transport).append(" acceptedAfterReturnMs ")
+                    .append(TimeUnit.NANOSECONDS.toMillis(acceptedAt - backAt))
                     .append('\n');
             report.append("checkEveryMs ").append(CHECK_EVERY.toMillis())
                     .append(" interval 500ms timeout 250ms rise 2 fall 2\n");
@@ -122,7 +127,8 @@ class HealthCheckIT {
         } finally {
             echo.close();
         }
-        Files.writeString(Path.of("target", "health-check.txt"), report.toString());
+        Files.writeString(Path.of("target", "health-check.txt"), report.toString(), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 
     /**
