@@ -152,6 +152,14 @@ class KubernetesDaemonIT {
         return b;
     }
 
+    /** Sets the Pod's Ready condition, as the kubelet does through the status subresource. */
+    private void setReady(String name, boolean ready) {
+        Pod pod = cluster.pods().inNamespace("shop").withName(name).get();
+        pod.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready"))
+                .forEach(c -> c.setStatus(ready ? "True" : "False"));
+        cluster.pods().resource(pod).updateStatus();
+    }
+
     private Pod webPod(String name, String node, String ip) {
         return pod("shop", name, node, WEB, List.of(ip), containerPort("http", podPort, "TCP"));
     }
@@ -248,6 +256,17 @@ class KubernetesDaemonIT {
             assertEquals(nodePorts, d.listeningTcpPorts().stream().filter(range::contains)
                     .collect(java.util.stream.Collectors.toCollection(TreeSet::new)),
                     "the daemon listens on exactly the published node ports");
+
+            // web-1 stops being ready: its node port refuses but stays held and published; ready again, it serves.
+            InetSocketAddress web1 = pool.get("web-1");
+            setReady("web-1", false);
+            Waits.until("web-1's node port refuses while not ready", DEADLINE, () -> DrainIT.refused(web1.getPort()));
+            assertEquals(Map.of("web-1", web1, "web-2", pool.get("web-2")), lbPool("web"),
+                    "the annotation keeps a not-ready Pod's port: no flapping");
+            assertEquals(Map.of("web-2", "web-2"), greetingsThrough(Map.of("web-2", pool.get("web-2"))));
+            setReady("web-1", true);
+            Waits.until("web-1 serves again", DEADLINE, () -> !DrainIT.refused(web1.getPort()));
+            assertEquals(Map.of("web-1", "web-1", "web-2", "web-2"), greetingsThrough(pool), "the same ports serve");
 
             String metrics = get("/metrics");
             assertTrue(metrics.contains("portlocal_kubernetes_informer_synced{resource=\"pods\"} 1"), metrics);
