@@ -61,7 +61,9 @@ public final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRe
         ApiRequest apiRequest = new ApiRequest(request.method().name(), request.uri(),
                 Optional.ofNullable(request.headers().get(HttpHeaderNames.CONTENT_TYPE)),
                 Optional.ofNullable(request.headers().get(HttpHeaderNames.AUTHORIZATION)),
-                ByteBufUtil.getBytes(request.content()), isLocal(ctx.channel().remoteAddress()));
+                ByteBufUtil.getBytes(request.content()), isLocal(ctx.channel().remoteAddress()),
+                Optional.ofNullable(request.headers().get(HttpHeaderNames.ACCEPT)),
+                Optional.ofNullable(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING)));
         try {
             CompletableFuture.supplyAsync(() -> routes.apply(apiRequest), control)
                     .whenComplete((response, failure) -> write(ctx, failure == null ? response

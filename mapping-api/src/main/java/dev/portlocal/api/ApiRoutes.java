@@ -19,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.zip.GZIPOutputStream;
 
 import static java.util.Objects.requireNonNull;
 
@@ -128,8 +131,10 @@ public final class ApiRoutes {
         authenticate(request);
         if (path.equals("/metrics") && metrics.isPresent()) {
             requireMethod(method, path, "GET");
-            return new ApiResponse(200, metrics.get().scrape())
-                    .withHeader("Content-Type", metrics.get().contentType());
+            MetricsSource.Exposition exposition = metrics.get().scrape(request.accept());
+            ApiResponse response = new ApiResponse(200, exposition.body())
+                    .withHeader("Content-Type", exposition.contentType());
+            return acceptsGzip(request.acceptEncoding()) ? gzip(response) : response;
         }
         List<String> segments = segments(path);
         if (segments.size() >= 2 && segments.get(0).equals("v1")) {
@@ -412,5 +417,47 @@ public final class ApiRoutes {
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * True if {@code Accept-Encoding} lists gzip with a non-zero weight (as Prometheus sends
+     * {@code Accept-Encoding: gzip}).
+     */
+    static boolean acceptsGzip(Optional<String> acceptEncoding) {
+        if (acceptEncoding.isEmpty()) {
+            return false;
+        }
+        for (String part : acceptEncoding.get().split(",")) {
+            String[] coding = part.trim().split(";");
+            if (!coding[0].trim().equalsIgnoreCase("gzip")) {
+                continue;
+            }
+            for (int i = 1; i < coding.length; i++) {
+                String param = coding[i].trim();
+                if (param.startsWith("q=")) {
+                    try {
+                        return Double.parseDouble(param.substring(2)) > 0;
+                    } catch (NumberFormatException e) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static ApiResponse gzip(ApiResponse response) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, response.body().length / 4));
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ApiResponse zipped = new ApiResponse(response.status(), out.toByteArray());
+        for (Map.Entry<String, String> h : response.headers().entrySet()) {
+            zipped = zipped.withHeader(h.getKey(), h.getValue());
+        }
+        return zipped.withHeader("Content-Encoding", "gzip");
     }
 }

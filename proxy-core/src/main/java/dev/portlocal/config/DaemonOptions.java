@@ -186,6 +186,13 @@ public final class DaemonOptions {
             .help("Allow the API on a non-loopback address without a token.")
             .build();
 
+    public static final Option<Boolean> METRICS_LATENCY_PER_MAPPING = Option.builder("metrics.latencyPerMapping",
+                    OptionType.bool())
+            .flag("--metrics-latency-per-mapping")
+            .defaultValue(false)
+            .help("One connect-latency histogram per mapping in /metrics (17 series each), not one for the daemon.")
+            .build();
+
     public static final Option<Boolean> KUBERNETES = Option.builder("kubernetes.enabled", OptionType.bool())
             .flag("--kubernetes")
             .defaultValue(false)
@@ -216,7 +223,7 @@ public final class DaemonOptions {
     public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
             TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
             UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
-            KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+            METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);

@@ -143,7 +143,8 @@ public final class Daemon implements AutoCloseable {
                 config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
         service.defaultHealthCheck(config.healthCheck());
-        metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane);
+        metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane,
+                config.metricsLatencyPerMapping());
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
         reloaded(ReloadStatus.succeeded(Instant.now()));
         ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, this::isReady, version(),

@@ -16,7 +16,10 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.ByteArrayOutputStream;
@@ -27,6 +30,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -57,13 +61,25 @@ public final class DaemonMetrics implements MetricsSource {
     }
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+    private final OpenMetricsTextFormatWriter openMetrics = OpenMetricsTextFormatWriter.create();
     private final Counter reloads;
     private final Gauge lastReloadSuccessful;
     private final Gauge lastReloadSuccessTime;
 
     public DaemonMetrics(String version, String transport, MappingService service, DataPlane dataPlane) {
+        this(version, transport, service, dataPlane, false);
+    }
+
+    /**
+     * With {@code latencyPerMapping}, {@code portlocal_connect_duration_seconds} has one histogram per mapping (17
+     * series each) instead of one for the daemon.
+     */
+    public DaemonMetrics(String version, String transport, MappingService service, DataPlane dataPlane,
+                         boolean latencyPerMapping) {
         requireNonNull(service, "service");
+        // process_open_fds against process_max_fds, RSS, CPU; JVM memory (direct buffers included), GC, threads.
+        JvmMetrics.builder().register(registry);
         Info.builder()
                 .name("portlocal_build_info")
                 .help("The running build: version, Java runtime and I/O transport.")
@@ -120,7 +136,7 @@ public final class DaemonMetrics implements MetricsSource {
                 .name("portlocal_config_last_reload_success_timestamp_seconds")
                 .help("When a reload (or the start) last succeeded, in seconds since the epoch.")
                 .register(registry);
-        registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT));
+        registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT, latencyPerMapping));
     }
 
     /** Registers the health checks' series: probes by result, and the transitions they caused. */
@@ -215,19 +231,20 @@ public final class DaemonMetrics implements MetricsSource {
         reloads.labelValues(result.label()).inc();
     }
 
+    /**
+     * Renders every metric: OpenMetrics if {@code accept} asks for it, else the Prometheus text format. Bucket and
+     * quantile bounds are written as Prometheus writes them ({@code le="0.0001"}, not Java's {@code 1.0E-4}), so
+     * a query or a recording rule that names a bucket matches.
+     */
     @Override
-    public String contentType() {
-        return writer.getContentType();
-    }
-
-    @Override
-    public byte[] scrape() {
+    public Exposition scrape(Optional<String> accept) {
+        ExpositionFormatWriter writer = accept.isPresent() && openMetrics.accepts(accept.get()) ? openMetrics : text;
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         try {
             writer.write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return new Exposition(writer.getContentType(), Bounds.canonical(out.toByteArray()));
     }
 }

@@ -20,15 +20,17 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * The data plane's series, from one {@link DataPlaneSampler#sample} per scrape: per mapping (labels
  * {@code endpoint}, {@code port}, {@code protocol}, {@code ip_family}, {@code node_port}) and the relay's counters.
- * Only open mappings are listed, so a removed mapping's series disappear with it and the label cardinality is
- * bounded by the mapping count.
+ * Open mappings are listed, and removed ones until their connections have drained, so a removed mapping's series
+ * disappear once it carries nothing and the label cardinality is bounded by the mapping count.
  */
 final class DataPlaneCollector implements MultiCollector {
 
@@ -42,17 +44,29 @@ final class DataPlaneCollector implements MultiCollector {
 
     private final DataPlaneSampler sampler;
     private final Duration loopTimeout;
+    private final boolean latencyPerMapping;
 
-    DataPlaneCollector(DataPlane dataPlane, Duration loopTimeout) {
+    DataPlaneCollector(DataPlane dataPlane, Duration loopTimeout, boolean latencyPerMapping) {
         requireNonNull(dataPlane, "dataPlane");
         this.sampler = new DataPlaneSampler(dataPlane.tcp(), dataPlane.udp());
         this.loopTimeout = requireNonNull(loopTimeout, "loopTimeout");
+        this.latencyPerMapping = latencyPerMapping;
     }
 
+    /**
+     * A mapping's labels. An endpoint named {@code namespace/pod} (as the Kubernetes source names every Pod) also
+     * gets {@code namespace} and {@code pod}, so the series join with kube-state-metrics and cAdvisor.
+     */
     static Labels labels(Mapping m) {
-        return Labels.of("endpoint", m.key().endpoint(), "port", Integer.toString(m.key().port()),
+        String endpoint = m.key().endpoint();
+        Labels l = Labels.of("endpoint", endpoint, "port", Integer.toString(m.key().port()),
                 "protocol", m.protocol().wireName(),
                 "ip_family", m.family().toString(), "node_port", Integer.toString(m.nodePort()));
+        int slash = endpoint.indexOf('/');
+        if (slash > 0) {
+            l = l.add("namespace", endpoint.substring(0, slash)).add("pod", endpoint.substring(slash + 1));
+        }
+        return l;
     }
 
     @Override
@@ -63,20 +77,41 @@ final class DataPlaneCollector implements MultiCollector {
         List<CounterDataPointSnapshot> bytes = new ArrayList<>();
         List<CounterDataPointSnapshot> errors = new ArrayList<>();
         List<HistogramDataPointSnapshot> latency = new ArrayList<>();
+        // One series per label set: a mapping removed and opened again on the same node port while its old
+        // connections drain has two entries with the same labels, which count as one mapping.
+        Map<Labels, long[]> perMapping = new LinkedHashMap<>();
+        Map<Labels, DataPlaneSnapshot.Latency> latencyPerLabels = new LinkedHashMap<>();
+        int errorKinds = ConnectFailure.values().length;
         for (DataPlaneSnapshot.Tcp t : s.tcp()) {
             Labels l = labels(t.mapping());
-            total.add(counter(l, t.total()));
-            active.add(gauge(l, t.active()));
-            bytes.add(counter(l.add("direction", "to_endpoint"), t.bytesUp()));
-            bytes.add(counter(l.add("direction", "to_client"), t.bytesDown()));
-            for (ConnectFailure reason : ConnectFailure.values()) {
-                errors.add(counter(l.add("reason", reason.label()), t.connectErrors()[reason.ordinal()]));
+            long[] sum = perMapping.computeIfAbsent(l, k -> new long[4 + errorKinds]);
+            sum[0] += t.total();
+            sum[1] += t.active();
+            sum[2] += t.bytesUp();
+            sum[3] += t.bytesDown();
+            for (int e = 0; e < errorKinds; e++) {
+                sum[4 + e] += t.connectErrors()[e];
             }
-            latency.add(HistogramDataPointSnapshot.builder()
-                    .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS, t.latencyCounts()))
-                    .sum(t.latencySeconds())
-                    .labels(l)
-                    .build());
+            latencyPerLabels.merge(l, new DataPlaneSnapshot.Latency(t.latencyCounts(), t.latencySeconds()),
+                    DataPlaneSnapshot.Latency::plus);
+        }
+        for (Map.Entry<Labels, long[]> e : perMapping.entrySet()) {
+            Labels l = e.getKey();
+            long[] sum = e.getValue();
+            total.add(counter(l, sum[0]));
+            active.add(gauge(l, sum[1]));
+            bytes.add(counter(l.add("direction", "to_endpoint"), sum[2]));
+            bytes.add(counter(l.add("direction", "to_client"), sum[3]));
+            for (ConnectFailure reason : ConnectFailure.values()) {
+                errors.add(counter(l.add("reason", reason.label()), sum[4 + reason.ordinal()]));
+            }
+            if (latencyPerMapping) {
+                DataPlaneSnapshot.Latency lat = latencyPerLabels.get(l);
+                latency.add(histogram(l, lat.counts(), lat.seconds()));
+            }
+        }
+        if (!latencyPerMapping) {
+            latency.add(histogram(Labels.EMPTY, s.latency().counts(), s.latency().seconds()));
         }
         List<GaugeDataPointSnapshot> udpSessions = new ArrayList<>();
         List<CounterDataPointSnapshot> udpSessionsTotal = new ArrayList<>();
@@ -100,7 +135,8 @@ final class DataPlaneCollector implements MultiCollector {
                 counters("portlocal_bytes", "Bytes relayed, by direction (to_endpoint, to_client).", bytes),
                 counters("portlocal_connect_errors", "Failed connects to the endpoint, by reason.", errors),
                 new HistogramSnapshot(new MetricMetadata("portlocal_connect_duration_seconds",
-                        "Time from the accept to the endpoint's answer to our connect."), latency),
+                        "Time from the accept to the endpoint's answer to our connect"
+                                + (latencyPerMapping ? "." : ", over every mapping.")), latency),
                 gauges("portlocal_udp_sessions_active", "UDP sessions (client address and port) open now.",
                         udpSessions),
                 counters("portlocal_udp_sessions", "UDP sessions created.", udpSessionsTotal),
@@ -120,6 +156,14 @@ final class DataPlaneCollector implements MultiCollector {
                                 counter(Labels.of("reason", "pipe_error"), r.fallbackPipeError()))),
                 gauges("portlocal_scrape_loops_complete", "1 if every event loop answered this scrape in time.",
                         List.of(gauge(Labels.EMPTY, s.complete() ? 1 : 0))));
+    }
+
+    private static HistogramDataPointSnapshot histogram(Labels labels, long[] counts, double seconds) {
+        return HistogramDataPointSnapshot.builder()
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS, counts))
+                .sum(seconds)
+                .labels(labels)
+                .build();
     }
 
     private static CounterDataPointSnapshot counter(Labels labels, double value) {

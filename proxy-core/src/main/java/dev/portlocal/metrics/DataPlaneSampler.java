@@ -18,7 +18,9 @@ import java.util.Map;
  * <ul>
  *   <li>byte totals per opening of a mapping, held at their last reported value so a counter never goes back (a
  *       connection that closes while a scrape reads it is missed once);</li>
- *   <li>each loop's last relay counters, which stand in for a loop that did not answer in time.</li>
+ *   <li>each loop's last relay counters, which stand in for a loop that did not answer in time;</li>
+ *   <li>the connect latencies of mappings that were removed, as of the last scrape that saw them, so the
+ *       daemon-wide histogram never goes back.</li>
  * </ul>
  *
  * <p>Threading: one scrape at a time (the control thread); {@link #sample} is synchronized for safety.
@@ -31,6 +33,10 @@ final class DataPlaneSampler {
     private final Map<Integer, RelayStats> lastRelayStats = new HashMap<>();
     /** Per {@link TcpSnapshot.Entry#id()}, the bytes up and down last reported; only open mappings are kept. */
     private Map<Long, long[]> reportedBytes = new HashMap<>();
+    /** Per {@link TcpSnapshot.Entry#id()}, the latency counts and sum last reported; only open mappings. */
+    private Map<Long, DataPlaneSnapshot.Latency> reportedLatency = new HashMap<>();
+    /** The latencies of mappings no longer open. */
+    private DataPlaneSnapshot.Latency retiredLatency = DataPlaneSnapshot.Latency.ZERO;
 
     DataPlaneSampler(TcpPlane tcp, UdpPlane udp) {
         this.tcp = tcp;
@@ -53,8 +59,10 @@ final class DataPlaneSampler {
             relay = relay.plus(stats);
         }
         Map<Long, long[]> reported = new HashMap<>();
+        Map<Long, DataPlaneSnapshot.Latency> latency = new HashMap<>();
         List<DataPlaneSnapshot.Tcp> tcpOut = new ArrayList<>();
         for (TcpSnapshot.Entry e : t.mappings()) {
+            latency.put(e.id(), new DataPlaneSnapshot.Latency(e.latencyCounts(), e.latencySeconds()));
             long[] last = reportedBytes.getOrDefault(e.id(), new long[2]);
             long up = Math.max(last[0], e.bytesUp());
             long down = Math.max(last[1], e.bytesDown());
@@ -63,10 +71,20 @@ final class DataPlaneSampler {
                     e.latencyCounts(), e.latencySeconds()));
         }
         reportedBytes = reported;
+        for (Map.Entry<Long, DataPlaneSnapshot.Latency> gone : reportedLatency.entrySet()) {
+            if (!latency.containsKey(gone.getKey())) {
+                retiredLatency = retiredLatency.plus(gone.getValue());
+            }
+        }
+        reportedLatency = latency;
+        DataPlaneSnapshot.Latency all = retiredLatency;
+        for (DataPlaneSnapshot.Latency l : latency.values()) {
+            all = all.plus(l);
+        }
         List<DataPlaneSnapshot.Udp> udpOut = new ArrayList<>();
         for (UdpSnapshot.Entry e : udp.snapshot(timeout).mappings()) {
             udpOut.add(new DataPlaneSnapshot.Udp(e.mapping(), e.counters()));
         }
-        return new DataPlaneSnapshot(tcpOut, udpOut, relay, complete);
+        return new DataPlaneSnapshot(tcpOut, udpOut, relay, all, complete);
     }
 }

@@ -10,14 +10,17 @@ import java.util.List;
 
 /**
  * What the metrics scrape reads from the data plane, taken at once by {@link DataPlaneSampler#sample}: one entry
- * per open mapping, so a removed mapping has no series, and the relay's counters summed over loops.
+ * per open mapping and per removed one still draining (a removed mapping's series go when its last connection
+ * does), and the relay's counters summed over loops.
  *
- * @param tcp      open TCP mappings
+ * @param tcp      open TCP mappings, and removed ones still draining
  * @param udp      open UDP mappings
  * @param relay    the relay's counters; for a loop that did not answer in time, its last known values
+ * @param latency  connect latencies over every TCP mapping since the start, removed ones included
  * @param complete false if some loop did not answer in time (its live connections' bytes wait for the next scrape)
  */
-public record DataPlaneSnapshot(List<Tcp> tcp, List<Udp> udp, RelayStats relay, boolean complete) {
+public record DataPlaneSnapshot(List<Tcp> tcp, List<Udp> udp, RelayStats relay, Latency latency,
+                                boolean complete) {
 
     public DataPlaneSnapshot {
         tcp = List.copyOf(tcp);
@@ -38,6 +41,23 @@ public record DataPlaneSnapshot(List<Tcp> tcp, List<Udp> udp, RelayStats relay, 
      */
     public record Tcp(Mapping mapping, long active, long total, long bytesUp, long bytesDown, long[] connectErrors,
                       long[] latencyCounts, double latencySeconds) {
+    }
+
+    /**
+     * Connect latencies: counts per bucket of {@link ConnectLatency#BOUNDS_SECONDS} (the last one above every
+     * bound; not cumulative) and their sum.
+     */
+    public record Latency(long[] counts, double seconds) {
+
+        public static final Latency ZERO = new Latency(new long[ConnectLatency.BOUNDS_SECONDS.length + 1], 0);
+
+        public Latency plus(Latency other) {
+            long[] sum = counts.clone();
+            for (int i = 0; i < sum.length && i < other.counts.length; i++) {
+                sum[i] += other.counts[i];
+            }
+            return new Latency(sum, seconds + other.seconds);
+        }
     }
 
     /** One UDP mapping and its live counters. */

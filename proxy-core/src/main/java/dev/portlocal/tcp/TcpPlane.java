@@ -170,7 +170,11 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
 
     @Override
     public TcpSnapshot snapshot(Duration timeout) {
-        return LoopSampler.sample(new ArrayList<>(open.values()), loopResources, timeout);
+        // Draining mappings too: a removed mapping's series stay until its last connection ends.
+        draining.keySet().removeIf(m -> m.connections().isEmpty());
+        List<TcpMapping> all = new ArrayList<>(open.values());
+        all.addAll(draining.keySet());
+        return LoopSampler.sample(all, loopResources, timeout);
     }
 
     /** Connections relayed now, over every open and draining mapping. */

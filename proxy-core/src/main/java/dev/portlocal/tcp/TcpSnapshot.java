@@ -9,11 +9,11 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * What one metrics scrape read from the TCP plane: one entry per open mapping, and the relay's counters of each
- * event loop. Raw readings: holding byte totals so they never go back, and standing in for a loop that did not
- * answer, is the metrics package's business.
+ * What one metrics scrape read from the TCP plane: one entry per open mapping and per removed one whose
+ * connections are draining, and the relay's counters of each event loop. Raw readings: holding byte totals so
+ * they never go back, and standing in for a loop that did not answer, is the metrics package's business.
  *
- * @param mappings the open TCP mappings
+ * @param mappings the open TCP mappings and the removed ones still draining
  * @param loops    per event loop, its relay counters, or null if it did not answer in time (then the bytes of the
  *                 live connections it owns are missing from {@code mappings} too)
  */

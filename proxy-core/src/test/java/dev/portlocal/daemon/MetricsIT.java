@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -142,7 +143,10 @@ class MetricsIT {
             // Three closed connections plus the live one, read on its loop at scrape time.
             assertEquals(3500, t.value("portlocal_bytes_total", with(webTcp, "direction", "to_endpoint")));
             assertEquals(3500, t.value("portlocal_bytes_total", with(webTcp, "direction", "to_client")));
-            assertEquals(4, t.value("portlocal_connect_duration_seconds_count", webTcp));
+            // One histogram for the daemon (per mapping only with --metrics-latency-per-mapping): the 4 connects
+            // that reached an endpoint.
+            assertEquals(4, t.value("portlocal_connect_duration_seconds_count", Map.of()));
+            assertEquals(List.of(), t.find("portlocal_connect_duration_seconds_count", webTcp));
             assertEquals(0, t.value("portlocal_connect_errors_total", with(webTcp, "reason", "refused")));
             assertEquals(2, t.value("portlocal_connect_errors_total", with(downTcp, "reason", "refused")));
             assertEquals(2, t.value("portlocal_connections_total", downTcp));
@@ -172,6 +176,38 @@ class MetricsIT {
                 return t.find("portlocal_connections_total", Map.of("endpoint", "down")).isEmpty()
                         && t.find("portlocal_connect_duration_seconds_bucket", Map.of("endpoint", "down")).isEmpty()
                         && t.find("portlocal_bytes_total", Map.of("endpoint", "web")).size() == 2;
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals(4, scrape(daemon).value("portlocal_connect_duration_seconds_count", Map.of()),
+                "the daemon's histogram keeps what a removed mapping counted");
+    }
+
+    @Test
+    void aRemovedMappingKeepsItsSeriesUntilItsLastConnectionEnds() throws Exception {
+        echo = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()));
+        Path mappings = dir.resolve("endpoints.yaml");
+        write(mappings, "endpoints:\n" + entry("web", echo.address().getPort()));
+        Daemon daemon = daemons.start(b -> b.portRange(InProcessDaemons.range(5)).mappingsFile(mappings)
+                .drainTimeout(Duration.ofSeconds(60)));
+        int web = nodePort(daemon, "web");
+        Map<String, String> webTcp = Map.of("endpoint", "web", "node_port", Integer.toString(web));
+        try (Socket live = new Socket(InetAddress.getLoopbackAddress(), web)) {
+            live.setSoTimeout(10_000);
+            live.getOutputStream().write(new byte[100]);
+            assertEquals(100, live.getInputStream().readNBytes(100).length);
+            write(mappings, "endpoints: []\n");
+            Waits.until("the mapping is removed", Duration.ofSeconds(10), () -> daemon.service().mappings().isEmpty());
+            PrometheusText draining = scrape(daemon);
+            assertEquals(1, draining.value("portlocal_connections_active", webTcp), "draining: the series stay");
+            assertEquals(100, draining.value("portlocal_bytes_total", with(webTcp, "direction", "to_client")));
+            live.getOutputStream().write(new byte[50]);
+            assertEquals(50, live.getInputStream().readNBytes(50).length, "the drained connection goes on");
+        }
+        Waits.until("the series go with the last connection", Duration.ofSeconds(10), () -> {
+            try {
+                return scrape(daemon).find("portlocal_connections_total", webTcp).isEmpty();
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
