@@ -37,7 +37,7 @@ class CliTest {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -114,7 +114,42 @@ class CliTest {
         assertTrue(r.out().contains("endpoints") && r.out().contains("mappings") && r.out().contains("--api"));
         Run fish = run("completion", "fish");
         assertEquals(ExitCodes.INVALID, fish.code());
-        assertEquals("portlocal completion: fish (expected: bash)\n", fish.err());
+        assertEquals("portlocal completion: fish (expected: bash or zsh)\n", fish.err());
+        Run zsh = run("completion", "zsh");
+        assertEquals(ExitCodes.OK, zsh.code(), zsh.err());
+        assertTrue(zsh.out().startsWith("autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && "
+                + "bashcompinit\n#!/usr/bin/env bash"), zsh.out());
+    }
+
+    @Test
+    void aUsageErrorIsOneLineWithWhatWasMeantAndWhereHelpIs() {
+        Run bogus = run("endpoints", "list", "--outpt", "json");
+        assertEquals(ExitCodes.INVALID, bogus.code());
+        assertEquals("portlocal endpoints list: Unknown options: '--outpt', 'json' (did you mean --output?)\n"
+                + "See 'portlocal endpoints list --help'.\n", bogus.err());
+        Run typo = run("mapings");
+        assertEquals(ExitCodes.INVALID, typo.code());
+        assertTrue(typo.err().startsWith("portlocal: Unmatched argument at index 0: 'mapings' (did you mean "
+                + "mappings"), typo.err());
+        assertEquals(2, typo.err().lines().count(), typo.err());
+        Run threads = run("run", "--threads", "x");
+        assertEquals(ExitCodes.INVALID, threads.code());
+        assertEquals("portlocal run: --threads: x (expected: an integer 1-256)\n", threads.err());
+    }
+
+    @Test
+    void optionsMayStandBeforeTheCommand() {
+        int refused = dev.portlocal.testing.FreePorts.refused();
+        Run before = run("--api", "127.0.0.1:" + refused, "-o", "json", "endpoints", "list");
+        Run after = run("endpoints", "list", "--api", "127.0.0.1:" + refused, "-o", "json");
+        assertEquals(ExitCodes.FAILURE, before.code(), before.err());
+        assertEquals(after.err(), before.err());
+        assertTrue(before.err().contains("cannot reach the API at 127.0.0.1:" + refused), before.err());
+        assertEquals(List.of("endpoints", "list", "--api=x", "-o", "json", "shop/web"),
+                List.of(Main.optionsAfterCommand(Main.newCommandLine(new PrintWriter(new StringWriter()),
+                        new PrintWriter(new StringWriter())), new String[] {"--api=x", "endpoints", "-o", "json",
+                                "list", "shop/web"})));
+        assertEquals(ExitCodes.INVALID, run("--bogus", "mappings").code(), "an unknown option stays an error");
     }
 
     @Test
