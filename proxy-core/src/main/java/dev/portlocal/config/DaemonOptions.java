@@ -186,6 +186,12 @@ public final class DaemonOptions {
             .help("Allow the API on a non-loopback address without a token.")
             .build();
 
+    public static final Option<Boolean> ACCESS_LOG = Option.builder("accessLog", OptionType.bool())
+            .defaultValue(false)
+            .help("One log line (event=access) per TCP connection when it ends: client, node port, endpoint, "
+                    + "duration, bytes, relay mode, why it ended.")
+            .build();
+
     public static final Option<Boolean> METRICS_LATENCY_PER_MAPPING = Option.builder("metrics.latencyPerMapping",
                     OptionType.bool())
             .flag("--metrics-latency-per-mapping")
@@ -223,7 +229,7 @@ public final class DaemonOptions {
     public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
             TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
             UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
-            METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+            ACCESS_LOG, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);

@@ -124,6 +124,11 @@ public final class DaemonConfig {
         return Optional.ofNullable(get(DaemonOptions.HEALTH_CHECK));
     }
 
+    /** True for one access log line per TCP connection when it ends. */
+    public boolean accessLog() {
+        return get(DaemonOptions.ACCESS_LOG);
+    }
+
     /** True for one connect-latency histogram per mapping in /metrics, not one for the daemon. */
     public boolean metricsLatencyPerMapping() {
         return get(DaemonOptions.METRICS_LATENCY_PER_MAPPING);

@@ -27,6 +27,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     static final String NETTY = "io.netty";
     /** fabric8's client logs each watch reconnect at info; the Kubernetes source logs the transitions itself. */
     static final String FABRIC8 = "io.fabric8";
+    /** The access log's logger (see the data plane's AccessLog). */
+    static final String ACCESS = "access";
 
     /** The format installed last: {@link #format} reinstalls the appender only when it changes. */
     private static boolean json;
@@ -67,6 +69,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         root.setLevel(level == null ? Level.INFO : level);
         context.getLogger(NETTY).setLevel(Level.WARN);
         context.getLogger(FABRIC8).setLevel(Level.WARN);
+        // The access log is on or off by its own option (accessLog), not by --log-level.
+        context.getLogger(ACCESS).setLevel(Level.INFO);
     }
 
     /**

@@ -137,6 +137,15 @@ public final class DaemonMetrics implements MetricsSource {
                 .help("When a reload (or the start) last succeeded, in seconds since the epoch.")
                 .register(registry);
         registry.register(new DataPlaneCollector(dataPlane, LOOP_TIMEOUT, latencyPerMapping));
+        CounterWithCallback.builder()
+                .name("portlocal_access_log_lines")
+                .help("Access log lines, by result: written, or dropped because the writer fell behind.")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(dataPlane.tcp().accessLog().written(), "written");
+                    cb.call(dataPlane.tcp().accessLog().dropped(), "dropped");
+                })
+                .register(registry);
     }
 
     /** Registers the health checks' series: probes by result, and the transitions they caused. */

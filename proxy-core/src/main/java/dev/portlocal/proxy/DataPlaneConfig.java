@@ -16,12 +16,18 @@ import static java.util.Objects.requireNonNull;
  * @param relay           the relay's timeouts and buffer size
  * @param drainTimeout    how long connections of a removed mapping may go on before they are reset
  * @param udp             UDP session expiry and cap
+ * @param accessLog       one line per TCP connection when it ends
  */
 public record DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout,
-                              UdpConfig udp) {
+                              UdpConfig udp, boolean accessLog) {
 
     public DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout) {
         this(listenAddresses, relay, drainTimeout, UdpConfig.DEFAULT);
+    }
+
+    public DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout,
+                           UdpConfig udp) {
+        this(listenAddresses, relay, drainTimeout, udp, false);
     }
 
     public DataPlaneConfig {

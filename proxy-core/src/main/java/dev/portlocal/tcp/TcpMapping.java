@@ -55,7 +55,8 @@ final class TcpMapping implements ConnectionTracker {
         return nodePort;
     }
 
-    Mapping mapping() {
+    @Override
+    public Mapping mapping() {
         return mapping;
     }
 

@@ -8,6 +8,7 @@ import dev.portlocal.net.EventLoops;
 import dev.portlocal.net.ListenerLog;
 import dev.portlocal.net.ProtocolPlane;
 import dev.portlocal.tcp.conduit.RelayStats;
+import dev.portlocal.tcp.relay.AccessLog;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.tcp.relay.RelayedConnection;
@@ -41,16 +42,23 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
 
     private final EventLoops loops;
     private final Duration drainTimeout;
+    private final AccessLog accessLog;
     private final List<LoopResources> loopResources = new ArrayList<>();
     private final TcpListeners listeners;
     private final Map<MappingKey, TcpMapping> open = new ConcurrentHashMap<>();
     private final Map<TcpMapping, Boolean> draining = new ConcurrentHashMap<>();
 
     public TcpPlane(EventLoops loops, RelayConfig relay, Duration drainTimeout) {
+        this(loops, relay, drainTimeout, false);
+    }
+
+    /** With {@code accessLog}, one line per connection when it ends (epoll relay; see {@link AccessLog}). */
+    public TcpPlane(EventLoops loops, RelayConfig relay, Duration drainTimeout, boolean accessLog) {
         this.loops = loops;
         this.drainTimeout = drainTimeout;
+        this.accessLog = accessLog ? AccessLog.start() : AccessLog.off();
         for (IoEventLoop loop : loops.loops()) {
-            loopResources.add(new LoopResources(loop, relay, PooledByteBufAllocator.DEFAULT));
+            loopResources.add(new LoopResources(loop, relay, PooledByteBufAllocator.DEFAULT, this.accessLog));
         }
         this.listeners = TcpListeners.forTransport(loops, loopResources, relay);
     }
@@ -166,6 +174,12 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
         for (LoopResources r : loopResources) {
             r.close();
         }
+        accessLog.close();
+    }
+
+    /** The access log (disabled unless asked for): its written and dropped counts. */
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.portlocal.tcp.relay;
 
+import dev.portlocal.model.Mapping;
+
 /**
  * Told when a relayed connection starts, reaches its endpoint (or fails to) and ends, so its mapping can drain and
  * count it. Each call is once per connection, never per byte or per syscall.
@@ -20,4 +22,9 @@ public interface ConnectionTracker {
     }
 
     void closed(RelayedConnection connection);
+
+    /** The mapping the connection was accepted for, which the access log names; null if there is none. */
+    default Mapping mapping() {
+        return null;
+    }
 }

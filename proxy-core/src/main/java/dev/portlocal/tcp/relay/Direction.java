@@ -76,6 +76,11 @@ final class Direction {
         return waitingForDst;
     }
 
+    /** True if this direction moved bytes with splice at least once. */
+    boolean spliced() {
+        return splice != null;
+    }
+
     boolean finished() {
         return finished;
     }

@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 
 /**
- * What the relays of one event loop share: the buffer allocator, the pipe pool and the counters.
+ * What the relays of one event loop share: the buffer allocator, the pipe pool, the counters and the access log.
  *
  * <p>Threading: created anywhere; used only on {@link #loop()}. {@link #snapshot()} and {@link #close()} hop onto the
  * loop.
@@ -18,13 +18,19 @@ public final class LoopResources {
     private final IoEventLoop loop;
     private final RelayConfig config;
     private final ByteBufAllocator allocator;
+    private final AccessLog accessLog;
     final RelayCounters counters = new RelayCounters();
     final PipePool pipes;
 
     public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator) {
+        this(loop, config, allocator, AccessLog.off());
+    }
+
+    public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator, AccessLog accessLog) {
         this.loop = loop;
         this.config = config;
         this.allocator = allocator;
+        this.accessLog = accessLog;
         this.pipes = new PipePool(config.pipeSize(), config.maxPipesPerLoop(), counters);
     }
 
@@ -34,6 +40,10 @@ public final class LoopResources {
 
     RelayConfig config() {
         return config;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     ByteBufAllocator allocator() {

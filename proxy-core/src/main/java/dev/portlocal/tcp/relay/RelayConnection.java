@@ -31,6 +31,7 @@ public final class RelayConnection implements RelayedConnection {
 
     private final IoEventLoop loop;
     private final RelayConfig config;
+    private final AccessLog accessLog;
     private final ConnectionTracker tracker;
     private final InetSocketAddress target;
     private final SocketHandle client;
@@ -43,11 +44,15 @@ public final class RelayConnection implements RelayedConnection {
     private ScheduledFuture<?> timer;
     private long lastActivityNanos;
     private long connectStartNanos;
+    /** With the access log: the client's address, and why the connection ended (set once, at the end). */
+    private InetSocketAddress clientAddress;
+    private String end;
 
     private RelayConnection(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
                             Socket backendSocket, InetSocketAddress target) {
         this.loop = resources.loop();
         this.config = resources.config();
+        this.accessLog = resources.accessLog();
         this.tracker = tracker;
         this.target = target;
         this.client = new SocketHandle(clientSocket, this);
@@ -75,6 +80,9 @@ public final class RelayConnection implements RelayedConnection {
             return;
         }
         RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target);
+        if (c.accessLog.enabled()) {
+            c.clientAddress = SocketHandle.peer(clientSocket);
+        }
         c.connect();
     }
 
@@ -136,7 +144,7 @@ public final class RelayConnection implements RelayedConnection {
                     .addKeyValue("error", e.getMessage())
                     .log();
         }
-        abort();
+        abort("connect_" + reason.label());
     }
 
     /** Dispatch from a {@link SocketHandle}. */
@@ -153,7 +161,7 @@ public final class RelayConnection implements RelayedConnection {
                 return;
             }
             if ((ops & Interest.EPOLLERR) != 0) {
-                abort();
+                abort("reset");
                 return;
             }
             // Pump only the directions this event concerns: readable src, or writable dst. A one-way bulk flow then
@@ -181,7 +189,7 @@ public final class RelayConnection implements RelayedConnection {
                             .addKeyValue("error", e.getMessage())
                             .log();
                 }
-                abort();
+                abort("reset");
             }
         }
     }
@@ -196,8 +204,12 @@ public final class RelayConnection implements RelayedConnection {
         if (moved) {
             lastActivityNanos = System.nanoTime();
         }
+        if (end == null && accessLog.enabled()) {
+            // Whoever's FIN was forwarded first ended the connection.
+            end = upstream.finished() ? "client_fin" : downstream.finished() ? "backend_fin" : null;
+        }
         if (upstream.finished() && downstream.finished()) {
-            finish();
+            finish(null);
             return;
         }
         client.interest(Interest.of(upstream.wantsRead(), downstream.wantsWrite()));
@@ -216,7 +228,7 @@ public final class RelayConnection implements RelayedConnection {
         long limit = config.idleTimeout().toNanos();
         if (idle >= limit) {
             log.atDebug().setMessage("idle_timeout").addKeyValue("target", target).log();
-            finish();
+            finish("idle_timeout");
         } else {
             scheduleIdleCheck(limit - idle);
         }
@@ -226,9 +238,9 @@ public final class RelayConnection implements RelayedConnection {
     @Override
     public void forceClose() {
         if (loop.inEventLoop()) {
-            abort();
+            abort("drain");
         } else {
-            loop.execute(this::abort);
+            loop.execute(() -> abort("drain"));
         }
     }
 
@@ -252,25 +264,28 @@ public final class RelayConnection implements RelayedConnection {
         return loop.inEventLoop();
     }
 
-    /** Both FINs forwarded, or idle: close normally. */
-    private void finish() {
-        closeAll(false);
+    /** Both FINs forwarded, or idle: close normally. {@code why} is for the access log (null: the FIN seen first). */
+    private void finish(String why) {
+        closeAll(false, why);
     }
 
     /** An error, a refused connect, a forced close: reset both sides. */
-    private void abort() {
-        closeAll(true);
+    private void abort(String why) {
+        closeAll(true, why);
     }
 
     void onLoopShutdown() {
-        closeAll(true);
+        closeAll(true, "drain");
     }
 
-    private void closeAll(boolean reset) {
+    private void closeAll(boolean reset, String why) {
         if (closed) {
             return;
         }
         closed = true;
+        if (why != null) {
+            end = why;
+        }
         cancelTimer();
         upstream.release();
         downstream.release();
@@ -283,6 +298,11 @@ public final class RelayConnection implements RelayedConnection {
         client.cancel();
         backend.cancel();
         tracker.closed(this);
+        if (accessLog.enabled()) {
+            accessLog.offer(new AccessLog.Entry(tracker.mapping(), clientAddress,
+                    System.nanoTime() - connectStartNanos, upstream.bytes, downstream.bytes,
+                    upstream.spliced() || downstream.spliced(), end == null ? "closed" : end));
+        }
     }
 
     private void cancelTimer() {

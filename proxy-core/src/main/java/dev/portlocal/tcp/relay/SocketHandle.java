@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 
 /**
  * One socket of a relayed connection, registered with the epoll loop. It remembers the mask last submitted so the
@@ -66,6 +67,15 @@ final class SocketHandle implements EpollIoHandle {
             socket.close();
         } catch (IOException e) {
             log.atDebug().setMessage("close_failed").addKeyValue("error", e.getMessage()).log();
+        }
+    }
+
+    /** The socket's peer ({@code getpeername}), or null if the peer is gone already. */
+    static InetSocketAddress peer(Socket socket) {
+        try {
+            return socket.remoteAddress();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
