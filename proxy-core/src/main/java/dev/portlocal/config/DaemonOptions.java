@@ -177,7 +177,7 @@ public final class DaemonOptions {
 
     public static final Option<Path> API_TOKEN_FILE = Option.builder("apiTokenFile", OptionType.path())
             .label("FILE")
-            .defaultText("none")
+            .defaultValue(DaemonOptions::credentialToken, "$CREDENTIALS_DIRECTORY/api-token if present, else none")
             .help("Require Authorization: Bearer <the token in FILE> on every change, and on reads from other hosts.")
             .build();
 
@@ -262,6 +262,19 @@ public final class DaemonOptions {
                         + " (expected: at most one address per family)");
             }
         }
+    }
+
+    /**
+     * The token systemd hands the service with {@code LoadCredential=api-token:FILE}: readable by the service's
+     * user only, so the file itself can stay root's under {@code DynamicUser=}. Null if there is none.
+     */
+    private static Path credentialToken() {
+        String dir = blankToNull(System.getenv("CREDENTIALS_DIRECTORY"));
+        if (dir == null) {
+            return null;
+        }
+        Path token = Path.of(dir, "api-token");
+        return java.nio.file.Files.isRegularFile(token) ? token : null;
     }
 
     private static String blankToNull(String value) {

@@ -34,9 +34,17 @@ class DebianPackageIT {
             "lib/systemd/system/portlocal.service",
             "usr/lib/sysctl.d/60-portlocal.conf",
             "etc/portlocal/config.yaml",
-            "etc/portlocal/endpoints.yaml",
+            "usr/share/portlocal/endpoints.yaml",
             "usr/share/doc/portlocal/examples/endpoints.yaml",
-            "usr/share/doc/portlocal/operations.md");
+            "usr/share/doc/portlocal/operations.md",
+            "usr/share/doc/portlocal/cli.md",
+            "usr/share/doc/portlocal/copyright",
+            "usr/share/doc/portlocal/changelog.gz",
+            "usr/share/man/man1/portlocal.1",
+            "usr/share/man/man1/portlocal-run.1",
+            "usr/share/man/man1/portlocal-endpoints-put.1",
+            "usr/share/bash-completion/completions/portlocal",
+            "usr/share/zsh/vendor-completions/_portlocal");
 
     @TempDir
     Path dir;
@@ -100,8 +108,10 @@ class DebianPackageIT {
         Path control = dir.resolve("control");
         run("dpkg-deb", "-e", deb().toString(), control.toString()).ok("dpkg-deb -e");
         List<String> conffiles = Files.readAllLines(control.resolve("conffiles"));
-        assertTrue(conffiles.containsAll(List.of("/etc/portlocal/config.yaml", "/etc/portlocal/endpoints.yaml")),
-                conffiles.toString());
+        // The mapping file is not a conffile: automation rewrites it, and an upgrade must not prompt about it.
+        assertEquals(List.of("/etc/portlocal/config.yaml"), conffiles);
+        assertTrue(Files.readString(control.resolve("postinst")).contains(
+                "install -m 644 /usr/share/portlocal/endpoints.yaml /etc/portlocal/endpoints.yaml"));
         String fields = Files.readString(control.resolve("control"));
         assertTrue(fields.contains("Package: portlocal\n") && fields.contains("Depends: default-jre-headless"),
                 fields);
@@ -126,6 +136,42 @@ class DebianPackageIT {
     }
 
     @Test
+    void theDocsManPagesAndCompletionsAreShippedAndWhole() throws Exception {
+        Assumptions.assumeTrue(has("dpkg-deb") || onCi(), "dpkg-deb is not installed");
+        Path root = extract();
+        Path docs = root.resolve("usr/share/doc/portlocal");
+        // Every relative link of a shipped doc resolves inside the package.
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile(
+                "\\]\\(([A-Za-z0-9_.-]+\\.md)(#[^)]*)?\\)");
+        try (var files = Files.list(docs)) {
+            for (Path md : files.filter(p -> p.toString().endsWith(".md")).toList()) {
+                java.util.regex.Matcher m = link.matcher(Files.readString(md));
+                while (m.find()) {
+                    assertTrue(Files.isRegularFile(docs.resolve(m.group(1))), md.getFileName() + " links to "
+                            + m.group(1) + ", which the package does not ship");
+                }
+            }
+        }
+        // One man page per command, rendered by man without a warning.
+        Path man = root.resolve("usr/share/man/man1");
+        try (var pages = Files.list(man)) {
+            List<Path> all = pages.toList();
+            assertTrue(all.size() >= 10, all.toString());
+            if (has("man")) {
+                for (Path page : all) {
+                    Result r = run("man", "--warnings", "-l", "-P", "cat", page.toString()).ok("man " + page);
+                    assertFalse(r.output().contains(": warning"), page + ": " + r.output());
+                }
+            }
+        }
+        String bash = Files.readString(root.resolve("usr/share/bash-completion/completions/portlocal"));
+        assertTrue(bash.startsWith("#!/usr/bin/env bash") && bash.contains("endpoints"), bash);
+        assertTrue(Files.readString(root.resolve("usr/share/zsh/vendor-completions/_portlocal"))
+                .contains("bashcompinit"));
+        assertTrue(Files.readString(docs.resolve("copyright")).startsWith("Format: https://www.debian.org/doc/"));
+    }
+
+    @Test
     void systemdAnalyzeVerifyAcceptsTheUnit() throws Exception {
         Assumptions.assumeTrue(has("systemd-analyze") || onCi(), "systemd-analyze is not installed");
         Path root = extract();
@@ -142,6 +188,8 @@ class DebianPackageIT {
     void theDefaultConfigurationPassesTheUnitsOwnCheck() throws Exception {
         Assumptions.assumeTrue(has("dpkg-deb") || onCi(), "dpkg-deb is not installed");
         Path root = extract();
+        // As postinst does: the default mapping file where there is none.
+        Files.copy(root.resolve("usr/share/portlocal/endpoints.yaml"), root.resolve("etc/portlocal/endpoints.yaml"));
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, Files.readString(root.resolve("etc/portlocal/config.yaml"))
                 .replace("/etc/portlocal/", root.resolve("etc/portlocal").toString() + "/"));
@@ -169,6 +217,8 @@ class DebianPackageIT {
             for (Path f : files) {
                 assertTrue(Files.isRegularFile(f), f + " installed");
             }
+            assertTrue(Files.isRegularFile(Path.of("/etc/portlocal/endpoints.yaml")),
+                    "postinst installs the mapping file");
             assertTrue(run("/usr/bin/portlocal", "version").ok("portlocal version").output().contains("0."));
             run("/usr/bin/portlocal", "check", "--config", "/etc/portlocal/config.yaml").ok("portlocal check");
             if (has("systemd-analyze")) {
