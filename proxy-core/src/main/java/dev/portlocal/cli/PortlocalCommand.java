@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "A node-local userspace L4 proxy: each local endpoint gets its own node port.",
         subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, EndpointsCommand.class,
-            MappingsCommand.class, VersionCommand.class, CompletionCommand.class},
+            MappingsCommand.class, StatusCommand.class, VersionCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

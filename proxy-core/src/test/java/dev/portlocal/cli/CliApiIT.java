@@ -67,6 +67,34 @@ class CliApiIT {
     }
 
     @Test
+    void statusShowsTheDaemonAtAGlanceWithTrafficPerMapping() throws Exception {
+        try (dev.portlocal.testing.BlockingBackend echo = dev.portlocal.testing.BlockingBackend.start(
+                s -> s.getInputStream().transferTo(s.getOutputStream()))) {
+            CliTest.Run put = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port",
+                    echo.address().getPort() + "/tcp=" + (range.start() + 3), api, tokenFile);
+            assertEquals(ExitCodes.OK, put.code(), put.err());
+            try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), range.start() + 3)) {
+                s.getOutputStream().write(new byte[2048]);
+                s.shutdownOutput();
+                assertEquals(2048, s.getInputStream().readAllBytes().length);
+            }
+            dev.portlocal.testing.Waits.until("the connection is counted as closed", Duration.ofSeconds(10),
+                    () -> run("status", api, "-o", "json").out().contains("\"active\" : 0"));
+            CliTest.Run status = run("status", api);
+            assertEquals(ExitCodes.OK, status.code(), status.err());
+            String out = status.out();
+            assertTrue(out.startsWith("portlocal "), out);
+            assertTrue(out.lines().findFirst().orElseThrow().matches("portlocal \\S+, up \\d+m \\d+s, ready"), out);
+            assertTrue(out.contains("sources: api 1 endpoint, file 1 endpoint; last apply ok"), out);
+            assertTrue(out.contains("mappings: 2 (listening 2)"), out);
+            assertTrue(out.contains("free ports in " + range.start() + "-" + range.end() + ": tcp 8 IPv4"), out);
+            String web = out.lines().filter(l -> l.startsWith("shop/web")).findFirst().orElseThrow();
+            assertTrue(web.matches("shop/web\\s+" + echo.address().getPort() + "\\s+tcp\\s+" + (range.start() + 3)
+                    + "\\s+listening\\s+0\\s+1\\s+2\\.0 KiB\\s+2\\.0 KiB"), web);
+        }
+    }
+
+    @Test
     void putGetListMappingsDelete() {
         CliTest.Run put = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port", "8080",
                 "--port", "9090/tcp=" + (range.start() + 5), api, tokenFile);
