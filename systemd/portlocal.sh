@@ -7,6 +7,9 @@ if [ -n "$JAVA_HOME" ]; then
     JAVA="$JAVA_HOME/bin/java"
 fi
 OPTIONS=/usr/share/portlocal/jvm.options
+# How the CLI names itself in the commands it prints (the demo's "Try it" lines).
+PORTLOCAL_COMMAND=portlocal
+export PORTLOCAL_COMMAND
 if [ -r "$OPTIONS" ]; then
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
     exec "$JAVA" "@$OPTIONS" $JAVA_OPTS -jar /usr/share/portlocal/portlocal.jar "$@"

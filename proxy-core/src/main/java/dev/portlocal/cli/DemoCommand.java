@@ -77,6 +77,8 @@ final class DemoCommand implements Callable<Integer> {
                 .listenAddresses(List.of(loopback))
                 .stateDir(dir.resolve("state"))
                 .api(new ApiAddress.Tcp(new InetSocketAddress(loopback, 0)))
+                // Ctrl-C ends a demo at once: nothing it relays is worth waiting 30 s for.
+                .drainTimeout(Duration.ofSeconds(1))
                 .build();
         Daemon daemon = new Daemon(cfg);
         try {
@@ -91,13 +93,14 @@ final class DemoCommand implements Callable<Integer> {
             String answer = fetch(url);
             out.println();
             out.println("portlocal demo: backend 127.0.0.1:" + backend.getAddress().getPort()
-                    + " is mapped to node port " + nodePort + " (range " + cfg.portRange() + ").");
+                    + " is mapped to node port " + nodePort + " (range " + cfg.portRange() + "), listening on "
+                    + loopback.getHostAddress() + ":" + nodePort + " (loopback only).");
             out.println("Self-check through the node port answered: " + answer.trim());
             out.println();
             out.println("Try it:");
             out.println("  curl " + url);
             out.println();
-            out.println("  portlocal mappings --api " + daemon.apiAddress());
+            out.println("  " + self() + " mappings --api " + daemon.apiAddress());
             out.println();
             out.println("The mapping file is " + mappingFile + "; edit it and the daemon applies the change within "
                     + "a second. The HTTP API is at http://" + daemon.apiAddress() + "/v1/mappings.");
@@ -114,6 +117,39 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             daemon.stop();
             backend.stop(0);
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * How to run this CLI again from here: {@code portlocal} under the packaged wrapper (which sets
+     * {@code PORTLOCAL_COMMAND}), else {@code java -jar} and the jar's path, relative if it is below the working
+     * directory, so the printed lines work in a checkout.
+     */
+    static String self() {
+        String wrapper = System.getenv("PORTLOCAL_COMMAND");
+        if (wrapper != null && !wrapper.isBlank()) {
+            return wrapper;
+        }
+        try {
+            Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!jar.toString().endsWith(".jar")) {
+                return "portlocal";
+            }
+            Path cwd = Path.of("").toAbsolutePath();
+            return "java -jar " + (jar.startsWith(cwd) ? cwd.relativize(jar) : jar);
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return "portlocal";
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A temp dir left behind is harmless; the OS cleans /tmp.
         }
     }
 
