@@ -219,6 +219,8 @@ class DebianPackageIT {
             }
             assertTrue(Files.isRegularFile(Path.of("/etc/portlocal/endpoints.yaml")),
                     "postinst installs the mapping file");
+            assertTrue(Files.isRegularFile(Path.of("/var/cache/portlocal/cli.jsa")),
+                    "postinst makes the CLI's class-data sharing archive");
             assertTrue(run("/usr/bin/portlocal", "version").ok("portlocal version").output().contains("0."));
             run("/usr/bin/portlocal", "check", "--config", "/etc/portlocal/config.yaml").ok("portlocal check");
             if (has("systemd-analyze")) {
@@ -232,6 +234,7 @@ class DebianPackageIT {
             assertFalse(Files.exists(f), f + " removed");
         }
         assertFalse(Files.exists(Path.of("/etc/portlocal")), "/etc/portlocal removed on purge");
+        assertFalse(Files.exists(Path.of("/var/cache/portlocal")), "the CDS archive removed");
         assertTrue(run("dpkg", "-s", "portlocal").code() != 0, "no longer installed");
     }
 }
