@@ -13,6 +13,7 @@ import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.reader.EndpointReader;
 import dev.portlocal.reader.Problem;
 import dev.portlocal.reader.Problems;
@@ -57,8 +58,14 @@ public final class MappingFileParser {
     private final ObjectMapper jsonMapper;
     private final ObjectMapper yamlMapper;
 
+    /** A parser with the address rules alone ({@link TargetPolicy#DEFAULT}). */
     public MappingFileParser(PortRange range) {
-        this.reader = new EndpointReader(requireNonNull(range, "range"));
+        this(range, TargetPolicy.DEFAULT);
+    }
+
+    /** A parser whose entries must be targets {@code policy} allows. */
+    public MappingFileParser(PortRange range, TargetPolicy policy) {
+        this.reader = new EndpointReader(requireNonNull(range, "range"), requireNonNull(policy, "policy"));
         this.jsonMapper = strict(JsonMapper.builder());
         this.yamlMapper = strict(YAMLMapper.builder());
     }

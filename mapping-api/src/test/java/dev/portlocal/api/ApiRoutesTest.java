@@ -310,7 +310,7 @@ class ApiRoutesTest {
     void eachKindOfRefusalHasItsStatus() {
         Map<FailureKind, Integer> expected = Map.of(FailureKind.OWNED_BY_OTHER_SOURCE, 409, FailureKind.PIN_HELD, 409,
                 FailureKind.PIN_IN_USE, 409, FailureKind.PIN_OUT_OF_RANGE, 422, FailureKind.NO_FREE_PORT, 503,
-                FailureKind.BIND_FAILED, 422);
+                FailureKind.BIND_FAILED, 422, FailureKind.TARGET_REFUSED, 400);
         for (FailureKind kind : FailureKind.values()) {
             assertEquals(expected.get(kind), ApiRoutes.status(kind), kind.toString());
         }

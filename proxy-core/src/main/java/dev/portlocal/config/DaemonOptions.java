@@ -3,6 +3,7 @@ package dev.portlocal.config;
 import dev.portlocal.api.ApiAddress;
 import dev.portlocal.logging.LogSetup;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.net.IoTransport;
@@ -63,6 +64,23 @@ public final class DaemonOptions {
             .defaultText("detected")
             .check(DaemonOptions::onePerFamily)
             .help("The node's address to publish, one per family; repeatable.")
+            .build();
+
+    public static final Option<List<Cidr>> ALLOWED_TARGETS = Option.builder("allowedTargets",
+                    OptionType.list(Cidr::parse, Cidr::toString))
+            .flag("--allowed-target")
+            .label("CIDR")
+            .defaultValue(List.of())
+            .defaultText("any")
+            .help("Only addresses in these blocks may be mapping targets; repeatable. Unspecified, multicast, "
+                    + "broadcast and link-local targets are refused always.")
+            .build();
+
+    public static final Option<Boolean> ALLOW_LOOPBACK_TARGETS = Option.builder("allowLoopbackTargets",
+                    OptionType.text(DaemonOptions::strictBoolean))
+            .label("true|false")
+            .defaultValue(true)
+            .help("Whether mappings may target loopback (127.0.0.0/8, ::1).")
             .build();
 
     public static final Option<Path> STATE_DIR = Option.builder("stateDir", OptionType.path())
@@ -202,10 +220,10 @@ public final class DaemonOptions {
             .build();
 
     /** Every option, in the order of {@code --help} and docs/cli.md. */
-    public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
-            TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
-            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
-            KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+    public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS,
+            ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT,
+            IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP, UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL,
+            LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);
@@ -233,6 +251,13 @@ public final class DaemonOptions {
                         + " (expected: at most one address per family)");
             }
         }
+    }
+
+    private static Boolean strictBoolean(String field, String text) {
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.valueOf(text);
+        }
+        throw new IllegalArgumentException(field + ": " + text + " (expected: true or false)");
     }
 
     private static String blankToNull(String value) {

@@ -5,6 +5,7 @@ import dev.portlocal.api.ApiServer;
 import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.Option;
 import dev.portlocal.config.OptionValues;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.net.IoTransport;
 import dev.portlocal.systemd.SystemdSettings;
@@ -90,6 +91,16 @@ public final class DaemonConfig {
 
     public List<InetAddress> nodeIps() {
         return get(DaemonOptions.NODE_IPS);
+    }
+
+    /** The blocks mapping targets must lie in; empty: any address the fixed rules allow. */
+    public List<Cidr> allowedTargets() {
+        return get(DaemonOptions.ALLOWED_TARGETS);
+    }
+
+    /** True if mappings may target loopback. */
+    public boolean allowLoopbackTargets() {
+        return get(DaemonOptions.ALLOW_LOOPBACK_TARGETS);
     }
 
     public Path stateDir() {
