@@ -212,7 +212,7 @@ class MappingFileParserTest {
     void missingFileIsAnErrorNamingIt(@TempDir Path dir) {
         Path file = dir.resolve("absent.yaml");
         MappingFileException e = assertThrows(MappingFileException.class, () -> parser.parse(file));
-        assertTrue(e.getMessage().startsWith("absent.yaml: cannot read "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("absent.yaml: missing "), e.getMessage());
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
     }
 
