@@ -1,6 +1,8 @@
 package dev.portlocal.config;
 
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.file.MappingFileInput;
+import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.logging.LogSetup;
 import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Cidr;
@@ -64,6 +66,13 @@ public final class DaemonOptions {
             .defaultText("detected")
             .check(DaemonOptions::onePerFamily)
             .help("The node's address to publish, one per family; repeatable.")
+            .build();
+
+    public static final Option<Integer> MAX_MAPPING_FILE_BYTES = Option.builder("maxMappingFileBytes",
+                    OptionType.integer(1, (int) MappingFileParser.MAX_BYTES_LIMIT))
+            .label("BYTES")
+            .defaultValue((int) MappingFileInput.DEFAULT_MAX_BYTES)
+            .help("The largest mapping file read; a larger one is refused whole.")
             .build();
 
     public static final Option<List<Cidr>> ALLOWED_TARGETS = Option.builder("allowedTargets",
@@ -220,10 +229,11 @@ public final class DaemonOptions {
             .build();
 
     /** Every option, in the order of {@code --help} and docs/cli.md. */
-    public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS,
-            ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT,
-            IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP, UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL,
-            LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+    public static final List<Option<?>> ALL = List.of(MAPPINGS, MAX_MAPPING_FILE_BYTES, PORT_RANGE,
+            LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
+            DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP, UDP_IDLE_TIMEOUT,
+            UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE, KUBERNETES,
+            KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);

@@ -131,7 +131,7 @@ public final class Daemon implements AutoCloseable {
         PortRange range = config.portRange();
         warnOnEphemeralOverlap(range);
         targetPolicy = targetPolicy(config);
-        parser = new MappingFileParser(range, targetPolicy);
+        parser = new MappingFileParser(range, targetPolicy, config.maxMappingFileBytes());
         control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portlocal-control");
             t.setDaemon(true);
@@ -240,7 +240,8 @@ public final class Daemon implements AutoCloseable {
      *                                  unreadable
      */
     public static Optional<List<Endpoint>> validate(DaemonConfig config) throws MappingFileException {
-        MappingFileParser parser = new MappingFileParser(config.portRange(), targetPolicy(config));
+        MappingFileParser parser = new MappingFileParser(config.portRange(), targetPolicy(config),
+                config.maxMappingFileBytes());
         Inputs inputs = readInputs(config, file -> new MappingFileWatcher(file, parser, endpoints -> { }, e -> { }));
         inputs.watcher().ifPresent(MappingFileWatcher::close);
         return inputs.endpoints();

@@ -81,6 +81,11 @@ public final class DaemonConfig {
         return Optional.ofNullable(get(DaemonOptions.MAPPINGS));
     }
 
+    /** The largest mapping file the daemon reads, in bytes (default 16 MiB). */
+    public long maxMappingFileBytes() {
+        return get(DaemonOptions.MAX_MAPPING_FILE_BYTES);
+    }
+
     public PortRange portRange() {
         return get(DaemonOptions.PORT_RANGE);
     }
