@@ -12,6 +12,7 @@ import dev.portlocal.net.IoTransport;
 import dev.portlocal.state.StateStore;
 import dev.portlocal.tcp.pipe.SplicePolicy;
 import dev.portlocal.tcp.relay.RelayConfig;
+import dev.portlocal.tcp.relay.TcpKeepalive;
 import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
@@ -132,6 +133,14 @@ public final class DaemonOptions {
             .help("Close a TCP connection idle in both directions this long.")
             .build();
 
+    public static final Option<TcpKeepalive> TCP_KEEPALIVE = Option.builder("tcpKeepalive",
+                    OptionType.text(TcpKeepalive::parse))
+            .label("IDLE/INTERVAL/COUNT|off")
+            .defaultValue(RelayConfig.DEFAULT.keepalive())
+            .help("TCP keepalive on relayed sockets: probe after IDLE without traffic, every INTERVAL, reset after "
+                    + "COUNT unanswered.")
+            .build();
+
     public static final Option<SplicePolicy> SPLICE = Option.builder("splice",
                     OptionType.text((field, text) -> SplicePolicy.parse(text)))
             .label("auto|always|never")
@@ -231,9 +240,9 @@ public final class DaemonOptions {
     /** Every option, in the order of {@code --help} and docs/cli.md. */
     public static final List<Option<?>> ALL = List.of(MAPPINGS, MAX_MAPPING_FILE_BYTES, PORT_RANGE,
             LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
-            DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP, UDP_IDLE_TIMEOUT,
-            UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE, KUBERNETES,
-            KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+            DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, TCP_KEEPALIVE, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
+            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
+            KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);

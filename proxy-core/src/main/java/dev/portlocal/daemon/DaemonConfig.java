@@ -44,6 +44,7 @@ public final class DaemonConfig {
         this.relay = RelayConfig.DEFAULT
                 .withConnectTimeout(get(DaemonOptions.CONNECT_TIMEOUT))
                 .withIdleTimeout(get(DaemonOptions.IDLE_TIMEOUT))
+                .withKeepalive(get(DaemonOptions.TCP_KEEPALIVE))
                 .withSplicePolicy(get(DaemonOptions.SPLICE))
                 .withPipeSize(get(DaemonOptions.PIPE_SIZE))
                 .withMaxPipesPerLoop(get(DaemonOptions.MAX_PIPES_PER_LOOP));
@@ -124,7 +125,7 @@ public final class DaemonConfig {
         return get(DaemonOptions.DRAIN_TIMEOUT);
     }
 
-    /** The relay's knobs: connectTimeout, idleTimeout, splice, pipeSize and maxPipesPerLoop. */
+    /** The relay's knobs: connectTimeout, idleTimeout, tcpKeepalive, splice, pipeSize and maxPipesPerLoop. */
     public RelayConfig relay() {
         return relay;
     }

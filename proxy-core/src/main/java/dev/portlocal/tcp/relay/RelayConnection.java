@@ -87,6 +87,7 @@ public final class RelayConnection implements RelayedConnection {
             // The client inherited TCP_NODELAY from the listening socket. It joins epoll only once the endpoint
             // answers: until then its bytes wait in the kernel, and the connect timeout bounds the wait.
             backend.socket.setTcpNoDelay(true);
+            config.keepalive().apply(backend.socket); // the client inherited it from the listener too
             if (backend.socket.connect(target)) {
                 onConnected();
             } else {
