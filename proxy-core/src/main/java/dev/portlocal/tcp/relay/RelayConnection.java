@@ -67,12 +67,20 @@ public final class RelayConnection implements RelayedConnection {
         try {
             backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
         } catch (RuntimeException e) {
-            log.atWarn().setMessage("socket_failed")
-                    .addKeyValue("target", target)
-                    .addKeyValue("error", e.getMessage())
-                    .log();
+            if (resources.socketFailures.failed()) {
+                log.atWarn().setMessage("socket_failed")
+                        .addKeyValue("target", target)
+                        .addKeyValue("error", e.getMessage())
+                        .addKeyValue("action", "reset the client; logged once until a socket succeeds again")
+                        .log();
+            }
             SocketHandle.reset(clientSocket);
             return;
+        }
+        if (resources.socketFailures.failing()) {
+            log.atInfo().setMessage("socket_recovered")
+                    .addKeyValue("failuresNotLogged", resources.socketFailures.recovered())
+                    .log();
         }
         RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target);
         c.connect();
