@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FdLimitIT {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = CanaryDaemon.WAIT;
 
     @TempDir
     Path dir;
@@ -60,14 +60,10 @@ class FdLimitIT {
         try (BlockingBackend echo = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()))) {
             PortRange range = InProcessDaemons.range(3);
             Path mappings = dir.resolve("endpoints.yaml");
-            Files.writeString(mappings, "endpoints:\n  - name: canary\n    ip: 127.0.0.1\n    ports:\n      - port: "
-                    + echo.address().getPort() + "\n        nodePort: " + range.start() + "\n");
-            try (DaemonProcess d = DaemonProcess.start(dir.resolve("daemon.log"), "run", "--mappings",
-                    mappings.toString(), "--port-range", range.toString(), "--listen-address", "127.0.0.1",
-                    "--state-dir", dir.resolve("state").toString(), "--threads", "1",
-                    "--api", "unix:" + dir.resolve("api.sock"))) {
-                d.awaitOutput("event=started", WAIT);
-                TargetPolicyIT.assertEchoes(range.start());
+            Files.writeString(mappings, "endpoints:\n"
+                    + CanaryDaemon.entry("canary", "127.0.0.1", echo.address().getPort(), range.start()));
+            try (DaemonProcess d = CanaryDaemon.start(dir, mappings, range, "unix:" + dir.resolve("api.sock"))) {
+                CanaryDaemon.assertEchoes(range.start());
                 int limit = openFds(d.pid()) + 6;
                 prlimit(d.pid(), limit);
                 List<Socket> held = new ArrayList<>();
@@ -95,7 +91,7 @@ class FdLimitIT {
                 prlimit(d.pid(), 4096);
                 Waits.until("the canary is relayed again", WAIT, () -> {
                     try {
-                        TargetPolicyIT.assertEchoes(range.start());
+                        CanaryDaemon.assertEchoes(range.start());
                         return true;
                     } catch (IOException | AssertionError e) {
                         return false;

@@ -33,14 +33,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class HostileMappingFileIT {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = CanaryDaemon.WAIT;
 
     @TempDir
     Path dir;
 
     private static String entry(String name, int port, int nodePort) {
-        return "  - name: " + name + "\n    ip: 127.0.0.1\n    ports:\n      - port: " + port + "\n        nodePort: "
-                + nodePort + "\n";
+        return CanaryDaemon.entry(name, "127.0.0.1", port, nodePort);
     }
 
     private static void mkfifo(Path path) throws IOException, InterruptedException {
@@ -87,12 +86,8 @@ class HostileMappingFileIT {
             Path mappings = dir.resolve("endpoints.yaml");
             String canary = "endpoints:\n" + entry("canary", backend, range.start());
             Files.writeString(mappings, canary);
-            try (DaemonProcess d = DaemonProcess.start(dir.resolve("daemon.log"), "run", "--mappings",
-                    mappings.toString(), "--port-range", range.toString(), "--listen-address", "127.0.0.1",
-                    "--state-dir", dir.resolve("state").toString(), "--threads", "1",
-                    "--api", "unix:" + dir.resolve("api.sock"))) {
-                d.awaitOutput("event=started", WAIT);
-                TargetPolicyIT.assertEchoes(range.start());
+            try (DaemonProcess d = CanaryDaemon.start(dir, mappings, range, "unix:" + dir.resolve("api.sock"))) {
+                CanaryDaemon.assertEchoes(range.start());
 
                 StringBuilder bomb = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
                 for (int i = 1; i < 10; i++) {
@@ -148,14 +143,14 @@ class HostileMappingFileIT {
                     assertTrue(logged.contains(version.message()), version.what() + ": '" + version.message()
                             + "' in\n" + logged);
                     assertEquals(want, rejections(d), version.what() + " rejected once:\n" + logged);
-                    TargetPolicyIT.assertEchoes(range.start());
+                    CanaryDaemon.assertEchoes(range.start());
                 }
                 // After the last bad version, a good one is picked up.
                 replace(mappings, (canary + entry("second", backend, range.start() + 1))
                         .getBytes(StandardCharsets.UTF_8));
                 Waits.until("the good version listens", WAIT, () -> d.listeningTcpPorts().contains(range.start() + 1));
-                TargetPolicyIT.assertEchoes(range.start() + 1);
-                TargetPolicyIT.assertEchoes(range.start());
+                CanaryDaemon.assertEchoes(range.start() + 1);
+                CanaryDaemon.assertEchoes(range.start());
                 assertTrue(!d.output().contains("Exception in thread"), d.output());
                 assertEquals(0, d.terminate(WAIT), d.output());
             }

@@ -11,11 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +19,6 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,35 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TargetPolicyIT {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = CanaryDaemon.WAIT;
 
     @TempDir
     Path dir;
-
-    private static String entry(String name, String ip, int port) {
-        return "  - name: " + name + "\n    ip: " + ip + "\n    ports:\n      - port: " + port + "\n";
-    }
-
-    private static String entry(String name, String ip, int port, int nodePort) {
-        return entry(name, ip, port) + "        nodePort: " + nodePort + "\n";
-    }
-
-    /** Sends 64 KiB of patterned bytes through {@code port} and reads them back, byte-exact. */
-    static void assertEchoes(int port) throws IOException {
-        byte[] sent = new byte[64 * 1024];
-        for (int i = 0; i < sent.length; i++) {
-            sent[i] = (byte) (i * 31 + 7);
-        }
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(sent);
-            s.shutdownOutput();
-            InputStream in = s.getInputStream();
-            byte[] got = in.readAllBytes();
-            assertArrayEquals(sent, got, "echo through node port " + port + " (" + got.length + " bytes)");
-        }
-    }
 
     private static int occurrences(String text, String part) {
         int n = 0;
@@ -82,13 +51,10 @@ class TargetPolicyIT {
             int apiPort = FreePorts.next();
             String api = "127.0.0.1:" + apiPort;
             Path mappings = dir.resolve("endpoints.yaml");
-            String canary = "endpoints:\n" + entry("canary", "127.0.0.1", backend, range.start());
+            String canary = "endpoints:\n" + CanaryDaemon.entry("canary", "127.0.0.1", backend, range.start());
             Files.writeString(mappings, canary);
-            try (DaemonProcess d = DaemonProcess.start(dir.resolve("daemon.log"), "run", "--mappings",
-                    mappings.toString(), "--port-range", range.toString(), "--listen-address", "127.0.0.1",
-                    "--state-dir", dir.resolve("state").toString(), "--threads", "1", "--api", api)) {
-                d.awaitOutput("event=started", WAIT);
-                assertEchoes(range.start());
+            try (DaemonProcess d = CanaryDaemon.start(dir, mappings, range, api)) {
+                CanaryDaemon.assertEchoes(range.start());
 
                 ApiClient client = new ApiClient(ApiAddress.parse(api), Optional.empty(), Duration.ofSeconds(10));
                 ApiClient.Response self = client.put("/v1/endpoints/loop",
@@ -116,21 +82,22 @@ class TargetPolicyIT {
                 assertEquals(404, client.get("/v1/endpoints/loop").status(), "nothing was created");
 
                 // The file: rejected whole, the canary keeps serving.
-                Files.writeString(mappings, canary + entry("metadata", "169.254.169.254", 80));
+                Files.writeString(mappings, canary + CanaryDaemon.entry("metadata", "169.254.169.254", 80));
                 d.awaitOutput("metadata): ip: 169.254.169.254 (expected: not link-local", WAIT);
-                Files.writeString(mappings, canary + entry("api", "127.0.0.1", apiPort));
+                Files.writeString(mappings, canary + CanaryDaemon.entry("api", "127.0.0.1", apiPort));
                 d.awaitOutput("(api): ports[0].port: " + apiPort + " (expected: not this daemon's own API", WAIT);
-                assertEchoes(range.start());
+                CanaryDaemon.assertEchoes(range.start());
                 assertEquals(2, occurrences(d.output(), "event=mapping_file_rejected"), d.output());
                 assertEquals(Arrays.asList(range.start()), d.listeningTcpPorts().stream()
                         .filter(range::contains).toList(), "the refused entries bound nothing");
 
                 // A good file after the bad ones is picked up.
-                Files.writeString(mappings, canary + entry("second", "127.0.0.1", backend, range.start() + 1));
+                Files.writeString(mappings,
+                        canary + CanaryDaemon.entry("second", "127.0.0.1", backend, range.start() + 1));
                 Waits.until("the second endpoint listens", WAIT,
                         () -> d.listeningTcpPorts().contains(range.start() + 1));
-                assertEchoes(range.start() + 1);
-                assertEchoes(range.start());
+                CanaryDaemon.assertEchoes(range.start() + 1);
+                CanaryDaemon.assertEchoes(range.start());
                 assertEquals(0, d.terminate(WAIT), d.output());
             }
         }
@@ -141,7 +108,7 @@ class TargetPolicyIT {
         int apiPort = FreePorts.next();
         String api = "127.0.0.1:" + apiPort;
         Path mappings = dir.resolve("self.yaml");
-        Files.writeString(mappings, "endpoints:\n" + entry("api", "127.0.0.1", apiPort));
+        Files.writeString(mappings, "endpoints:\n" + CanaryDaemon.entry("api", "127.0.0.1", apiPort));
         String expected = "self.yaml: endpoints[0] (api): ports[0].port: " + apiPort + " (expected: not this daemon's "
                 + "own API, which listens on " + api + ")";
         try (DaemonProcess run = DaemonProcess.start(dir.resolve("run.log"), "run", "--mappings",
