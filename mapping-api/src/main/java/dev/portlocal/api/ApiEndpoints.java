@@ -71,7 +71,10 @@ public final class ApiEndpoints {
     public ApplyResult restore() {
         for (Endpoint endpoint : RestoredEndpoints.rebuild(service.restoredEntries(Source.API),
                 "api_endpoint_restore_skipped")) {
-            endpoints.put(endpoint.name(), endpoint);
+            // An endpoint the target policy now refuses is left out (the service logs it), not shown as the API's.
+            if (service.targetPolicy().refusal(endpoint).isEmpty()) {
+                endpoints.put(endpoint.name(), endpoint);
+            }
         }
         ApplyResult result = service.apply(Source.API, List.copyOf(endpoints.values()));
         log.atInfo().setMessage("api_endpoints_restored")

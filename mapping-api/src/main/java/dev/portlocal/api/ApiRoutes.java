@@ -83,7 +83,7 @@ public final class ApiRoutes {
         this.metrics = requireNonNull(metrics, "metrics");
         this.service = requireNonNull(service, "service");
         this.endpoints = requireNonNull(endpoints, "endpoints");
-        this.parser = new EndpointBodyParser(service.range());
+        this.parser = new EndpointBodyParser(service.range(), service.targetPolicy());
         this.nodeIps = requireNonNull(nodeIps, "nodeIps");
         this.token = requireNonNull(token, "token");
         this.ready = requireNonNull(ready, "ready");
@@ -222,10 +222,12 @@ public final class ApiRoutes {
      * The status for a refused change, by its kind: 409 for a conflict with what is there (the name belongs to
      * another source, a pinned port is held by another mapping or another process); 422 for an endpoint this
      * daemon's configuration cannot serve (a pin outside its port range, a bind refused for a reason other than a
-     * holder: no listen address of the family, a permission); 503 for what may pass (no free port left).
+     * holder: no listen address of the family, a permission); 503 for what may pass (no free port left); 400 for a
+     * target the policy refuses (the body's reader refuses it first; this is for a put by other means).
      */
     static int status(FailureKind kind) {
         return switch (kind) {
+            case TARGET_REFUSED -> 400;
             case OWNED_BY_OTHER_SOURCE, PIN_HELD, PIN_IN_USE -> 409;
             case PIN_OUT_OF_RANGE, BIND_FAILED -> 422;
             case NO_FREE_PORT -> 503;

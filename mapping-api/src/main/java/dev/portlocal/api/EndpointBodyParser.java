@@ -3,6 +3,7 @@ package dev.portlocal.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.PortRange;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.reader.EndpointReader;
 import dev.portlocal.reader.Problem;
 import dev.portlocal.reader.Problems;
@@ -28,7 +29,12 @@ public final class EndpointBodyParser {
     private final EndpointReader reader;
 
     public EndpointBodyParser(PortRange range) {
-        this.reader = new EndpointReader(requireNonNull(range, "range"));
+        this(range, TargetPolicy.DEFAULT);
+    }
+
+    /** A parser whose bodies must be targets {@code policy} allows; a refused target is a 400 at its field. */
+    public EndpointBodyParser(PortRange range, TargetPolicy policy) {
+        this.reader = new EndpointReader(requireNonNull(range, "range"), requireNonNull(policy, "policy"));
     }
 
     /**

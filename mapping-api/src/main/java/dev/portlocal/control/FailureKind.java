@@ -10,6 +10,8 @@ import java.util.Optional;
  * kind (the API chooses its status from it, the metrics their label), never on a message's words.
  */
 public enum FailureKind {
+    /** The endpoint's target is one the target policy refuses: link-local, outside allowedTargets, the daemon. */
+    TARGET_REFUSED(MappingState.ERROR, null),
     /** The endpoint's name belongs to another source, as an endpoint of the mapping file does for the API. */
     OWNED_BY_OTHER_SOURCE(MappingState.ERROR, null),
     /** A pinned node port outside the port range. */

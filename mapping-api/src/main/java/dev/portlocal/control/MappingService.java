@@ -15,6 +15,7 @@ import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.Source;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.state.StateEntry;
 import dev.portlocal.state.StateStore;
 import org.slf4j.Logger;
@@ -76,6 +77,7 @@ public final class MappingService implements AutoCloseable {
     private final StateStore store;
     private final PortAllocator allocator;
     private final HostPorts hostPorts;
+    private final TargetPolicy targetPolicy;
 
     /** The full desired list of each source, as last applied, including endpoints it does not own. */
     private final Map<Source, List<Endpoint>> desired = new EnumMap<>(Source.class);
@@ -97,10 +99,21 @@ public final class MappingService implements AutoCloseable {
         this(range, opener, store, HostPorts.proc());
     }
 
+    /** A service that refuses the targets {@code targetPolicy} refuses, from any source. */
+    public MappingService(PortRange range, PortOpener opener, StateStore store, TargetPolicy targetPolicy) {
+        this(range, opener, store, HostPorts.proc(), targetPolicy);
+    }
+
     /** {@code hostPorts} tells {@link #freePorts} which ports other processes hold. */
     private Optional<HealthCheck> defaultHealthCheck = Optional.empty();
 
     public MappingService(PortRange range, PortOpener opener, StateStore store, HostPorts hostPorts) {
+        this(range, opener, store, hostPorts, TargetPolicy.DEFAULT);
+    }
+
+    public MappingService(PortRange range, PortOpener opener, StateStore store, HostPorts hostPorts,
+                          TargetPolicy targetPolicy) {
+        this.targetPolicy = requireNonNull(targetPolicy, "targetPolicy");
         this.hostPorts = requireNonNull(hostPorts, "hostPorts");
         this.range = requireNonNull(range, "range");
         this.opener = requireNonNull(opener, "opener");
@@ -129,6 +142,11 @@ public final class MappingService implements AutoCloseable {
 
     public synchronized PortRange range() {
         return range;
+    }
+
+    /** Which targets this service accepts; the API reads its bodies with the same policy. */
+    public TargetPolicy targetPolicy() {
+        return targetPolicy;
     }
 
     /**
@@ -246,7 +264,7 @@ public final class MappingService implements AutoCloseable {
     public synchronized ApplyResult apply(Source source, List<Endpoint> endpoints) {
         requireOpen();
         requireNonNull(source, "source");
-        List<Endpoint> copy = List.copyOf(requireNonNull(endpoints, "endpoints"));
+        List<Endpoint> copy = allowedTargets(source, requireNonNull(endpoints, "endpoints"));
         desired.put(source, copy);
         Reconciliation run = new Reconciliation();
         run.reconcile(source);
@@ -254,6 +272,28 @@ public final class MappingService implements AutoCloseable {
         restored.values().removeIf(entry -> entry.source() == source);
         persistIfChanged();
         return run.result();
+    }
+
+    /**
+     * The endpoints whose targets the policy allows; the others are logged ({@code event=target_refused}) and left
+     * out, as if the source had not listed them. The readers of the file and the API refuse them before; this
+     * catches every other source (Kubernetes) and endpoints restored after the policy changed.
+     */
+    private List<Endpoint> allowedTargets(Source source, List<Endpoint> endpoints) {
+        List<Endpoint> allowed = new ArrayList<>(endpoints.size());
+        for (Endpoint endpoint : endpoints) {
+            Optional<String> refused = targetPolicy.refusal(endpoint);
+            if (refused.isEmpty()) {
+                allowed.add(endpoint);
+            } else {
+                log.atWarn().setMessage("target_refused")
+                        .addKeyValue("source", source.wireName())
+                        .addKeyValue("endpoint", endpoint.name())
+                        .addKeyValue("reason", refused.get())
+                        .log();
+            }
+        }
+        return List.copyOf(allowed);
     }
 
     /**
@@ -303,6 +343,10 @@ public final class MappingService implements AutoCloseable {
         requireOpen();
         requireNonNull(source, "source");
         String name = requireNonNull(endpoint, "endpoint").name();
+        Optional<String> badTarget = targetPolicy.refusal(endpoint);
+        if (badTarget.isPresent()) {
+            return Optional.of(new Refusal(FailureKind.TARGET_REFUSED, Optional.empty(), badTarget.get()));
+        }
         Source owner = owners.get(name);
         if (owner != null && owner != source) {
             return Optional.of(new Refusal(FailureKind.OWNED_BY_OTHER_SOURCE, Optional.empty(),

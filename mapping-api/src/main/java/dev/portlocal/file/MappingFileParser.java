@@ -1,27 +1,36 @@
 package dev.portlocal.file;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.MapperBuilder;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.PortRange;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.reader.EndpointReader;
 import dev.portlocal.reader.Problem;
 import dev.portlocal.reader.Problems;
+import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,14 +62,43 @@ import static java.util.Objects.requireNonNull;
  */
 public final class MappingFileParser {
 
+    /** The largest {@code maxMappingFileBytes}: 1 GiB, well within an array. */
+    public static final long MAX_BYTES_LIMIT = 1L << 30;
+    /** How deep a mapping file may nest. */
+    static final int MAX_NESTING = 32;
+    /** Aliases are refused anyway ({@link #refuseAliases}); SnakeYAML's own limit is a second fence. */
+    private static final int MAX_ALIASES = 10;
+
     private final EndpointReader reader;
+    private final long maxBytes;
     private final ObjectMapper jsonMapper;
     private final ObjectMapper yamlMapper;
 
+    /** A parser with the address rules alone ({@link TargetPolicy#DEFAULT}). */
     public MappingFileParser(PortRange range) {
-        this.reader = new EndpointReader(requireNonNull(range, "range"));
-        this.jsonMapper = strict(JsonMapper.builder());
-        this.yamlMapper = strict(YAMLMapper.builder());
+        this(range, TargetPolicy.DEFAULT);
+    }
+
+    /** A parser whose entries must be targets {@code policy} allows. */
+    public MappingFileParser(PortRange range, TargetPolicy policy) {
+        this(range, policy, MappingFileInput.DEFAULT_MAX_BYTES);
+    }
+
+    /** A parser that also refuses files larger than {@code maxBytes}. */
+    public MappingFileParser(PortRange range, TargetPolicy policy, long maxBytes) {
+        if (maxBytes < 1 || maxBytes > MAX_BYTES_LIMIT) {
+            throw new IllegalArgumentException("maxMappingFileBytes: " + maxBytes + " (expected: 1-"
+                    + MAX_BYTES_LIMIT + ")");
+        }
+        this.reader = new EndpointReader(requireNonNull(range, "range"), requireNonNull(policy, "policy"));
+        this.maxBytes = maxBytes;
+        this.jsonMapper = strict(JsonMapper.builder(JsonFactory.builder()
+                .streamReadConstraints(constraints(maxBytes)).build()));
+        // The factory's builder starts without the parser features new YAMLFactory() has: restore them.
+        this.yamlMapper = strict(YAMLMapper.builder(YAMLFactory.builder()
+                .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+                .loaderOptions(loaderOptions(maxBytes))
+                .streamReadConstraints(constraints(maxBytes)).build()));
     }
 
     /** Duplicate keys and a second document are syntax errors; types are left to the reader, which is strict. */
@@ -71,8 +109,39 @@ public final class MappingFileParser {
                 .build();
     }
 
+    /**
+     * The parser's bounds: a mapping file nests 6 deep (the root, endpoints, an entry, ports, a port, a health
+     * check), so 32 is plenty; a string or a document is never longer than the file.
+     */
+    private static StreamReadConstraints constraints(long maxBytes) {
+        int max = (int) maxBytes;
+        return StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING)
+                .maxDocumentLength(max)
+                .maxStringLength(max)
+                .maxNameLength(Math.min(max, 50_000))
+                .maxNumberLength(1000)
+                .build();
+    }
+
+    /** SnakeYAML's own bounds: no more code points than the file may have bytes, few aliases, shallow nesting. */
+    private static LoaderOptions loaderOptions(long maxBytes) {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit((int) maxBytes);
+        options.setMaxAliasesForCollections(MAX_ALIASES);
+        options.setNestingDepthLimit(MAX_NESTING);
+        options.setAllowDuplicateKeys(false);
+        options.setAllowRecursiveKeys(false);
+        return options;
+    }
+
     public PortRange range() {
         return reader.range();
+    }
+
+    /** The largest file this parser reads, in bytes. */
+    public long maxBytes() {
+        return maxBytes;
     }
 
     /**
@@ -81,16 +150,7 @@ public final class MappingFileParser {
      * @throws MappingFileException if the file cannot be read or is invalid
      */
     public List<Endpoint> parse(Path file) throws MappingFileException {
-        String fileName = String.valueOf(file.getFileName());
-        byte[] content;
-        try {
-            content = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new MappingFileException(List.of(fileName + ": cannot read " + file + " (no such file)"));
-        } catch (IOException e) {
-            throw new MappingFileException(List.of(fileName + ": cannot read " + file + " (" + e + ")"));
-        }
-        return parse(fileName, content);
+        return parse(String.valueOf(file.getFileName()), MappingFileInput.read(file, maxBytes));
     }
 
     /**
@@ -104,12 +164,19 @@ public final class MappingFileParser {
         requireNonNull(fileName, "fileName");
         requireNonNull(content, "content");
         ObjectMapper mapper = mapperFor(fileName);
+        if (content.length > maxBytes) {
+            throw MappingFileInput.tooLarge(fileName, content.length + " bytes", maxBytes);
+        }
+        checkUtf8(fileName, content);
         if (new String(content, StandardCharsets.UTF_8).isBlank()) {
             throw new MappingFileException(List.of(fileName + ": empty file (expected: endpoints: [] for no "
                     + "endpoints; an empty file is taken for a truncated write)"));
         }
         JsonNode root;
         try {
+            if (mapper == yamlMapper) {
+                refuseAliases(fileName, content);
+            }
             root = mapper.readTree(content);
         } catch (JacksonException e) {
             throw new MappingFileException(List.of(syntaxError(fileName, e)));
@@ -117,6 +184,42 @@ public final class MappingFileParser {
             throw new MappingFileException(List.of(fileName + ": " + e));
         }
         return new Validation(fileName).run(root);
+    }
+
+    /** The whole file must be UTF-8: a stray byte is named by its offset, not guessed around. */
+    private static void checkUtf8(String fileName, byte[] content) throws MappingFileException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(content);
+        CharBuffer out = CharBuffer.allocate(8192);
+        CoderResult result;
+        do {
+            out.clear();
+            result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                throw new MappingFileException(List.of(fileName + ": not UTF-8 at byte " + in.position()
+                        + " (expected: a UTF-8 text file)"));
+            }
+        } while (result.isOverflow());
+    }
+
+    /**
+     * YAML aliases ({@code *name}) are refused: Jackson would read one as the string {@code name}, silently, and an
+     * alias is never needed to list endpoints. Refusing them also ends any alias bomb before it starts.
+     */
+    private void refuseAliases(String fileName, byte[] content) throws IOException, MappingFileException {
+        try (JsonParser parser = yamlMapper.getFactory().createParser(content)) {
+            YAMLParser yaml = (YAMLParser) parser;
+            while (yaml.nextToken() != null) {
+                if (yaml.isCurrentAlias()) {
+                    JsonLocation at = yaml.currentTokenLocation();
+                    throw new MappingFileException(List.of(fileName + ": line " + at.getLineNr() + ", column "
+                            + at.getColumnNr() + ": *" + yaml.getText() + ": an alias (expected: no anchors or "
+                            + "aliases; write each value out)"));
+                }
+            }
+        }
     }
 
     private ObjectMapper mapperFor(String fileName) throws MappingFileException {

@@ -6,8 +6,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
@@ -248,8 +246,18 @@ public final class MappingFileWatcher implements AutoCloseable {
                 return;
             }
             Read changed;
-            synchronized (this) {
-                changed = closed ? null : read(false);
+            try {
+                synchronized (this) {
+                    changed = closed ? null : read(false);
+                }
+            } catch (RuntimeException | Error e) {
+                // Never let one bad read end the watcher: the next poll reads again.
+                log.atError().setMessage("mapping_file_watch_failed")
+                        .addKeyValue("file", file)
+                        .addKeyValue("error", e.toString())
+                        .setCause(e)
+                        .log();
+                changed = null;
             }
             if (changed != null) {
                 deliver(changed);
@@ -267,14 +275,12 @@ public final class MappingFileWatcher implements AutoCloseable {
         String digest;
         MappingFileException unreadable = null;
         try {
-            content = Files.readAllBytes(file);
+            content = MappingFileInput.read(file, parser.maxBytes());
             digest = sha256(content);
-        } catch (NoSuchFileException e) {
-            digest = "missing";
-            unreadable = new MappingFileException(List.of(fileName + ": missing (no such file: " + file + ")"));
-        } catch (IOException e) {
-            digest = "unreadable: " + e;
-            unreadable = new MappingFileException(List.of(fileName + ": cannot read " + file + " (" + e + ")"));
+        } catch (MappingFileException e) {
+            // The same refusal is one version: reported once until the file changes.
+            digest = "invalid: " + e.getMessage();
+            unreadable = e;
         }
         if (!force) {
             if (digest.equals(lastDigest)) {
@@ -298,7 +304,7 @@ public final class MappingFileWatcher implements AutoCloseable {
             return new Read(version, null, unreadable);
         }
         try {
-            List<Endpoint> endpoints = parser.parse(fileName, content);
+            List<Endpoint> endpoints = parse(content);
             log.atInfo().setMessage("mapping_file_loaded")
                     .addKeyValue("file", file)
                     .addKeyValue("endpoints", endpoints.size())
@@ -307,6 +313,22 @@ public final class MappingFileWatcher implements AutoCloseable {
             return new Read(version, endpoints, null);
         } catch (MappingFileException e) {
             return new Read(version, null, e);
+        }
+    }
+
+    /**
+     * Parses {@code content}; anything the parser throws besides its own refusal (a bug, or a stack or heap that ran
+     * out) is an invalid version too, so the watcher goes on and a later good edit is still picked up.
+     */
+    private List<Endpoint> parse(byte[] content) throws MappingFileException {
+        try {
+            return parser.parse(fileName, content);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            log.atWarn().setMessage("mapping_file_parse_failed")
+                    .addKeyValue("file", file)
+                    .addKeyValue("error", e.toString())
+                    .log();
+            throw new MappingFileException(List.of(fileName + ": cannot parse (" + e + ")"));
         }
     }
 

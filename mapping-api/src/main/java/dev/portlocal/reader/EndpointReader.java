@@ -10,6 +10,7 @@ import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.TargetPolicy;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -91,14 +92,23 @@ public final class EndpointReader {
     }, Draft::ips);
 
     private final PortRange range;
+    /** Which targets are allowed; judged once the endpoint is read, so the field table stays as it is. */
+    private final TargetPolicy policy;
     /** The fields of a port: one row per field. */
     private final Fields<EndpointPort.Builder> portFields;
     private final Field<Draft, List<EndpointPort>> ports;
     /** The fields of an endpoint that names itself, as a file entry does. */
     private final Fields<Draft> namedFields;
 
+    /** A reader with the address rules alone ({@link TargetPolicy#DEFAULT}). */
     public EndpointReader(PortRange range) {
+        this(range, TargetPolicy.DEFAULT);
+    }
+
+    /** A reader that refuses the targets {@code policy} refuses, at the field at fault ({@code ip}, {@code ips[1]}). */
+    public EndpointReader(PortRange range, TargetPolicy policy) {
         this.range = requireNonNull(range, "range");
+        this.policy = requireNonNull(policy, "policy");
         String pinExpected = "an integer " + range.containsExpected();
         this.portFields = new Fields<>(List.of(
                 Field.required("port", PORT_EXPECTED,
@@ -139,6 +149,10 @@ public final class EndpointReader {
         return range;
     }
 
+    public TargetPolicy policy() {
+        return policy;
+    }
+
     /**
      * Reads an endpoint that names itself, as a mapping file entry does: {@code name} is required.
      *
@@ -170,7 +184,10 @@ public final class EndpointReader {
     private Endpoint endpoint(Cursor at, Optional<String> givenName) {
         Draft draft = (givenName.isPresent() ? fieldsNamed(givenName.get()) : namedFields).read(at, Draft::new);
         String name = givenName.orElse(draft.name);
-        return at.checkWithin(() -> new Endpoint(name, draft.ips, draft.ports));
+        Endpoint endpoint = at.checkWithin(() -> new Endpoint(name, draft.ips, draft.ports));
+        // The target policy, after the record's own rules: the field at fault is ip, ips[i] or ports[j].port.
+        String ipField = at.field(IP.name()).present() ? IP.name() : IPS.name();
+        return at.checkWithin(() -> policy.check(endpoint, ipField));
     }
 
     private EndpointPort port(Cursor at) {

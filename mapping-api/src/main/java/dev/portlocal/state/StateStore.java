@@ -23,11 +23,15 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
 
@@ -51,7 +56,9 @@ import static java.util.Objects.requireNonNull;
  * otherwise, so files written before it existed, and files without one, read the same in either version.
  * Writes are atomic and durable: a temp file in the same directory, fsync, an atomic rename, then an fsync of the
  * directory, so a crash leaves either the old or the new file. A corrupt file never stops the daemon: it is set
- * aside as {@code state.json.corrupt-<epochmillis>} and loading starts from nothing.
+ * aside as {@code state.json.corrupt-<epochmillis>} and loading starts from nothing. The directory is created 0700
+ * and the file 0600; before the first load, temp files a crash left behind are removed and looser permissions on
+ * either are taken back.
  *
  * <p>Not thread-safe: the reconciler calls it under its lock.
  */
@@ -59,12 +66,16 @@ public final class StateStore {
 
     public static final String FILE_NAME = "state.json";
     static final int VERSION = 1;
+    static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
 
     private static final Logger log = LoggerFactory.getLogger(StateStore.class);
 
     private final Path stateDir;
     private final Path file;
     private final Clock clock;
+    /** True once {@link #tidy} ran. */
+    private boolean tidied;
     private final ObjectMapper mapper = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -112,6 +123,7 @@ public final class StateStore {
      * shape, invalid values, unknown version) is logged, set aside and yields nothing; this never throws for it.
      */
     public Map<MappingKey, StateEntry> load() {
+        tidy();
         byte[] content;
         try {
             content = Files.readAllBytes(file);
@@ -156,8 +168,8 @@ public final class StateStore {
         }
         byte[] content = mapper.writeValueAsBytes(new StateFileDto(VERSION, dtos));
 
-        Files.createDirectories(stateDir);
-        Path temp = Files.createTempFile(stateDir, FILE_NAME + ".", ".tmp");
+        createDirectory();
+        Path temp = createTemp();
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -173,6 +185,87 @@ public final class StateStore {
             throw e;
         }
         syncDirectory();
+    }
+
+    /**
+     * Once, before the first load: removes the temp files a crash between a write and its rename left behind
+     * ({@code state.json.*.tmp}, logged with their count), and takes group and other permissions off the directory
+     * (0700) and the state file (0600), which hold every endpoint's address.
+     */
+    private void tidy() {
+        if (tidied) {
+            return;
+        }
+        tidied = true;
+        if (!Files.isDirectory(stateDir)) {
+            return;
+        }
+        int removed = 0;
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(stateDir, FILE_NAME + ".*.tmp")) {
+            for (Path temp : stale) {
+                if (Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(temp)) {
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().setMessage("state_temp_files_not_removed")
+                    .addKeyValue("dir", stateDir)
+                    .addKeyValue("error", e.toString())
+                    .log();
+        }
+        if (removed > 0) {
+            log.atInfo().setMessage("state_temp_files_removed")
+                    .addKeyValue("dir", stateDir)
+                    .addKeyValue("count", removed)
+                    .log();
+        }
+        restrict(stateDir, DIR_MODE);
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            restrict(file, FILE_MODE);
+        }
+    }
+
+    /** Sets {@code mode} on {@code path} if it allows more; logged either way. No-op without POSIX permissions. */
+    private static void restrict(Path path, Set<PosixFilePermission> mode) {
+        try {
+            Set<PosixFilePermission> current = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+            if (mode.containsAll(current)) {
+                return;
+            }
+            Files.setPosixFilePermissions(path, mode);
+            log.atWarn().setMessage("state_permissions_tightened")
+                    .addKeyValue("path", path)
+                    .addKeyValue("from", PosixFilePermissions.toString(current))
+                    .addKeyValue("to", PosixFilePermissions.toString(mode))
+                    .log();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            log.atWarn().setMessage("state_permissions_not_tightened")
+                    .addKeyValue("path", path)
+                    .addKeyValue("error", e.toString())
+                    .log();
+        }
+    }
+
+    /** The state directory, created 0700 (with its missing parents) if it does not exist. */
+    private void createDirectory() throws IOException {
+        if (Files.isDirectory(stateDir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(stateDir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(stateDir);
+        }
+    }
+
+    /** A new temp file for the next version, 0600 from the start. */
+    private Path createTemp() throws IOException {
+        try {
+            return Files.createTempFile(stateDir, FILE_NAME + ".", ".tmp",
+                    PosixFilePermissions.asFileAttribute(FILE_MODE));
+        } catch (UnsupportedOperationException e) {
+            return Files.createTempFile(stateDir, FILE_NAME + ".", ".tmp");
+        }
     }
 
     /** Makes the rename durable. Not every platform can open a directory for this; there it is skipped. */

@@ -5,11 +5,13 @@ import dev.portlocal.control.FailureKind;
 import dev.portlocal.control.HostPorts;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.Source;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.state.StateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -326,7 +328,7 @@ class ApiRoutesTest {
     void eachKindOfRefusalHasItsStatus() {
         Map<FailureKind, Integer> expected = Map.of(FailureKind.OWNED_BY_OTHER_SOURCE, 409, FailureKind.PIN_HELD, 409,
                 FailureKind.PIN_IN_USE, 409, FailureKind.PIN_OUT_OF_RANGE, 422, FailureKind.NO_FREE_PORT, 503,
-                FailureKind.BIND_FAILED, 422);
+                FailureKind.BIND_FAILED, 422, FailureKind.TARGET_REFUSED, 400);
         for (FailureKind kind : FailureKind.values()) {
             assertEquals(expected.get(kind), ApiRoutes.status(kind), kind.toString());
         }
@@ -569,6 +571,24 @@ class ApiRoutesTest {
                 .withAuthorization("Bearer t0ken")).status());
         assertEquals(200, routes.handle(ApiRequest.of("GET", "/healthz", false)).status(), "probes are open");
         assertEquals(200, routes.handle(ApiRequest.of("GET", "/readyz", false)).status());
+    }
+
+    @Test
+    void anApiEndpointTheNewPolicyRefusesIsLeftOutAtTheRestore() {
+        put("/v1/endpoints/inside", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}");
+        put("/v1/endpoints/outside", "{\"ip\":\"192.0.2.1\",\"ports\":[{\"port\":80}]}");
+        service.close();
+        service = new MappingService(RANGE, opener, new StateStore(stateDir), HostPorts.none(),
+                TargetPolicy.builder().allowedTargets(List.of(Cidr.parse("t", "10.0.0.0/8"))).build());
+        service.restore();
+        ApiEndpoints endpoints = new ApiEndpoints(service);
+        endpoints.restore();
+        assertEquals(List.of("inside"), endpoints.all().stream().map(Endpoint::name).toList());
+        routes = new ApiRoutes(service, endpoints, NodeIps.of(List.of()), Optional.empty(), ready::get, "1.2.3");
+        ApiResponse refused = put("/v1/endpoints/outside", "{\"ip\":\"192.0.2.1\",\"ports\":[{\"port\":80}]}");
+        assertEquals(400, refused.status());
+        assertEquals("ip: 192.0.2.1 (expected: inside allowedTargets: 10.0.0.0/8)",
+                json(refused).get("error").asText());
     }
 
     @Test

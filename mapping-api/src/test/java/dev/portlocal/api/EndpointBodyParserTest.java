@@ -5,6 +5,7 @@ import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.TargetPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -121,6 +122,26 @@ class EndpointBodyParserTest {
         assertEquals(400, e.status());
         assertEquals(field, e.error().field(), e.error().toString());
         assertTrue(e.error().error().contains(message), "'" + message + "' in " + e.error().error());
+    }
+
+    @Test
+    void aRefusedTargetIsA400NamingTheFieldWithTheFilesMessage() {
+        ApiException metadata = assertThrows(ApiException.class,
+                () -> parse("{\"ip\":\"169.254.169.254\",\"ports\":[{\"port\":80}]}"));
+        assertEquals(400, metadata.status());
+        assertEquals("ip", metadata.error().field());
+        assertEquals("169.254.169.254", metadata.error().value().asText());
+        assertEquals("ip: 169.254.169.254 (expected: not link-local (169.254.0.0/16, which holds the cloud metadata "
+                + "service 169.254.169.254))", metadata.error().error());
+        EndpointBodyParser strict = new EndpointBodyParser(new PortRange(61000, 61099), TargetPolicy.builder()
+                .api(Addresses.parseIp("api", "127.0.0.1"), 9180).build());
+        ApiException api = assertThrows(ApiException.class, () -> strict.parse("shop/web",
+                "{\"ip\":\"127.0.0.1\",\"ports\":[{\"port\":9180}]}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(400, api.status());
+        assertEquals("ports[0].port", api.error().field());
+        assertEquals(9180, api.error().value().asInt());
+        assertEquals("ports[0].port: 9180 (expected: not this daemon's own API, which listens on 127.0.0.1:9180)",
+                api.error().error());
     }
 
     @Test

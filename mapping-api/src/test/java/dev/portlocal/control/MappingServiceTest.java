@@ -1,6 +1,7 @@
 package dev.portlocal.control;
 
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
@@ -10,6 +11,7 @@ import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.Source;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.state.StateEntry;
 import dev.portlocal.state.StateStore;
 import org.junit.jupiter.api.AfterEach;
@@ -640,5 +642,19 @@ class MappingServiceTest {
         Map<MappingKey, Integer> ports = new HashMap<>();
         new StateStore(stateDir).load().forEach((key, entry) -> ports.put(key, entry.nodePort()));
         return ports;
+    }
+
+    @Test
+    void everySourceIsHeldToTheTargetPolicy() {
+        TargetPolicy policy = TargetPolicy.builder().allowedTargets(List.of(Cidr.parse("t", "10.0.0.0/8"))).build();
+        service = new MappingService(RANGE, opener, new StateStore(stateDir), HostPorts.none(), policy);
+        service.apply(Source.KUBERNETES, List.of(endpoint("ok", "10.0.0.1", tcp(80)),
+                endpoint("outside", "192.0.2.1", tcp(80)), endpoint("metadata", "169.254.169.254", tcp(80))));
+        assertEquals(List.of("ok"), service.mappings().stream().map(m -> m.key().endpoint()).toList(),
+                "refused endpoints are left out");
+        Optional<Refusal> refusal = service.put(API, endpoint("api", "192.0.2.1", tcp(80)));
+        assertEquals(FailureKind.TARGET_REFUSED, refusal.orElseThrow().kind());
+        assertEquals("ip: 192.0.2.1 (expected: inside allowedTargets: 10.0.0.0/8)", refusal.get().message());
+        assertEquals(1, opener.open.size(), "nothing opened for the refused endpoints");
     }
 }

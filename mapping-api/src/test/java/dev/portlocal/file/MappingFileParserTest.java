@@ -7,6 +7,7 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.TargetPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -211,7 +212,7 @@ class MappingFileParserTest {
     void missingFileIsAnErrorNamingIt(@TempDir Path dir) {
         Path file = dir.resolve("absent.yaml");
         MappingFileException e = assertThrows(MappingFileException.class, () -> parser.parse(file));
-        assertTrue(e.getMessage().startsWith("absent.yaml: cannot read "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("absent.yaml: missing "), e.getMessage());
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
     }
 
@@ -284,6 +285,39 @@ class MappingFileParserTest {
             assertSingleError(errors,
                     "endpoints.yaml: endpoints[0] (web): ip: " + bad + " (expected: an IPv4 or IPv6 address)");
         }
+    }
+
+    @Test
+    void targetsThePolicyRefusesRejectTheFileWholeNamingTheField() {
+        List<String> errors = errors("endpoints.yaml", "endpoints:\n"
+                + yamlEntry("ok", "10.0.0.1", "      - port: 80\n")
+                + yamlEntry("metadata", "169.254.169.254", "      - port: 80\n")
+                + yamlEntry("mapped", "'::ffff:169.254.169.254'", "      - port: 80\n")
+                + "  - name: dual\n    ips: [10.0.0.2, 'ff02::1']\n    ports:\n      - port: 80\n");
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[1] (metadata): ip: 169.254.169.254 (expected: not link-local "
+                        + "(169.254.0.0/16, which holds the cloud metadata service 169.254.169.254))",
+                "endpoints.yaml: endpoints[2] (mapped): ip: 169.254.169.254 (expected: not link-local "
+                        + "(169.254.0.0/16, which holds the cloud metadata service 169.254.169.254))",
+                "endpoints.yaml: endpoints[3] (dual): ips[1]: ff02::1 (expected: a unicast address, not multicast "
+                        + "(ff00::/8))"), errors);
+    }
+
+    @Test
+    void aMappingToTheDaemonsOwnApiIsRefused() {
+        TargetPolicy policy = TargetPolicy.builder().api(Addresses.parseIp("api", "127.0.0.1"), 9180)
+                .nodePorts(PortRange.DEFAULT, List.of(Addresses.parseIp("l", "0.0.0.0"))).build();
+        MappingFileParser strict = new MappingFileParser(PortRange.DEFAULT, policy);
+        MappingFileException e = assertThrows(MappingFileException.class, () -> strict.parse("endpoints.yaml",
+                ("endpoints:\n" + yamlEntry("api", "127.0.0.1", "      - port: 80\n      - port: 9180\n")
+                        + yamlEntry("loop", "127.0.0.1", "      - port: 61000\n"))
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of(
+                "endpoints.yaml: endpoints[0] (api): ports[1].port: 9180 (expected: not this daemon's own API, "
+                        + "which listens on 127.0.0.1:9180)",
+                "endpoints.yaml: endpoints[1] (loop): ports[0].port: 61000 (expected: not a node port of this "
+                        + "daemon (61000-62000) on its own address 127.0.0.1: the mapping would loop through itself)"),
+                e.errors());
     }
 
     @Test

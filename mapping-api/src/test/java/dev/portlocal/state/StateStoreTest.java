@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -194,5 +195,41 @@ class StateStoreTest {
     @Test
     void stateFileLivesInTheStateDir() {
         assertEquals(dir.resolve("state.json"), new StateStore(dir).file());
+    }
+
+    @Test
+    void theDirectoryIsCreated0700AndTheFile0600() throws IOException {
+        Path stateDir = dir.resolve("a").resolve("state");
+        new StateStore(stateDir).save(List.of(WEB));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                stateDir.resolve("state.json"))));
+        new StateStore(stateDir).save(List.of(WEB, DNS));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                stateDir.resolve("state.json"))), "and again after a rewrite");
+    }
+
+    @Test
+    void staleTempFilesAreRemovedAndLooserPermissionsTakenBackAtTheFirstLoad() throws IOException {
+        new StateStore(dir).save(List.of(WEB));
+        Files.writeString(dir.resolve("state.json.123456.tmp"), "{\"half\": ");
+        Files.writeString(dir.resolve("state.json.789.tmp"), "");
+        Files.writeString(dir.resolve("other.tmp"), "not ours");
+        Files.createDirectory(dir.resolve("state.json.dir.tmp"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir.resolve("state.json"), PosixFilePermissions.fromString("rw-r--r--"));
+
+        StateStore store = new StateStore(dir);
+        assertEquals(Map.of(WEB.key(), WEB), store.load());
+        assertEquals(List.of("other.tmp", "state.json", "state.json.dir.tmp"), fileNames(),
+                "only our regular temp files are removed");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("state.json"))));
+
+        Files.writeString(dir.resolve("state.json.later.tmp"), "");
+        store.load();
+        assertTrue(fileNames().contains("state.json.later.tmp"), "only before the first load: a later temp file "
+                + "may be a write under way");
     }
 }

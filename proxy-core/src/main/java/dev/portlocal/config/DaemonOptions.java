@@ -1,8 +1,11 @@
 package dev.portlocal.config;
 
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.file.MappingFileInput;
+import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.logging.LogSetup;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
@@ -12,6 +15,7 @@ import dev.portlocal.reader.EndpointReader;
 import dev.portlocal.state.StateStore;
 import dev.portlocal.tcp.pipe.SplicePolicy;
 import dev.portlocal.tcp.relay.RelayConfig;
+import dev.portlocal.tcp.relay.TcpKeepalive;
 import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
@@ -68,6 +72,30 @@ public final class DaemonOptions {
             .help("The node's address to publish, one per family; repeatable.")
             .build();
 
+    public static final Option<Integer> MAX_MAPPING_FILE_BYTES = Option.builder("maxMappingFileBytes",
+                    OptionType.integer(1, (int) MappingFileParser.MAX_BYTES_LIMIT))
+            .label("BYTES")
+            .defaultValue((int) MappingFileInput.DEFAULT_MAX_BYTES)
+            .help("The largest mapping file read; a larger one is refused whole.")
+            .build();
+
+    public static final Option<List<Cidr>> ALLOWED_TARGETS = Option.builder("allowedTargets",
+                    OptionType.list(Cidr::parse, Cidr::toString))
+            .flag("--allowed-target")
+            .label("CIDR")
+            .defaultValue(List.of())
+            .defaultText("any")
+            .help("Only addresses in these blocks may be mapping targets; repeatable. Unspecified, multicast, "
+                    + "broadcast and link-local targets are refused always.")
+            .build();
+
+    public static final Option<Boolean> ALLOW_LOOPBACK_TARGETS = Option.builder("allowLoopbackTargets",
+                    OptionType.text(DaemonOptions::strictBoolean))
+            .label("true|false")
+            .defaultValue(true)
+            .help("Whether mappings may target loopback (127.0.0.0/8, ::1).")
+            .build();
+
     public static final Option<Path> STATE_DIR = Option.builder("stateDir", OptionType.path())
             .label("DIR")
             .defaultValue(StateStore::defaultStateDir, "$STATE_DIRECTORY, else ~/.local/state/portlocal")
@@ -106,6 +134,14 @@ public final class DaemonOptions {
             .defaultValue(RelayConfig.DEFAULT.idleTimeout())
             .check(DaemonOptions::positive)
             .help("Close a TCP connection idle in both directions this long.")
+            .build();
+
+    public static final Option<TcpKeepalive> TCP_KEEPALIVE = Option.builder("tcpKeepalive",
+                    OptionType.text(TcpKeepalive::parse))
+            .label("IDLE/INTERVAL/COUNT|off")
+            .defaultValue(RelayConfig.DEFAULT.keepalive())
+            .help("TCP keepalive on relayed sockets: probe after IDLE without traffic, every INTERVAL, reset after "
+                    + "COUNT unanswered.")
             .build();
 
     public static final Option<SplicePolicy> SPLICE = Option.builder("splice",
@@ -226,8 +262,9 @@ public final class DaemonOptions {
             .build();
 
     /** Every option, in the order of {@code --help} and docs/cli.md. */
-    public static final List<Option<?>> ALL = List.of(MAPPINGS, PORT_RANGE, LISTEN_ADDRESSES, NODE_IPS, STATE_DIR,
-            TRANSPORT, THREADS, DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
+    public static final List<Option<?>> ALL = List.of(MAPPINGS, MAX_MAPPING_FILE_BYTES, PORT_RANGE,
+            LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
+            DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, TCP_KEEPALIVE, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
             UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
             ACCESS_LOG, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
@@ -275,6 +312,13 @@ public final class DaemonOptions {
         }
         Path token = Path.of(dir, "api-token");
         return java.nio.file.Files.isRegularFile(token) ? token : null;
+    }
+
+    private static Boolean strictBoolean(String field, String text) {
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.valueOf(text);
+        }
+        throw new IllegalArgumentException(field + ": " + text + " (expected: true or false)");
     }
 
     private static String blankToNull(String value) {

@@ -29,6 +29,7 @@ import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Source;
+import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.net.EventLoops;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
@@ -42,6 +43,7 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -108,6 +110,8 @@ public final class Daemon implements AutoCloseable {
     private volatile KubernetesSource kubernetes;
     private KubernetesClient kubernetesClient;
     private MappingFileParser parser;
+    /** Which targets mappings may have, from every source; told the API's port once it listens. */
+    private TargetPolicy targetPolicy;
     private DaemonMetrics metrics;
     private SystemdNotifier notifier = SystemdNotifier.none();
     private Watchdog watchdog;
@@ -126,7 +130,8 @@ public final class Daemon implements AutoCloseable {
         applyLogging(config);
         PortRange range = config.portRange();
         warnOnEphemeralOverlap(range);
-        parser = new MappingFileParser(range);
+        targetPolicy = targetPolicy(config);
+        parser = new MappingFileParser(range, targetPolicy, config.maxMappingFileBytes());
         control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portlocal-control");
             t.setDaemon(true);
@@ -141,7 +146,7 @@ public final class Daemon implements AutoCloseable {
         loops = new EventLoops(config.transport(), config.threads());
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
                 config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp(), config.accessLog()));
-        service = new MappingService(range, dataPlane, new StateStore(config.stateDir()));
+        service = new MappingService(range, dataPlane, new StateStore(config.stateDir()), targetPolicy);
         service.defaultHealthCheck(config.healthCheck());
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane,
                 config.metricsLatencyPerMapping());
@@ -153,6 +158,9 @@ public final class Daemon implements AutoCloseable {
             apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
+        }
+        if (apiServer.address() instanceof ApiAddress.Tcp tcp && targetPolicy.apiPort().isEmpty()) {
+            targetPolicy.apiListening(tcp.address().getPort());
         }
         if (!config.api().isLocal() && token.isEmpty()) {
             log.atWarn().setMessage("api_insecure")
@@ -198,6 +206,9 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("mappingsFile", config.mappingsFile().map(Object::toString).orElse("-"))
                 .addKeyValue("api", apiServer.address())
                 .addKeyValue("apiToken", token.isPresent() ? "required" : "none")
+                .addKeyValue("allowedTargets", config.allowedTargets().isEmpty() ? "any"
+                        : config.allowedTargets().stream().map(Object::toString).collect(Collectors.joining(",")))
+                .addKeyValue("allowLoopbackTargets", config.allowLoopbackTargets())
                 .addKeyValue("kubernetes", config.kubernetesNodeName().filter(n -> config.kubernetes()).orElse("off")))
                 .log();
     }
@@ -231,10 +242,32 @@ public final class Daemon implements AutoCloseable {
      *                                  unreadable
      */
     public static Optional<List<Endpoint>> validate(DaemonConfig config) throws MappingFileException {
-        MappingFileParser parser = new MappingFileParser(config.portRange());
+        MappingFileParser parser = new MappingFileParser(config.portRange(), targetPolicy(config),
+                config.maxMappingFileBytes());
         Inputs inputs = readInputs(config, file -> new MappingFileWatcher(file, parser, endpoints -> { }, e -> { }));
         inputs.watcher().ifPresent(MappingFileWatcher::close);
         return inputs.endpoints();
+    }
+
+    /**
+     * The target policy of {@code config}: its allow list and loopback switch, and what this daemon's own sockets
+     * answer on (the node port range on the listen addresses, the API's TCP address), judged against this host's
+     * addresses and its configured node IPs.
+     */
+    static TargetPolicy targetPolicy(DaemonConfig config) {
+        List<InetAddress> host = new ArrayList<>(config.nodeIps());
+        for (NodeIps.HostAddress address : NodeIps.hostAddresses()) {
+            host.add(address.ip());
+        }
+        TargetPolicy.Builder policy = TargetPolicy.builder()
+                .allowedTargets(config.allowedTargets())
+                .allowLoopback(config.allowLoopbackTargets())
+                .hostAddresses(host)
+                .nodePorts(config.portRange(), config.listenAddresses());
+        if (config.api() instanceof ApiAddress.Tcp tcp) {
+            policy.api(tcp.address().getAddress(), tcp.address().getPort());
+        }
+        return policy.build();
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.portlocal.api.ApiServer;
 import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.Option;
 import dev.portlocal.config.OptionValues;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.net.IoTransport;
@@ -44,6 +45,7 @@ public final class DaemonConfig {
         this.relay = RelayConfig.DEFAULT
                 .withConnectTimeout(get(DaemonOptions.CONNECT_TIMEOUT))
                 .withIdleTimeout(get(DaemonOptions.IDLE_TIMEOUT))
+                .withKeepalive(get(DaemonOptions.TCP_KEEPALIVE))
                 .withSplicePolicy(get(DaemonOptions.SPLICE))
                 .withPipeSize(get(DaemonOptions.PIPE_SIZE))
                 .withMaxPipesPerLoop(get(DaemonOptions.MAX_PIPES_PER_LOOP));
@@ -81,6 +83,11 @@ public final class DaemonConfig {
         return Optional.ofNullable(get(DaemonOptions.MAPPINGS));
     }
 
+    /** The largest mapping file the daemon reads, in bytes (default 16 MiB). */
+    public long maxMappingFileBytes() {
+        return get(DaemonOptions.MAX_MAPPING_FILE_BYTES);
+    }
+
     public PortRange portRange() {
         return get(DaemonOptions.PORT_RANGE);
     }
@@ -91,6 +98,16 @@ public final class DaemonConfig {
 
     public List<InetAddress> nodeIps() {
         return get(DaemonOptions.NODE_IPS);
+    }
+
+    /** The blocks mapping targets must lie in; empty: any address the fixed rules allow. */
+    public List<Cidr> allowedTargets() {
+        return get(DaemonOptions.ALLOWED_TARGETS);
+    }
+
+    /** True if mappings may target loopback. */
+    public boolean allowLoopbackTargets() {
+        return get(DaemonOptions.ALLOW_LOOPBACK_TARGETS);
     }
 
     public Path stateDir() {
@@ -109,7 +126,7 @@ public final class DaemonConfig {
         return get(DaemonOptions.DRAIN_TIMEOUT);
     }
 
-    /** The relay's knobs: connectTimeout, idleTimeout, splice, pipeSize and maxPipesPerLoop. */
+    /** The relay's knobs: connectTimeout, idleTimeout, tcpKeepalive, splice, pipeSize and maxPipesPerLoop. */
     public RelayConfig relay() {
         return relay;
     }

@@ -1,5 +1,6 @@
 package dev.portlocal.tcp;
 
+import dev.portlocal.tcp.relay.FailureEpisode;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConnection;
 import io.netty.channel.IoEvent;
@@ -97,6 +98,13 @@ final class EpollListener implements EpollIoHandle {
             if (fd < 0) {
                 return;
             }
+            FailureEpisode failures = resources.acceptFailures();
+            if (failures.failing()) {
+                log.atInfo().setMessage("accept_recovered")
+                        .addKeyValue("nodePort", mapping.nodePort())
+                        .addKeyValue("failuresNotLogged", failures.recovered())
+                        .log();
+            }
             RelayConnection.start(resources, mapping, new Socket(fd), mapping.target());
         }
     }
@@ -107,11 +115,13 @@ final class EpollListener implements EpollIoHandle {
      */
     private void pauseAfter(IOException e) {
         mapping.acceptErrors.increment();
-        log.atWarn().setMessage("accept_failed")
-                .addKeyValue("nodePort", mapping.nodePort())
-                .addKeyValue("error", e.getMessage())
-                .addKeyValue("action", "pause_100ms")
-                .log();
+        if (resources.acceptFailures().failed()) {
+            log.atWarn().setMessage("accept_failed")
+                    .addKeyValue("nodePort", mapping.nodePort())
+                    .addKeyValue("error", e.getMessage())
+                    .addKeyValue("action", "pause_100ms; logged once until an accept succeeds again")
+                    .log();
+        }
         registration.submit(PAUSED);
         loop.schedule(() -> {
             if (!closed) {

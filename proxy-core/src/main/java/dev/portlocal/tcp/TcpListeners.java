@@ -6,6 +6,7 @@ import dev.portlocal.net.ListenSockets;
 import dev.portlocal.tcp.nio.NioAcceptHandler;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConfig;
+import dev.portlocal.tcp.relay.TcpKeepalive;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -14,6 +15,7 @@ import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
+import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -44,7 +46,7 @@ abstract class TcpListeners {
 
     /** The binder for the loops' transport, chosen once when the TCP plane is built. */
     static TcpListeners forTransport(EventLoops loops, List<LoopResources> resources, RelayConfig relay) {
-        return loops.transport() == IoTransport.EPOLL ? new Epoll(resources) : new Nio(loops, relay);
+        return loops.transport() == IoTransport.EPOLL ? new Epoll(resources, relay) : new Nio(loops, relay);
     }
 
     /**
@@ -64,9 +66,11 @@ abstract class TcpListeners {
     private static final class Epoll extends TcpListeners {
 
         private final List<LoopResources> resources;
+        private final RelayConfig relay;
 
-        Epoll(List<LoopResources> resources) {
+        Epoll(List<LoopResources> resources, RelayConfig relay) {
             this.resources = resources;
+            this.relay = relay;
         }
 
         @Override
@@ -80,7 +84,7 @@ abstract class TcpListeners {
             try {
                 for (InetAddress address : addresses) {
                     for (LoopResources loop : resources) {
-                        EpollListener l = new EpollListener(listen(address, port), loop, mapping);
+                        EpollListener l = new EpollListener(listen(address, port, relay), loop, mapping);
                         bound.add(l);
                         closers.add(l::closeSync);
                     }
@@ -122,11 +126,12 @@ abstract class TcpListeners {
             }
         }
 
-        private static Socket listen(InetAddress address, int port) throws IOException {
+        private static Socket listen(InetAddress address, int port, RelayConfig relay) throws IOException {
             Socket s = ListenSockets.stream(address);
             try {
                 s.setReusePort(true);
                 s.setTcpNoDelay(true); // inherited by every accepted socket: one setsockopt fewer per connection
+                relay.keepalive().apply(s); // inherited the same way
                 s.bind(new InetSocketAddress(address, port));
                 s.listen(NetUtil.SOMAXCONN);
             } catch (IOException | RuntimeException e) {
@@ -165,12 +170,21 @@ abstract class TcpListeners {
                             .childOption(ChannelOption.AUTO_READ, false)
                             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                             .childOption(ChannelOption.TCP_NODELAY, true)
+                            .childOption(ChannelOption.SO_KEEPALIVE, relay.keepalive().enabled())
                             .childHandler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
                                     ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::target, relay));
                                 }
                             });
+                    if (relay.keepalive().enabled()) {
+                        TcpKeepalive k = relay.keepalive();
+                        b.childOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE),
+                                        (int) k.idle().getSeconds())
+                                .childOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                                        (int) k.interval().getSeconds())
+                                .childOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), k.count());
+                    }
                     Channel ch = b.bind(address, mapping.nodePort()).syncUninterruptibly().channel();
                     closers.add(() -> ch.close().syncUninterruptibly());
                 }

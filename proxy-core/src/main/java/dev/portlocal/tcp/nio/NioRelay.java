@@ -4,6 +4,7 @@ import dev.portlocal.tcp.relay.ConnectFailure;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.tcp.relay.RelayedConnection;
+import dev.portlocal.tcp.relay.TcpKeepalive;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -11,7 +12,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import jdk.net.ExtendedSocketOptions;
 
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
@@ -48,7 +51,15 @@ final class NioRelay implements RelayedConnection {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.SO_KEEPALIVE, config.keepalive().enabled())
                 .handler(new NioSideHandler(this, false));
+        TcpKeepalive keepalive = config.keepalive();
+        if (keepalive.enabled()) {
+            b.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), (int) keepalive.idle().getSeconds())
+                    .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                            (int) keepalive.interval().getSeconds())
+                    .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), keepalive.count());
+        }
         b.connect(target.get()).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 tracker.connectFailed(ConnectFailure.of(f.cause()));

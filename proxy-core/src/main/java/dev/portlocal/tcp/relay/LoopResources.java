@@ -21,6 +21,9 @@ public final class LoopResources {
     private final AccessLog accessLog;
     final RelayCounters counters = new RelayCounters();
     final PipePool pipes;
+    /** Endpoint sockets that could not be created (EMFILE, say): logged once per episode. */
+    final FailureEpisode socketFailures = new FailureEpisode();
+    private final FailureEpisode acceptFailures = new FailureEpisode();
 
     public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator) {
         this(loop, config, allocator, AccessLog.off());
@@ -36,6 +39,11 @@ public final class LoopResources {
 
     public IoEventLoop loop() {
         return loop;
+    }
+
+    /** Accepts that failed on this loop's listeners: logged once per episode. */
+    public FailureEpisode acceptFailures() {
+        return acceptFailures;
     }
 
     RelayConfig config() {

@@ -72,12 +72,20 @@ public final class RelayConnection implements RelayedConnection {
         try {
             backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
         } catch (RuntimeException e) {
-            log.atWarn().setMessage("socket_failed")
-                    .addKeyValue("target", target)
-                    .addKeyValue("error", e.getMessage())
-                    .log();
+            if (resources.socketFailures.failed()) {
+                log.atWarn().setMessage("socket_failed")
+                        .addKeyValue("target", target)
+                        .addKeyValue("error", e.getMessage())
+                        .addKeyValue("action", "reset the client; logged once until a socket succeeds again")
+                        .log();
+            }
             SocketHandle.reset(clientSocket);
             return;
+        }
+        if (resources.socketFailures.failing()) {
+            log.atInfo().setMessage("socket_recovered")
+                    .addKeyValue("failuresNotLogged", resources.socketFailures.recovered())
+                    .log();
         }
         RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target);
         if (c.accessLog.enabled()) {
@@ -95,6 +103,7 @@ public final class RelayConnection implements RelayedConnection {
             // The client inherited TCP_NODELAY from the listening socket. It joins epoll only once the endpoint
             // answers: until then its bytes wait in the kernel, and the connect timeout bounds the wait.
             backend.socket.setTcpNoDelay(true);
+            config.keepalive().apply(backend.socket); // the client inherited it from the listener too
             if (backend.socket.connect(target)) {
                 onConnected();
             } else {
