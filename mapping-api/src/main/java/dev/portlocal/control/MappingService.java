@@ -14,6 +14,7 @@ import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
 import dev.portlocal.state.StateEntry;
 import dev.portlocal.state.StateStore;
@@ -569,7 +570,7 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent(), slot.idleTimeout, slot.healthCheck));
+                        slot.pinned.isPresent(), slot.idleTimeout, slot.healthCheck, slot.proxyProtocol));
             }
         }
         for (StateEntry entry : restored.values()) {
@@ -773,7 +774,7 @@ public final class MappingService implements AutoCloseable {
                 for (InetAddress ip : endpoint.ips()) {
                     wants.put(endpoint.key(port, ip),
                             new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                    port.healthCheck(), endpoint.ready()));
+                                    port.healthCheck(), port.proxyProtocol(), endpoint.ready()));
                 }
             }
         }
@@ -863,7 +864,7 @@ public final class MappingService implements AutoCloseable {
 
         private Mapping mapping(MappingKey key, int nodePort) {
             Want want = wants.get(key);
-            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready());
+            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready(), want.proxyProtocol());
         }
 
         private void closeEarly(Slot slot) {
@@ -912,6 +913,7 @@ public final class MappingService implements AutoCloseable {
                 slot.pinned = want.pinned();
                 slot.idleTimeout = want.idleTimeout();
                 slot.healthCheck = want.healthCheck();
+                slot.proxyProtocol = want.proxyProtocol();
                 slot.healthy = true; // a new listener starts up
                 listening(slot, entry.getValue().nodePort(), false);
             }
@@ -1001,7 +1003,7 @@ public final class MappingService implements AutoCloseable {
                         for (InetAddress ip : endpoint.ips()) {
                             wanted.put(endpoint.key(port, ip),
                                     new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                            port.healthCheck(), endpoint.ready()));
+                                            port.healthCheck(), port.proxyProtocol(), endpoint.ready()));
                         }
                     }
                 }
@@ -1057,9 +1059,12 @@ public final class MappingService implements AutoCloseable {
         /** Applies a changed definition to an existing mapping; returns true if it needs a port assigned. */
         private boolean update(Slot slot, Want want) {
             slot.source = want.source();
-            // A new session idle timeout is applied like a new target: the listener stays, new sessions use it.
-            boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout());
+            // A new session idle timeout or PROXY protocol header is applied like a new target: the listener stays,
+            // new sessions and connections use it.
+            boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout())
+                    || !slot.proxyProtocol.equals(want.proxyProtocol());
             slot.idleTimeout = want.idleTimeout();
+            slot.proxyProtocol = want.proxyProtocol();
             boolean servingBefore = slot.serving();
             boolean readinessChanged = slot.ready != want.ready();
             slot.ready = want.ready();
@@ -1184,7 +1189,7 @@ public final class MappingService implements AutoCloseable {
 
     /** What a source wants for one key. */
     private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout,
-                        Optional<HealthCheck> healthCheck, boolean ready) {
+                        Optional<HealthCheck> healthCheck, Optional<ProxyProtocol> proxyProtocol, boolean ready) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -1222,6 +1227,7 @@ public final class MappingService implements AutoCloseable {
         Optional<Duration> idleTimeout;
         boolean ready;
         Optional<HealthCheck> healthCheck;
+        Optional<ProxyProtocol> proxyProtocol;
         /** What the health check found last (true without a check); reset to true for a new target or check. */
         boolean healthy = true;
         int nodePort;
@@ -1236,6 +1242,7 @@ public final class MappingService implements AutoCloseable {
             this.idleTimeout = want.idleTimeout();
             this.ready = want.ready();
             this.healthCheck = want.healthCheck();
+            this.proxyProtocol = want.proxyProtocol();
         }
 
         /** A new check, or the same check of a new target, starts up. */
@@ -1260,7 +1267,7 @@ public final class MappingService implements AutoCloseable {
         }
 
         Mapping mapping(int port) {
-            return new Mapping(key, target, port, idleTimeout, serving());
+            return new Mapping(key, target, port, idleTimeout, serving(), proxyProtocol);
         }
 
         MappingStatus status() {

@@ -405,7 +405,8 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoint: unknown field (expected: endpoints)",
                 "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ips, ports)",
                 "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
-                        + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck)"), errors);
+                        + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol)"),
+                errors);
     }
 
     @Test
@@ -462,7 +463,8 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoints[0]: \"web\" (expected: an object with the fields name, ip, ips, ports)");
         assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - 80\n")),
                 "endpoints.yaml: endpoints[0] (web): ports[0]: 80 "
-                        + "(expected: an object with the fields port, protocol, nodePort, idleTimeout, healthCheck)");
+                        + "(expected: an object with the fields port, protocol, nodePort, idleTimeout, healthCheck, "
+                        + "proxyProtocol)");
     }
 
     @Test
