@@ -1,5 +1,6 @@
 package dev.portlocal.tcp;
 
+import dev.portlocal.model.Mapping;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConnection;
 import io.netty.channel.IoEvent;
@@ -97,7 +98,9 @@ final class EpollListener implements EpollIoHandle {
             if (fd < 0) {
                 return;
             }
-            RelayConnection.start(resources, mapping, new Socket(fd), mapping.target());
+            Mapping current = mapping.mapping(); // one read: target and header of the same version
+            RelayConnection.start(resources, mapping, new Socket(fd), current.target(),
+                    current.proxyProtocol().orElse(null));
         }
     }
 

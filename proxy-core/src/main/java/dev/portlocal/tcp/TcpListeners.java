@@ -163,7 +163,7 @@ abstract class TcpListeners {
                             .childHandler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
-                                    ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::target, relay));
+                                    ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::mapping, relay));
                                 }
                             });
                     Channel ch = b.bind(address, mapping.nodePort()).syncUninterruptibly().channel();

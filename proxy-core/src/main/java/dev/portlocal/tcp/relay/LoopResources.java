@@ -20,12 +20,14 @@ public final class LoopResources {
     private final ByteBufAllocator allocator;
     final RelayCounters counters = new RelayCounters();
     final PipePool pipes;
+    final ProxyHeaders proxyHeaders;
 
     public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator) {
         this.loop = loop;
         this.config = config;
         this.allocator = allocator;
         this.pipes = new PipePool(config.pipeSize(), config.maxPipesPerLoop(), counters);
+        this.proxyHeaders = new ProxyHeaders(allocator);
     }
 
     public IoEventLoop loop() {
@@ -56,12 +58,17 @@ public final class LoopResources {
         return loop.submit(counters::snapshot).syncUninterruptibly().getNow();
     }
 
-    /** Closes idle pipes. */
+    /** Closes idle pipes and the header encoder. */
     public void close() {
         if (loop.inEventLoop() || loop.isShuttingDown()) {
-            pipes.close();
+            closeNow();
         } else {
-            loop.submit(pipes::close).syncUninterruptibly();
+            loop.submit(this::closeNow).syncUninterruptibly();
         }
+    }
+
+    private void closeNow() {
+        pipes.close();
+        proxyHeaders.close();
     }
 }
