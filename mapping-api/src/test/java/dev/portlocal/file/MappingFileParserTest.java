@@ -7,6 +7,7 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -407,6 +408,21 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
                         + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol)"),
                 errors);
+    }
+
+    @Test
+    void aProxyProtocolIsReadFromYamlAndRefusedOnUdp() throws Exception {
+        List<Endpoint> endpoints = parse("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1",
+                "      - port: 80\n        proxyProtocol: v1\n      - port: 443\n        proxyProtocol: v2\n"));
+        assertEquals(List.of(Optional.of(ProxyProtocol.V1), Optional.of(ProxyProtocol.V2)),
+                endpoints.get(0).ports().stream().map(EndpointPort::proxyProtocol).toList());
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("dns", "10.0.0.2",
+                        "      - port: 53\n        protocol: udp\n        proxyProtocol: v2\n")),
+                "endpoints.yaml: endpoints[0] (dns): ports[0].proxyProtocol: v2 (expected: only on tcp ports; the "
+                        + "PROXY protocol header is not written on udp)");
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1",
+                        "      - port: 80\n        proxyProtocol: 1\n")),
+                "endpoints.yaml: endpoints[0] (web): ports[0].proxyProtocol: 1 (expected: v1 or v2)");
     }
 
     @Test
