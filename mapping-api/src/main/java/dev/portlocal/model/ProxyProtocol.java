@@ -26,14 +26,7 @@ public enum ProxyProtocol {
      * @throws FieldException naming {@code field}, the value and what was expected
      */
     public static ProxyProtocol parse(String field, String value) {
-        if (value != null) {
-            for (ProxyProtocol p : values()) {
-                if (p.name().equalsIgnoreCase(value)) {
-                    return p;
-                }
-            }
-        }
-        throw new FieldException(field, value + " (expected: " + EXPECTED + ")");
+        return WireNames.parse(field, value, values(), EXPECTED);
     }
 
     @Override
