@@ -14,6 +14,7 @@ import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
 import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.state.StateEntry;
@@ -631,7 +632,7 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent(), slot.idleTimeout, slot.declaredHealthCheck));
+                        slot.pinned.isPresent(), slot.idleTimeout, slot.declaredHealthCheck, slot.proxyProtocol));
             }
         }
         for (StateEntry entry : restored.values()) {
@@ -835,7 +836,7 @@ public final class MappingService implements AutoCloseable {
                 for (InetAddress ip : endpoint.ips()) {
                     wants.put(endpoint.key(port, ip),
                             new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                    healthCheckOf(port), port.healthCheck(), endpoint.ready()));
+                                    healthCheckOf(port), port.healthCheck(), port.proxyProtocol(), endpoint.ready()));
                 }
             }
         }
@@ -925,7 +926,7 @@ public final class MappingService implements AutoCloseable {
 
         private Mapping mapping(MappingKey key, int nodePort) {
             Want want = wants.get(key);
-            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready());
+            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready(), want.proxyProtocol());
         }
 
         private void closeEarly(Slot slot) {
@@ -975,6 +976,7 @@ public final class MappingService implements AutoCloseable {
                 slot.idleTimeout = want.idleTimeout();
                 slot.healthCheck = want.healthCheck();
                 slot.declaredHealthCheck = want.declaredHealthCheck();
+                slot.proxyProtocol = want.proxyProtocol();
                 slot.healthy = true; // a new listener starts up
                 listening(slot, entry.getValue().nodePort(), false);
             }
@@ -1064,7 +1066,8 @@ public final class MappingService implements AutoCloseable {
                         for (InetAddress ip : endpoint.ips()) {
                             wanted.put(endpoint.key(port, ip),
                                     new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                            healthCheckOf(port), port.healthCheck(), endpoint.ready()));
+                                            healthCheckOf(port), port.healthCheck(), port.proxyProtocol(),
+                                            endpoint.ready()));
                         }
                     }
                 }
@@ -1120,9 +1123,12 @@ public final class MappingService implements AutoCloseable {
         /** Applies a changed definition to an existing mapping; returns true if it needs a port assigned. */
         private boolean update(Slot slot, Want want) {
             slot.source = want.source();
-            // A new session idle timeout is applied like a new target: the listener stays, new sessions use it.
-            boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout());
+            // A new session idle timeout or PROXY protocol header is applied like a new target: the listener stays,
+            // new sessions and connections use it.
+            boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout())
+                    || !slot.proxyProtocol.equals(want.proxyProtocol());
             slot.idleTimeout = want.idleTimeout();
+            slot.proxyProtocol = want.proxyProtocol();
             boolean servingBefore = slot.serving();
             boolean readinessChanged = slot.ready != want.ready();
             slot.ready = want.ready();
@@ -1251,7 +1257,8 @@ public final class MappingService implements AutoCloseable {
      * default); {@code declaredHealthCheck} the port's own, which is what the state keeps.
      */
     private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout,
-                        Optional<HealthCheck> healthCheck, Optional<HealthCheck> declaredHealthCheck, boolean ready) {
+                        Optional<HealthCheck> healthCheck, Optional<HealthCheck> declaredHealthCheck,
+                        Optional<ProxyProtocol> proxyProtocol, boolean ready) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -1291,6 +1298,7 @@ public final class MappingService implements AutoCloseable {
         Optional<HealthCheck> healthCheck;
         /** The port's own check, without the daemon's default: what the state keeps. */
         Optional<HealthCheck> declaredHealthCheck;
+        Optional<ProxyProtocol> proxyProtocol;
         /** What the health check found last (true without a check); reset to true for a new target or check. */
         boolean healthy = true;
         int nodePort;
@@ -1306,6 +1314,7 @@ public final class MappingService implements AutoCloseable {
             this.ready = want.ready();
             this.healthCheck = want.healthCheck();
             this.declaredHealthCheck = want.declaredHealthCheck();
+            this.proxyProtocol = want.proxyProtocol();
         }
 
         /** A new check, or the same check of a new target, starts up. */
@@ -1330,7 +1339,7 @@ public final class MappingService implements AutoCloseable {
         }
 
         Mapping mapping(int port) {
-            return new Mapping(key, target, port, idleTimeout, serving());
+            return new Mapping(key, target, port, idleTimeout, serving(), proxyProtocol);
         }
 
         MappingStatus status() {

@@ -12,6 +12,8 @@ import static java.util.Objects.requireNonNull;
  * {@code idleTimeout}, UDP only, overrides the daemon's session idle timeout for this port's mappings.
  * {@code healthCheck}, TCP only, checks the endpoint actively; while it is down the node port refuses connections
  * (see {@link HealthCheck}). UDP has no connect to check with: a UDP mapping follows its source's readiness only.
+ * {@code proxyProtocol}, TCP only, makes every connection to the endpoint start with a PROXY protocol header of that
+ * version carrying the client's address (see {@link ProxyProtocol}); UDP has no connection to start with one.
  *
  * <p>The record owns its rules: it checks each value ({@link PortRange#checkPort}, {@link #checkIdleTimeout}) and
  * the rule that spans two of them (an idle timeout only on udp), and throws {@link FieldException} naming the
@@ -19,7 +21,7 @@ import static java.util.Objects.requireNonNull;
  * reported where it was written.
  */
 public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout,
-                           Optional<HealthCheck> healthCheck) {
+                           Optional<HealthCheck> healthCheck, Optional<ProxyProtocol> proxyProtocol) {
 
     /** The longest per-port UDP session idle timeout accepted. */
     public static final Duration MAX_IDLE = Duration.ofHours(24);
@@ -40,6 +42,17 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             throw new FieldException("healthCheck", "{" + healthCheck.get() + "} (expected: only on tcp ports; a "
                     + protocol.wireName() + " mapping follows its source's readiness)");
         }
+        requireNonNull(proxyProtocol, "proxyProtocol");
+        if (proxyProtocol.isPresent() && protocol != Protocol.TCP) {
+            throw new FieldException("proxyProtocol", proxyProtocol.get() + " (expected: only on tcp ports; the "
+                    + "PROXY protocol header is not written on " + protocol.wireName() + ")");
+        }
+    }
+
+    /** A port without a PROXY protocol header. */
+    public EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout,
+                        Optional<HealthCheck> healthCheck) {
+        this(port, protocol, nodePort, idleTimeout, healthCheck, Optional.empty());
     }
 
     /** A port without a health check. */
@@ -105,6 +118,7 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         private OptionalInt nodePort = OptionalInt.empty();
         private Optional<Duration> idleTimeout = Optional.empty();
         private Optional<HealthCheck> healthCheck = Optional.empty();
+        private Optional<ProxyProtocol> proxyProtocol = Optional.empty();
 
         private Builder() {
         }
@@ -134,13 +148,18 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             return this;
         }
 
+        public Builder proxyProtocol(ProxyProtocol proxyProtocol) {
+            this.proxyProtocol = Optional.of(proxyProtocol);
+            return this;
+        }
+
         /**
          * The port, checked as the record checks it.
          *
          * @throws FieldException naming the field that breaks a rule ({@code port} if it was never set)
          */
         public EndpointPort build() {
-            return new EndpointPort(port, protocol, nodePort, idleTimeout, healthCheck);
+            return new EndpointPort(port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol);
         }
     }
 
@@ -148,6 +167,7 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
     public String toString() {
         return port + "/" + protocol.wireName() + (nodePort.isPresent() ? " nodePort " + nodePort.getAsInt() : "")
                 + idleTimeout.map(d -> " idleTimeout " + Durations.format(d)).orElse("")
-                + healthCheck.map(h -> " healthCheck {" + h + "}").orElse("");
+                + healthCheck.map(h -> " healthCheck {" + h + "}").orElse("")
+                + proxyProtocol.map(p -> " proxyProtocol " + p).orElse("");
     }
 }

@@ -10,10 +10,12 @@ import static java.util.Objects.requireNonNull;
  * A resolved mapping: node port {@code nodePort} forwards to {@code target}. This is what the data plane is asked
  * to open. {@code idleTimeout}, when present, overrides the daemon's UDP session idle timeout for this mapping.
  * {@code ready} is the endpoint's readiness ({@link Endpoint#ready()}); a change of it reaches the data plane as
- * a {@code retarget} with the same target.
+ * a {@code retarget} with the same target. {@code proxyProtocol}, TCP only, is the PROXY protocol header each new
+ * connection writes to the endpoint first; a change of it reaches the data plane as a {@code retarget} too, and
+ * applies to connections accepted after it.
  */
 public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout,
-                      boolean ready) {
+                      boolean ready, Optional<ProxyProtocol> proxyProtocol) {
 
     public Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
         this(key, target, nodePort, Optional.empty());
@@ -22,6 +24,12 @@ public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Op
     /** A mapping of a ready endpoint. */
     public Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout) {
         this(key, target, nodePort, idleTimeout, true);
+    }
+
+    /** A mapping without a PROXY protocol header. */
+    public Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout,
+                   boolean ready) {
+        this(key, target, nodePort, idleTimeout, ready, Optional.empty());
     }
 
     public Mapping {
@@ -40,6 +48,10 @@ public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Op
         }
         PortRange.checkPort("nodePort", nodePort);
         requireNonNull(idleTimeout, "idleTimeout");
+        requireNonNull(proxyProtocol, "proxyProtocol");
+        if (proxyProtocol.isPresent() && key.protocol() != Protocol.TCP) {
+            throw new IllegalArgumentException("proxyProtocol: " + proxyProtocol.get() + " (expected: only on tcp)");
+        }
     }
 
     public Protocol protocol() {

@@ -30,14 +30,7 @@ public enum Protocol {
      * @throws FieldException naming {@code field}, the value and what was expected
      */
     public static Protocol parse(String field, String value) {
-        if (value != null) {
-            for (Protocol p : values()) {
-                if (p.name().equalsIgnoreCase(value)) {
-                    return p;
-                }
-            }
-        }
-        throw new FieldException(field, value + " (expected: " + EXPECTED + ")");
+        return WireNames.parse(field, value, values(), EXPECTED);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.TargetPolicy;
 
 import java.net.InetAddress;
@@ -127,7 +128,10 @@ public final class EndpointReader {
                                 Durations.parse(at.path(), at.text(Durations.EXPECTED)))),
                         EndpointPort.Builder::idleTimeout),
                 Field.optional("healthCheck", HEALTH_EXPECTED, EndpointReader::healthCheck,
-                        EndpointPort.Builder::healthCheck)));
+                        EndpointPort.Builder::healthCheck),
+                Field.optional("proxyProtocol", ProxyProtocol.EXPECTED,
+                        at -> at.check(() -> ProxyProtocol.parse(at.path(), at.text(ProxyProtocol.EXPECTED))),
+                        EndpointPort.Builder::proxyProtocol)));
         this.ports = Field.required("ports", PORTS_EXPECTED, at -> list(at, PORTS_EXPECTED, this::port),
                 Draft::ports);
         this.namedFields = new Fields<>(List.of(NAME.asRequired(), IP, IPS, ports));

@@ -59,7 +59,7 @@ public final class RestoredEndpoints {
                 portsByKey.putIfAbsent(key.port() + "/" + key.protocol().wireName(),
                         new EndpointPort(key.port(), key.protocol(),
                                 entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty(),
-                                entry.idleTimeout(), entry.healthCheck()));
+                                entry.idleTimeout(), entry.healthCheck(), entry.proxyProtocol()));
             }
             try {
                 endpoints.add(new Endpoint(group.getKey(), new ArrayList<>(ipByFamily.values()),

@@ -4,6 +4,8 @@ import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
 
 import java.net.InetAddress;
@@ -14,11 +16,13 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One persisted assignment: mapping {@code key} held {@code nodePort}. The source, the target IP, whether the port
- * was pinned, the UDP session idle timeout and the health check are kept too, so that endpoints created through the
- * API can be recreated after a restart as they were.
+ * was pinned, the UDP session idle timeout, the health check and the PROXY protocol version are kept too, so that
+ * endpoints created through the API can be recreated after a restart as they were. A file written before a field
+ * existed loads without it (absent).
  */
 public record StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
-                         Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck) {
+                         Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck,
+                         Optional<ProxyProtocol> proxyProtocol) {
 
     /** An entry with the default session idle timeout. */
     public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned) {
@@ -29,6 +33,12 @@ public record StateEntry(MappingKey key, Source source, InetAddress ip, int node
     public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
                       Optional<Duration> idleTimeout) {
         this(key, source, ip, nodePort, pinned, idleTimeout, Optional.empty());
+    }
+
+    /** An entry without a PROXY protocol header. */
+    public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
+                      Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck) {
+        this(key, source, ip, nodePort, pinned, idleTimeout, healthCheck, Optional.empty());
     }
 
     public StateEntry {
@@ -45,5 +55,9 @@ public record StateEntry(MappingKey key, Source source, InetAddress ip, int node
         requireNonNull(idleTimeout, "idleTimeout");
         idleTimeout.ifPresent(d -> EndpointPort.checkIdleTimeout(key.protocol(), d));
         requireNonNull(healthCheck, "healthCheck");
+        requireNonNull(proxyProtocol, "proxyProtocol");
+        if (proxyProtocol.isPresent() && key.protocol() != Protocol.TCP) {
+            throw new IllegalArgumentException("proxyProtocol: " + proxyProtocol.get() + " (expected: only on tcp)");
+        }
     }
 }

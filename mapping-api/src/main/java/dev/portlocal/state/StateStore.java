@@ -14,6 +14,7 @@ import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,7 +165,8 @@ public final class StateStore {
             dtos.add(new EntryDto(key.endpoint(), key.port(), key.protocol().wireName(), key.family().name(),
                     entry.nodePort(), entry.source().wireName(), Addresses.format(entry.ip()), entry.pinned(),
                     entry.idleTimeout().map(Durations::format).orElse(null),
-                    entry.healthCheck().map(HealthCheckDto::of).orElse(null)));
+                    entry.healthCheck().map(HealthCheckDto::of).orElse(null),
+                    entry.proxyProtocol().map(ProxyProtocol::wireName).orElse(null)));
         }
         byte[] content = mapper.writeValueAsBytes(new StateFileDto(VERSION, dtos));
 
@@ -356,7 +358,8 @@ public final class StateStore {
 
     record EntryDto(String endpoint, Integer port, String protocol, String family, Integer nodePort, String source,
                     String ip, Boolean pinned, @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout,
-                    @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckDto healthCheck) {
+                    @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckDto healthCheck,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) String proxyProtocol) {
 
         /** @throws IllegalArgumentException naming the invalid field and its value */
         StateEntry toEntry() {
@@ -377,8 +380,10 @@ public final class StateStore {
             Optional<Duration> idle = idleTimeout == null ? Optional.empty()
                     : Optional.of(Durations.parse("idleTimeout", idleTimeout));
             Optional<HealthCheck> check = healthCheck == null ? Optional.empty() : Optional.of(healthCheck.toCheck());
+            Optional<ProxyProtocol> proxy = proxyProtocol == null ? Optional.empty()
+                    : Optional.of(ProxyProtocol.parse("proxyProtocol", proxyProtocol));
             return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned), idle,
-                    check);
+                    check, proxy);
         }
 
         static void present(Object value, String field) {

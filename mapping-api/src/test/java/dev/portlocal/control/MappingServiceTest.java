@@ -10,6 +10,7 @@ import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
 import dev.portlocal.model.TargetPolicy;
 import dev.portlocal.state.StateEntry;
@@ -231,6 +232,33 @@ class MappingServiceTest {
         assertEquals(List.of("retarget " + before + " kube/dns:53/udp -> 10.0.0.1:53"), opener.calls);
         assertEquals(Optional.of(Duration.ofSeconds(5)), opener.open.values().iterator().next().idleTimeout(),
                 "the data plane got the mapping's own idle timeout");
+    }
+
+    @Test
+    void aNewProxyProtocolIsAppliedLikeANewTargetKeepingTheNodePortAndIsKeptInTheState() {
+        service(RANGE);
+        EndpointPort plain = tcp(80);
+        EndpointPort v2 = EndpointPort.builder().port(80).proxyProtocol(ProxyProtocol.V2).build();
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", plain)));
+        int before = nodePort(key("web", 80));
+        assertEquals(Optional.empty(), opener.open.values().iterator().next().proxyProtocol());
+        opener.callsAndClear();
+
+        ApplyResult result = service.apply(FILE, List.of(endpoint("web", "10.0.0.1", v2)));
+
+        assertEquals(List.of(key("web", 80)), result.retargeted());
+        assertEquals(List.of("retarget " + before + " web:80/tcp -> 10.0.0.1:80"), opener.calls);
+        assertEquals(Optional.of(ProxyProtocol.V2), opener.open.values().iterator().next().proxyProtocol(),
+                "the data plane got the mapping's PROXY protocol version");
+        assertEquals(Optional.of(ProxyProtocol.V2),
+                new StateStore(stateDir).load().get(key("web", 80)).proxyProtocol());
+
+        opener.callsAndClear();
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", v2)));
+        assertEquals(List.of(), opener.calls, "the same version again changes nothing");
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", plain)));
+        assertEquals(List.of("retarget " + before + " web:80/tcp -> 10.0.0.1:80"), opener.calls);
+        assertEquals(Optional.empty(), opener.open.values().iterator().next().proxyProtocol());
     }
 
     @Test

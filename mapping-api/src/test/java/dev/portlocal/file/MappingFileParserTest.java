@@ -7,6 +7,7 @@ import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.TargetPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -439,7 +440,23 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoint: unknown field (expected: endpoints)",
                 "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ips, ports)",
                 "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
-                        + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck)"), errors);
+                        + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol)"),
+                errors);
+    }
+
+    @Test
+    void aProxyProtocolIsReadFromYamlAndRefusedOnUdp() throws Exception {
+        List<Endpoint> endpoints = parse("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1",
+                "      - port: 80\n        proxyProtocol: v1\n      - port: 443\n        proxyProtocol: v2\n"));
+        assertEquals(List.of(Optional.of(ProxyProtocol.V1), Optional.of(ProxyProtocol.V2)),
+                endpoints.get(0).ports().stream().map(EndpointPort::proxyProtocol).toList());
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("dns", "10.0.0.2",
+                        "      - port: 53\n        protocol: udp\n        proxyProtocol: v2\n")),
+                "endpoints.yaml: endpoints[0] (dns): ports[0].proxyProtocol: v2 (expected: only on tcp ports; the "
+                        + "PROXY protocol header is not written on udp)");
+        assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1",
+                        "      - port: 80\n        proxyProtocol: 1\n")),
+                "endpoints.yaml: endpoints[0] (web): ports[0].proxyProtocol: 1 (expected: v1 or v2)");
     }
 
     @Test
@@ -496,7 +513,8 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoints[0]: \"web\" (expected: an object with the fields name, ip, ips, ports)");
         assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - 80\n")),
                 "endpoints.yaml: endpoints[0] (web): ports[0]: 80 "
-                        + "(expected: an object with the fields port, protocol, nodePort, idleTimeout, healthCheck)");
+                        + "(expected: an object with the fields port, protocol, nodePort, idleTimeout, healthCheck, "
+                        + "proxyProtocol)");
     }
 
     @Test

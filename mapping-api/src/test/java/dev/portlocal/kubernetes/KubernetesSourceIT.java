@@ -310,10 +310,20 @@ class KubernetesSourceIT {
 
         // A lost state directory: the ports come back from the Pods' annotations; a hand-edited one out of range
         // is dropped and re-allocated, and its annotation rewritten.
-        Pod edited = cluster.pods().inNamespace("shop").withName("web-3").get();
-        edited.getMetadata().getAnnotations().put(PodAnnotation.KEY, "[" + json(8080, "198.51.100.7", 1, "tcp")
-                + "]");
-        cluster.pods().resource(edited).update();
+        // A patch of the stopped source may still land after our read: retry on the conflict, as any client does.
+        for (int attempt = 1; ; attempt++) {
+            Pod edited = cluster.pods().inNamespace("shop").withName("web-3").get();
+            edited.getMetadata().getAnnotations().put(PodAnnotation.KEY, "[" + json(8080, "198.51.100.7", 1, "tcp")
+                    + "]");
+            try {
+                cluster.pods().resource(edited).update();
+                break;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
         Path empty = Files.createDirectory(stateDir.resolve("lost"));
         startSource(empty);
         await("ready", source::ready);

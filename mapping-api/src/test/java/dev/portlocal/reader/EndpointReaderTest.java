@@ -8,6 +8,7 @@ import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -167,6 +168,39 @@ class EndpointReaderTest {
                 "ports[2].healthCheck: {interval 2s timeout 1s rise 2 fall 2} (expected: only on tcp ports; a udp "
                         + "mapping follows its source's readiness)",
                 "ports[3].healthCheck: true (expected: an object with the fields interval, timeout, rise, fall)"),
+                messages(problems));
+    }
+
+    @Test
+    void aProxyProtocolIsV1OrV2InAnyCase() {
+        Problems problems = Problems.all();
+        Endpoint endpoint = READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":["
+                + "{\"port\":80,\"proxyProtocol\":\"v1\"},"
+                + "{\"port\":81,\"proxyProtocol\":\"V2\",\"protocol\":\"tcp\"},"
+                + "{\"port\":82,\"proxyProtocol\":null},"
+                + "{\"port\":83}]}"), problems).orElseThrow();
+        assertEquals(List.of(), problems.list());
+        assertEquals(Optional.of(ProxyProtocol.V1), endpoint.ports().get(0).proxyProtocol());
+        assertEquals(Optional.of(ProxyProtocol.V2), endpoint.ports().get(1).proxyProtocol());
+        assertEquals(Optional.empty(), endpoint.ports().get(2).proxyProtocol());
+        assertEquals(Optional.empty(), endpoint.ports().get(3).proxyProtocol());
+        assertEquals("80/tcp proxyProtocol v1", endpoint.ports().get(0).toString());
+    }
+
+    @Test
+    void aBadProxyProtocolNamesItsFieldAndUdpIsRefused() {
+        Problems problems = Problems.all();
+        READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":["
+                + "{\"port\":80,\"proxyProtocol\":\"v3\"},"
+                + "{\"port\":81,\"proxyProtocol\":2},"
+                + "{\"port\":82,\"proxyProtocol\":true},"
+                + "{\"port\":53,\"protocol\":\"udp\",\"proxyProtocol\":\"v2\"}]}"), problems);
+        assertEquals(List.of(
+                "ports[0].proxyProtocol: v3 (expected: v1 or v2)",
+                "ports[1].proxyProtocol: 2 (expected: v1 or v2)",
+                "ports[2].proxyProtocol: true (expected: v1 or v2)",
+                "ports[3].proxyProtocol: v2 (expected: only on tcp ports; the PROXY protocol header is not written "
+                        + "on udp)"),
                 messages(problems));
     }
 }

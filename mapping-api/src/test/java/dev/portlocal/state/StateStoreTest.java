@@ -4,6 +4,7 @@ import dev.portlocal.model.Addresses;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.Protocol;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,24 @@ class StateStoreTest {
                 + "\"source\": \"api\", \"ip\": \"10.0.0.10\", \"pinned\": false}]}");
         StateEntry entry = new StateStore(dir).load().values().iterator().next();
         assertEquals(Optional.empty(), entry.idleTimeout());
+    }
+
+    @Test
+    void aProxyProtocolRoundTripsAndAnOldFileLoadsWithout() throws IOException {
+        StateEntry web = new StateEntry(WEB.key(), Source.FILE, WEB.ip(), 61003, false, Optional.empty(),
+                Optional.empty(), Optional.of(ProxyProtocol.V1));
+        StateStore store = new StateStore(dir);
+        store.save(List.of(web, DNS));
+
+        assertEquals(Map.of(web.key(), web, DNS.key(), DNS), new StateStore(dir).load());
+        String json = Files.readString(dir.resolve("state.json"));
+        assertTrue(json.contains("\"proxyProtocol\" : \"v1\""), json);
+        assertEquals(1, json.split("proxyProtocol", -1).length - 1, "only the entry that has one: " + json);
+
+        Files.writeString(dir.resolve("state.json"), "{\"version\": 1, \"entries\": [{\"endpoint\": \"web\", "
+                + "\"port\": 80, \"protocol\": \"tcp\", \"family\": \"IPv4\", \"nodePort\": 61000, "
+                + "\"source\": \"api\", \"ip\": \"10.0.0.10\", \"pinned\": false}]}");
+        assertEquals(Optional.empty(), new StateStore(dir).load().values().iterator().next().proxyProtocol());
     }
 
     @Test

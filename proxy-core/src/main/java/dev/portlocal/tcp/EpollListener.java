@@ -1,5 +1,6 @@
 package dev.portlocal.tcp;
 
+import dev.portlocal.model.Mapping;
 import dev.portlocal.tcp.relay.FailureEpisode;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConnection;
@@ -105,7 +106,9 @@ final class EpollListener implements EpollIoHandle {
                         .addKeyValue("failuresNotLogged", failures.recovered())
                         .log();
             }
-            RelayConnection.start(resources, mapping, new Socket(fd), mapping.target());
+            Mapping current = mapping.mapping(); // one read: target and header of the same version
+            RelayConnection.start(resources, mapping, new Socket(fd), current.target(),
+                    current.proxyProtocol().orElse(null));
         }
     }
 

@@ -174,7 +174,7 @@ abstract class TcpListeners {
                             .childHandler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
-                                    ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::target, relay));
+                                    ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::mapping, relay));
                                 }
                             });
                     if (relay.keepalive().enabled()) {

@@ -1,25 +1,28 @@
 package dev.portlocal.tcp.nio;
 
+import dev.portlocal.model.Mapping;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.RelayConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateHandler;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** The child handler of a NIO listener: on activation, builds the relay and connects to the current target. */
+/**
+ * The child handler of a NIO listener: on activation, builds the relay and connects to the current target, with the
+ * current PROXY protocol version.
+ */
 public final class NioAcceptHandler extends ChannelInboundHandlerAdapter {
 
     private final ConnectionTracker tracker;
-    private final Supplier<InetSocketAddress> target;
+    private final Supplier<Mapping> mapping;
     private final RelayConfig config;
 
-    public NioAcceptHandler(ConnectionTracker tracker, Supplier<InetSocketAddress> target, RelayConfig config) {
+    public NioAcceptHandler(ConnectionTracker tracker, Supplier<Mapping> mapping, RelayConfig config) {
         this.tracker = tracker;
-        this.target = target;
+        this.mapping = mapping;
         this.config = config;
     }
 
@@ -29,6 +32,6 @@ public final class NioAcceptHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().replace(this, "idle", new IdleStateHandler(0, 0,
                 config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         ctx.pipeline().addLast("relay", new NioSideHandler(relay, true));
-        relay.connect(target, config);
+        relay.connect(mapping.get(), config);
     }
 }

@@ -1,7 +1,10 @@
 package dev.portlocal.tcp.nio;
 
+import dev.portlocal.model.Mapping;
+import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.tcp.relay.ConnectFailure;
 import dev.portlocal.tcp.relay.ConnectionTracker;
+import dev.portlocal.tcp.relay.ProxyHeaders;
 import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.tcp.relay.RelayedConnection;
 import dev.portlocal.tcp.relay.TcpKeepalive;
@@ -14,10 +17,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import jdk.net.ExtendedSocketOptions;
 
 import java.net.InetSocketAddress;
-import java.util.function.Supplier;
 
 /**
  * One proxied connection on the NIO transport: the accepted client channel and the channel to the endpoint.
@@ -26,6 +29,8 @@ import java.util.function.Supplier;
  * <p>Threading: all methods run on the client channel's event loop, except {@link #forceClose()}.
  */
 final class NioRelay implements RelayedConnection {
+
+    private static final String HEADER_ENCODER = "proxy-header";
 
     private final Channel client;
     private final ConnectionTracker tracker;
@@ -41,7 +46,7 @@ final class NioRelay implements RelayedConnection {
         this.tracker = tracker;
     }
 
-    void connect(Supplier<InetSocketAddress> target, RelayConfig config) {
+    void connect(Mapping mapping, RelayConfig config) {
         tracker.opened(this);
         long start = System.nanoTime();
         Bootstrap b = new Bootstrap()
@@ -60,7 +65,7 @@ final class NioRelay implements RelayedConnection {
                             (int) keepalive.interval().getSeconds())
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), keepalive.count());
         }
-        b.connect(target.get()).addListener((ChannelFutureListener) f -> {
+        b.connect(mapping.target()).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 tracker.connectFailed(ConnectFailure.of(f.cause()));
                 abort();
@@ -72,9 +77,40 @@ final class NioRelay implements RelayedConnection {
                 abort();
                 return;
             }
-            client.read();
-            backend.read();
+            if (mapping.proxyProtocol().isPresent()) {
+                writeHeader(mapping.proxyProtocol().get());
+            } else {
+                startReading();
+            }
         });
+    }
+
+    /**
+     * Writes the PROXY protocol header through Netty's encoder, in front of the endpoint's pipeline for this one
+     * message; reading starts only once it is written, so no byte of the client's goes before it.
+     */
+    private void writeHeader(ProxyProtocol version) {
+        InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress destination = (InetSocketAddress) client.localAddress();
+        if (source == null || destination == null) {
+            abort(); // the client went away while we connected
+            return;
+        }
+        backend.pipeline().addFirst(HEADER_ENCODER, HAProxyMessageEncoder.INSTANCE);
+        backend.writeAndFlush(ProxyHeaders.message(version, source, destination))
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        abort();
+                        return;
+                    }
+                    backend.pipeline().remove(HEADER_ENCODER);
+                    startReading();
+                });
+    }
+
+    private void startReading() {
+        client.read();
+        backend.read();
     }
 
     /** The endpoint's channel, once connected. */

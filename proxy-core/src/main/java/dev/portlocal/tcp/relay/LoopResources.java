@@ -24,6 +24,7 @@ public final class LoopResources {
     /** Endpoint sockets that could not be created (EMFILE, say): logged once per episode. */
     final FailureEpisode socketFailures = new FailureEpisode();
     private final FailureEpisode acceptFailures = new FailureEpisode();
+    final ProxyHeaders proxyHeaders;
 
     public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator) {
         this(loop, config, allocator, AccessLog.off());
@@ -35,6 +36,7 @@ public final class LoopResources {
         this.allocator = allocator;
         this.accessLog = accessLog;
         this.pipes = new PipePool(config.pipeSize(), config.maxPipesPerLoop(), counters);
+        this.proxyHeaders = new ProxyHeaders(allocator);
     }
 
     public IoEventLoop loop() {
@@ -74,12 +76,17 @@ public final class LoopResources {
         return loop.submit(counters::snapshot).syncUninterruptibly().getNow();
     }
 
-    /** Closes idle pipes. */
+    /** Closes idle pipes and the header encoder. */
     public void close() {
         if (loop.inEventLoop() || loop.isShuttingDown()) {
-            pipes.close();
+            closeNow();
         } else {
-            loop.submit(pipes::close).syncUninterruptibly();
+            loop.submit(this::closeNow).syncUninterruptibly();
         }
+    }
+
+    private void closeNow() {
+        pipes.close();
+        proxyHeaders.close();
     }
 }

@@ -1,5 +1,7 @@
 package dev.portlocal.tcp.relay;
 
+import dev.portlocal.model.ProxyProtocol;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.LinuxSocket;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +24,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Lifecycle: connecting (only the endpoint socket is watched, for EPOLLOUT) → relaying → done when both
  * directions have forwarded their FIN, or aborted on any error, in which case both sockets are reset
  * ({@code SO_LINGER 0}) so an RST on one side becomes an RST on the other.
+ *
+ * <p>With a PROXY protocol version, the connected endpoint first gets the header (the client's address and port,
+ * the node port's local address and port), in one write; if the endpoint's socket takes only part of it, the rest
+ * waits for EPOLLOUT and neither direction moves a byte until it is all written, so the header always comes before
+ * the client's first byte, whichever conduit (copy or splice) then carries the stream.
  *
  * <p>Threading: everything runs on {@link #loop}. {@link #start} and {@link #forceClose} may be called from
  * elsewhere; they hop onto the loop.
@@ -34,12 +42,17 @@ public final class RelayConnection implements RelayedConnection {
     private final AccessLog accessLog;
     private final ConnectionTracker tracker;
     private final InetSocketAddress target;
+    private final LoopResources resources;
+    /** The PROXY protocol version to write first, or null for none. */
+    private final ProxyProtocol proxyProtocol;
     private final SocketHandle client;
     private final SocketHandle backend;
     private final Direction upstream;
     private final Direction downstream;
 
     private boolean connected;
+    /** The part of the PROXY protocol header not yet written; null when there is none (left). */
+    private ByteBuf header;
     private boolean closed;
     private ScheduledFuture<?> timer;
     private long lastActivityNanos;
@@ -49,8 +62,10 @@ public final class RelayConnection implements RelayedConnection {
     private String end;
 
     private RelayConnection(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
-                            Socket backendSocket, InetSocketAddress target) {
+                            Socket backendSocket, InetSocketAddress target, ProxyProtocol proxyProtocol) {
         this.loop = resources.loop();
+        this.resources = resources;
+        this.proxyProtocol = proxyProtocol;
         this.config = resources.config();
         this.accessLog = resources.accessLog();
         this.tracker = tracker;
@@ -62,11 +77,12 @@ public final class RelayConnection implements RelayedConnection {
     }
 
     /**
-     * Takes ownership of an accepted client socket and starts connecting to {@code target}. Must be called on
-     * the resources' loop. Never throws: on any failure the client is reset.
+     * Takes ownership of an accepted client socket and starts connecting to {@code target}; once connected, writes
+     * the PROXY protocol header of {@code proxyProtocol} first, if not null. Must be called on the resources' loop.
+     * Never throws: on any failure the client is reset.
      */
     public static void start(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
-                             InetSocketAddress target) {
+                             InetSocketAddress target, ProxyProtocol proxyProtocol) {
         assert resources.loop().inEventLoop();
         Socket backendSocket;
         try {
@@ -87,7 +103,8 @@ public final class RelayConnection implements RelayedConnection {
                     .addKeyValue("failuresNotLogged", resources.socketFailures.recovered())
                     .log();
         }
-        RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target);
+        RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target,
+                proxyProtocol);
         if (c.accessLog.enabled()) {
             c.clientAddress = SocketHandle.peer(clientSocket);
         }
@@ -131,7 +148,52 @@ public final class RelayConnection implements RelayedConnection {
         lastActivityNanos = System.nanoTime();
         tracker.connected(lastActivityNanos - connectStartNanos);
         scheduleIdleCheck(config.idleTimeout().toNanos());
+        if (proxyProtocol != null && !startHeader()) {
+            return;
+        }
         pumpAll();
+    }
+
+    /**
+     * Encodes the header from the client socket's peer (the client) and local (the node port) addresses and writes
+     * it. Returns true if it was all written; false if the rest waits for EPOLLOUT, or the client is gone (aborted).
+     */
+    private boolean startHeader() throws IOException {
+        InetSocketAddress source = client.socket.remoteAddress();
+        InetSocketAddress destination = client.socket.localAddress();
+        if (source == null || destination == null) {
+            abort("reset"); // the client reset before the endpoint answered
+            return false;
+        }
+        header = resources.proxyHeaders.encode(proxyProtocol, source, destination);
+        return writeHeader();
+    }
+
+    /** Writes what is left of the header; true once it is all written (and released). */
+    private boolean writeHeader() throws IOException {
+        ByteBuf h = header;
+        int n;
+        if (h.hasMemoryAddress()) {
+            n = backend.socket.sendAddress(h.memoryAddress(), h.readerIndex(), h.writerIndex());
+        } else {
+            ByteBuffer nio = h.internalNioBuffer(h.readerIndex(), h.readableBytes());
+            n = backend.socket.send(nio, nio.position(), nio.limit());
+        }
+        h.skipBytes(n);
+        if (h.isReadable()) {
+            // A short write: only EPOLLOUT on the endpoint's socket; the client stays out of epoll until done.
+            backend.interest(Interest.of(false, true));
+            return false;
+        }
+        releaseHeader();
+        return true;
+    }
+
+    private void releaseHeader() {
+        if (header != null) {
+            header.release();
+            header = null;
+        }
     }
 
     private void onConnectTimeout() {
@@ -171,6 +233,13 @@ public final class RelayConnection implements RelayedConnection {
             }
             if ((ops & Interest.EPOLLERR) != 0) {
                 abort("reset");
+                return;
+            }
+            if (header != null) {
+                // Only the endpoint's socket is watched, for EPOLLOUT, until the header is all written.
+                if (handle == backend && writeHeader()) {
+                    pumpAll();
+                }
                 return;
             }
             // Pump only the directions this event concerns: readable src, or writable dst. A one-way bulk flow then
@@ -296,6 +365,7 @@ public final class RelayConnection implements RelayedConnection {
             end = why;
         }
         cancelTimer();
+        releaseHeader();
         upstream.release();
         downstream.release();
         // Close first, then cancel: closing a socket takes it out of the epoll set, and Netty's cancel sends
