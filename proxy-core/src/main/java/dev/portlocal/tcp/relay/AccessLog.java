@@ -68,6 +68,13 @@ public final class AccessLog implements AutoCloseable {
         return queue != null;
     }
 
+    /** One connection ended, {@code end} saying why (null: it closed normally, no reason recorded). */
+    void ended(ConnectionTracker tracker, InetSocketAddress client, long startNanos, Direction up, Direction down,
+               String end) {
+        offer(new Entry(tracker.mapping(), client, System.nanoTime() - startNanos, up.bytes, down.bytes,
+                up.spliced() || down.spliced(), end == null ? "closed" : end));
+    }
+
     /** Hands an ended connection to the writer; drops it (counted) if the queue is full. Never blocks. */
     void offer(Entry entry) {
         if (!queue.offer(entry)) {

@@ -1,10 +1,8 @@
 package dev.portlocal.tcp.relay;
 
 import dev.portlocal.model.ProxyProtocol;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
-import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -12,9 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,10 +21,7 @@ import java.util.concurrent.TimeUnit;
  * directions have forwarded their FIN, or aborted on any error, in which case both sockets are reset
  * ({@code SO_LINGER 0}) so an RST on one side becomes an RST on the other.
  *
- * <p>With a PROXY protocol version, the connected endpoint first gets the header (the client's address and port,
- * the node port's local address and port), in one write; if the endpoint's socket takes only part of it, the rest
- * waits for EPOLLOUT and neither direction moves a byte until it is all written, so the header always comes before
- * the client's first byte, whichever conduit (copy or splice) then carries the stream.
+ * <p>With a PROXY protocol version, the connected endpoint first gets the header ({@link PendingHeader}).
  *
  * <p>Threading: everything runs on {@link #loop}. {@link #start} and {@link #forceClose} may be called from
  * elsewhere; they hop onto the loop.
@@ -51,8 +44,8 @@ public final class RelayConnection implements RelayedConnection {
     private final Direction downstream;
 
     private boolean connected;
-    /** The part of the PROXY protocol header not yet written; null when there is none (left). */
-    private ByteBuf header;
+    /** The PROXY protocol header until it is all written; null when there is none (left). */
+    private PendingHeader header;
     private boolean closed;
     private ScheduledFuture<?> timer;
     private long lastActivityNanos;
@@ -84,24 +77,10 @@ public final class RelayConnection implements RelayedConnection {
     public static void start(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
                              InetSocketAddress target, ProxyProtocol proxyProtocol) {
         assert resources.loop().inEventLoop();
-        Socket backendSocket;
-        try {
-            backendSocket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
-        } catch (RuntimeException e) {
-            if (resources.socketFailures.failed()) {
-                log.atWarn().setMessage("socket_failed")
-                        .addKeyValue("target", target)
-                        .addKeyValue("error", e.getMessage())
-                        .addKeyValue("action", "reset the client; logged once until a socket succeeds again")
-                        .log();
-            }
+        Socket backendSocket = SocketHandle.newStream(resources, target);
+        if (backendSocket == null) {
             SocketHandle.reset(clientSocket);
             return;
-        }
-        if (resources.socketFailures.failing()) {
-            log.atInfo().setMessage("socket_recovered")
-                    .addKeyValue("failuresNotLogged", resources.socketFailures.recovered())
-                    .log();
         }
         RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target,
                 proxyProtocol);
@@ -148,52 +127,18 @@ public final class RelayConnection implements RelayedConnection {
         lastActivityNanos = System.nanoTime();
         tracker.connected(lastActivityNanos - connectStartNanos);
         scheduleIdleCheck(config.idleTimeout().toNanos());
-        if (proxyProtocol != null && !startHeader()) {
-            return;
-        }
-        pumpAll();
-    }
-
-    /**
-     * Encodes the header from the client socket's peer (the client) and local (the node port) addresses and writes
-     * it. Returns true if it was all written; false if the rest waits for EPOLLOUT, or the client is gone (aborted).
-     */
-    private boolean startHeader() throws IOException {
-        InetSocketAddress source = client.socket.remoteAddress();
-        InetSocketAddress destination = client.socket.localAddress();
-        if (source == null || destination == null) {
-            abort("reset"); // the client reset before the endpoint answered
-            return false;
-        }
-        header = resources.proxyHeaders.encode(proxyProtocol, source, destination);
-        return writeHeader();
-    }
-
-    /** Writes what is left of the header; true once it is all written (and released). */
-    private boolean writeHeader() throws IOException {
-        ByteBuf h = header;
-        int n;
-        if (h.hasMemoryAddress()) {
-            n = backend.socket.sendAddress(h.memoryAddress(), h.readerIndex(), h.writerIndex());
-        } else {
-            ByteBuffer nio = h.internalNioBuffer(h.readerIndex(), h.readableBytes());
-            n = backend.socket.send(nio, nio.position(), nio.limit());
-        }
-        h.skipBytes(n);
-        if (h.isReadable()) {
-            // A short write: only EPOLLOUT on the endpoint's socket; the client stays out of epoll until done.
-            backend.interest(Interest.of(false, true));
-            return false;
-        }
-        releaseHeader();
-        return true;
-    }
-
-    private void releaseHeader() {
-        if (header != null) {
-            header.release();
+        if (proxyProtocol != null) {
+            header = PendingHeader.of(resources, proxyProtocol, client.socket);
+            if (header == null) {
+                abort("reset"); // the client reset before the endpoint answered
+                return;
+            }
+            if (!header.writeTo(backend)) {
+                return;
+            }
             header = null;
         }
+        pumpAll();
     }
 
     private void onConnectTimeout() {
@@ -237,7 +182,8 @@ public final class RelayConnection implements RelayedConnection {
             }
             if (header != null) {
                 // Only the endpoint's socket is watched, for EPOLLOUT, until the header is all written.
-                if (handle == backend && writeHeader()) {
+                if (handle == backend && header.writeTo(backend)) {
+                    header = null;
                     pumpAll();
                 }
                 return;
@@ -365,7 +311,10 @@ public final class RelayConnection implements RelayedConnection {
             end = why;
         }
         cancelTimer();
-        releaseHeader();
+        if (header != null) {
+            header.release();
+            header = null;
+        }
         upstream.release();
         downstream.release();
         // Close first, then cancel: closing a socket takes it out of the epoll set, and Netty's cancel sends
@@ -378,9 +327,7 @@ public final class RelayConnection implements RelayedConnection {
         backend.cancel();
         tracker.closed(this);
         if (accessLog.enabled()) {
-            accessLog.offer(new AccessLog.Entry(tracker.mapping(), clientAddress,
-                    System.nanoTime() - connectStartNanos, upstream.bytes, downstream.bytes,
-                    upstream.spliced() || downstream.spliced(), end == null ? "closed" : end));
+            accessLog.ended(tracker, clientAddress, connectStartNanos, upstream, downstream, end);
         }
     }
 

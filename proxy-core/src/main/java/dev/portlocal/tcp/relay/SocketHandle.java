@@ -5,12 +5,14 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 
 /**
@@ -68,6 +70,32 @@ final class SocketHandle implements EpollIoHandle {
         } catch (IOException e) {
             log.atDebug().setMessage("close_failed").addKeyValue("error", e.getMessage()).log();
         }
+    }
+
+    /**
+     * A new non-blocking stream socket of {@code target}'s family, or null if the kernel refused one (EMFILE, say):
+     * that failure is logged once per episode of this loop, and the recovery once with what was not logged.
+     */
+    static Socket newStream(LoopResources resources, InetSocketAddress target) {
+        Socket socket;
+        try {
+            socket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
+        } catch (RuntimeException e) {
+            if (resources.socketFailures.failed()) {
+                log.atWarn().setMessage("socket_failed")
+                        .addKeyValue("target", target)
+                        .addKeyValue("error", e.getMessage())
+                        .addKeyValue("action", "reset the client; logged once until a socket succeeds again")
+                        .log();
+            }
+            return null;
+        }
+        if (resources.socketFailures.failing()) {
+            log.atInfo().setMessage("socket_recovered")
+                    .addKeyValue("failuresNotLogged", resources.socketFailures.recovered())
+                    .log();
+        }
+        return socket;
     }
 
     /** The socket's peer ({@code getpeername}), or null if the peer is gone already. */
