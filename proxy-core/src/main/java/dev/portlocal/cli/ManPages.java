@@ -67,8 +67,7 @@ public final class ManPages {
         StringBuilder out = new StringBuilder();
         out.append(".TH ").append(name.toUpperCase(java.util.Locale.ROOT)).append(" 1 \"\" \"portlocal ")
                 .append(escape(version)).append("\" \"portlocal manual\"\n");
-        String[] description = cl.getCommandSpec().usageMessage().description();
-        String summary = description.length == 0 ? "" : help.description().strip().lines().findFirst().orElse("");
+        String summary = help.description().strip().lines().findFirst().orElse("");
         out.append(".SH NAME\n").append(escape(name)).append(" \\- ").append(escape(summary)).append('\n');
         out.append(".SH SYNOPSIS\n");
         block(out, help.synopsis(0));

@@ -20,6 +20,7 @@ import dev.portlocal.udp.UdpConfig;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -311,7 +312,7 @@ public final class DaemonOptions {
             return null;
         }
         Path token = Path.of(dir, "api-token");
-        return java.nio.file.Files.isRegularFile(token) ? token : null;
+        return Files.isRegularFile(token) ? token : null;
     }
 
     private static Boolean strictBoolean(String field, String text) {

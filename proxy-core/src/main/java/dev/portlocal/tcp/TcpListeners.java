@@ -63,6 +63,26 @@ abstract class TcpListeners {
      */
     abstract List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws Exception;
 
+    /** Binds one socket on one address; closes it itself if it fails. */
+    @FunctionalInterface
+    private interface BindOne {
+        AutoCloseable bind(InetAddress address) throws Exception;
+    }
+
+    /** One socket per address, all or none: if one fails, those bound already are closed before it throws. */
+    private static List<AutoCloseable> eachAddress(List<InetAddress> addresses, BindOne bindOne) throws Exception {
+        List<AutoCloseable> closers = new ArrayList<>();
+        try {
+            for (InetAddress address : addresses) {
+                closers.add(bindOne.bind(address));
+            }
+        } catch (Exception e) {
+            TcpPlane.closeAll(closers);
+            throw e;
+        }
+        return closers;
+    }
+
     private static final class Epoll extends TcpListeners {
 
         private final List<LoopResources> resources;
@@ -104,20 +124,18 @@ abstract class TcpListeners {
             if (probe) {
                 probe(addresses, port);
             }
-            List<AutoCloseable> closers = new ArrayList<>();
-            try {
-                for (InetAddress address : addresses) {
-                    Socket s = ListenSockets.stream(address);
-                    closers.add(s::close);
+            return eachAddress(addresses, address -> {
+                Socket s = ListenSockets.stream(address);
+                try {
                     s.setReuseAddress(false);
                     s.setReusePort(true);
                     s.bind(new InetSocketAddress(address, port));
+                } catch (IOException | RuntimeException e) {
+                    s.close();
+                    throw e;
                 }
-            } catch (IOException | RuntimeException e) {
-                TcpPlane.closeAll(closers);
-                throw e;
-            }
-            return closers;
+                return s::close;
+            });
         }
 
         private static void probe(List<InetAddress> addresses, int port) throws IOException {
@@ -153,30 +171,27 @@ abstract class TcpListeners {
         }
 
         @Override
-        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe)
-                throws IOException {
+        List<AutoCloseable> bind(TcpMapping mapping, List<InetAddress> addresses, boolean probe) throws Exception {
             if (probe) {
                 probe(addresses, mapping.nodePort());
             }
-            List<AutoCloseable> closers = new ArrayList<>();
-            try {
-                for (InetAddress address : addresses) {
-                    ServerBootstrap b = new ServerBootstrap()
-                            .group(loops.group())
-                            .channel(NioServerSocketChannel.class)
-                            .option(ChannelOption.SO_REUSEADDR, true)
-                            .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
-                            .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
-                            .childOption(ChannelOption.AUTO_READ, false)
-                            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                            .childOption(ChannelOption.TCP_NODELAY, true)
-                            .childOption(ChannelOption.SO_KEEPALIVE, relay.keepalive().enabled())
-                            .childHandler(new ChannelInitializer<Channel>() {
-                                @Override
-                                protected void initChannel(Channel ch) {
-                                    ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::mapping, relay));
-                                }
-                            });
+            return eachAddress(addresses, address -> {
+                ServerBootstrap b = new ServerBootstrap()
+                        .group(loops.group())
+                        .channel(NioServerSocketChannel.class)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
+                        .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.SO_KEEPALIVE, relay.keepalive().enabled())
+                        .childHandler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::mapping, relay));
+                            }
+                        });
                     if (relay.keepalive().enabled()) {
                         TcpKeepalive k = relay.keepalive();
                         b.childOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE),
@@ -186,34 +201,27 @@ abstract class TcpListeners {
                                 .childOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), k.count());
                     }
                     Channel ch = b.bind(address, mapping.nodePort()).syncUninterruptibly().channel();
-                    closers.add(() -> ch.close().syncUninterruptibly());
-                }
-            } catch (RuntimeException e) {
-                TcpPlane.closeAll(closers);
-                throw e;
-            }
-            return closers;
+                    return () -> ch.close().syncUninterruptibly();
+            });
         }
 
         @Override
-        List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws IOException {
+        List<AutoCloseable> hold(int port, List<InetAddress> addresses, boolean probe) throws Exception {
             if (probe) {
                 probe(addresses, port);
             }
-            List<AutoCloseable> closers = new ArrayList<>();
-            try {
-                for (InetAddress address : addresses) {
-                    SocketChannel s = SocketChannel.open(family(address));
-                    closers.add(s);
+            return eachAddress(addresses, address -> {
+                SocketChannel s = SocketChannel.open(family(address));
+                try {
                     s.setOption(StandardSocketOptions.SO_REUSEADDR, false);
                     s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                     s.bind(new InetSocketAddress(address, port));
+                } catch (IOException | RuntimeException e) {
+                    s.close();
+                    throw e;
                 }
-            } catch (IOException | RuntimeException e) {
-                TcpPlane.closeAll(closers);
-                throw e;
-            }
-            return closers;
+                return s;
+            });
         }
 
         /**

@@ -184,10 +184,13 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
 
     @Override
     public TcpSnapshot snapshot(Duration timeout) {
-        // Draining mappings too: a removed mapping's series stay until its last connection ends.
-        draining.keySet().removeIf(m -> m.connections().isEmpty());
+        // Draining mappings too, while they carry a connection: a removed mapping's series stay until its last ends.
         List<TcpMapping> all = new ArrayList<>(open.values());
-        all.addAll(draining.keySet());
+        for (TcpMapping m : draining.keySet()) {
+            if (!m.connections().isEmpty()) {
+                all.add(m);
+            }
+        }
         return LoopSampler.sample(all, loopResources, timeout);
     }
 
