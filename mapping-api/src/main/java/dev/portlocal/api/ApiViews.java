@@ -7,6 +7,7 @@ import dev.portlocal.model.Addresses;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.PortPolicy;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -34,11 +35,31 @@ public final class ApiViews {
 
     /**
      * One port of an endpoint: {@code nodePort} is the bound port, else the pinned one, else null;
-     * {@code healthCheck} the check in force (the port's own or the daemon's default), absent without one.
+     * {@code healthCheck} the check in force (the port's own or the daemon's default), absent without one;
+     * {@code idleTimeout}, {@code allowFrom}, {@code maxConnections}, {@code connectTimeout} and {@code accessLog}
+     * the port's own, absent when the daemon's default applies.
      */
-    @JsonPropertyOrder({"port", "protocol", "ipFamily", "nodePort", "state", "message", "healthCheck"})
+    @JsonPropertyOrder({"port", "protocol", "ipFamily", "nodePort", "state", "message", "healthCheck", "idleTimeout",
+            "allowFrom", "maxConnections", "connectTimeout", "accessLog"})
     public record PortView(int port, String protocol, String ipFamily, Integer nodePort, String state,
-                           String message, @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckView healthCheck) {
+                           String message, @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckView healthCheck,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> allowFrom,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxConnections,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) String connectTimeout,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Boolean accessLog) {
+
+        static PortView of(MappingStatus status, Integer nodePort) {
+            PortPolicy p = status.policy();
+            List<String> allowFrom = new ArrayList<>();
+            p.allowFrom().forEach(c -> allowFrom.add(c.toString()));
+            return new PortView(status.key().port(), status.key().protocol().wireName(),
+                    status.key().family().name(), nodePort, status.state().wireName(), status.message(),
+                    status.healthCheck().map(HealthCheckView::of).orElse(null),
+                    status.idleTimeout().map(Durations::format).orElse(null), allowFrom,
+                    p.maxConnections().isPresent() ? p.maxConnections().getAsInt() : null,
+                    p.connectTimeout().map(Durations::format).orElse(null), p.accessLog().orElse(null));
+        }
     }
 
     /** A health check as the mapping file writes it. */
@@ -112,9 +133,7 @@ public final class ApiViews {
         MappingStatus first = statuses.get(0);
         List<PortView> ports = new ArrayList<>(statuses.size());
         for (MappingStatus status : statuses) {
-            ports.add(new PortView(status.key().port(), status.key().protocol().wireName(),
-                    status.key().family().name(), nodePort(status), status.state().wireName(), status.message(),
-                    status.healthCheck().map(HealthCheckView::of).orElse(null)));
+            ports.add(PortView.of(status, nodePort(status)));
         }
         // A dual-stack endpoint shows both addresses in ips; ip stays the first, for readers of one address.
         List<String> ips = new ArrayList<>();

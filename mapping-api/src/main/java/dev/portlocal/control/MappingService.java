@@ -12,6 +12,7 @@ import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
@@ -632,7 +633,8 @@ public final class MappingService implements AutoCloseable {
         for (Slot slot : slots.values()) {
             if (slot.isListening()) {
                 snapshot.add(new StateEntry(slot.key, slot.source, slot.target.getAddress(), slot.nodePort,
-                        slot.pinned.isPresent(), slot.idleTimeout, slot.declaredHealthCheck, slot.proxyProtocol));
+                        slot.pinned.isPresent(), slot.idleTimeout, slot.declaredHealthCheck, slot.proxyProtocol,
+                        slot.policy));
             }
         }
         for (StateEntry entry : restored.values()) {
@@ -836,7 +838,8 @@ public final class MappingService implements AutoCloseable {
                 for (InetAddress ip : endpoint.ips()) {
                     wants.put(endpoint.key(port, ip),
                             new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
-                                    healthCheckOf(port), port.healthCheck(), port.proxyProtocol(), endpoint.ready()));
+                                    healthCheckOf(port), port.healthCheck(), port.proxyProtocol(), port.policy(),
+                                    endpoint.ready()));
                 }
             }
         }
@@ -926,7 +929,8 @@ public final class MappingService implements AutoCloseable {
 
         private Mapping mapping(MappingKey key, int nodePort) {
             Want want = wants.get(key);
-            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready(), want.proxyProtocol());
+            return new Mapping(key, want.target(), nodePort, want.idleTimeout(), want.ready(), want.proxyProtocol(),
+                    want.policy());
         }
 
         private void closeEarly(Slot slot) {
@@ -977,6 +981,7 @@ public final class MappingService implements AutoCloseable {
                 slot.healthCheck = want.healthCheck();
                 slot.declaredHealthCheck = want.declaredHealthCheck();
                 slot.proxyProtocol = want.proxyProtocol();
+                slot.policy = want.policy();
                 slot.healthy = true; // a new listener starts up
                 listening(slot, entry.getValue().nodePort(), false);
             }
@@ -1067,7 +1072,7 @@ public final class MappingService implements AutoCloseable {
                             wanted.put(endpoint.key(port, ip),
                                     new Want(source, endpoint.target(port, ip), port.nodePort(), port.idleTimeout(),
                                             healthCheckOf(port), port.healthCheck(), port.proxyProtocol(),
-                                            endpoint.ready()));
+                                            port.policy(), endpoint.ready()));
                         }
                     }
                 }
@@ -1123,12 +1128,13 @@ public final class MappingService implements AutoCloseable {
         /** Applies a changed definition to an existing mapping; returns true if it needs a port assigned. */
         private boolean update(Slot slot, Want want) {
             slot.source = want.source();
-            // A new session idle timeout or PROXY protocol header is applied like a new target: the listener stays,
-            // new sessions and connections use it.
+            // A new idle timeout, PROXY protocol header or port policy is applied like a new target: the listener
+            // stays, new sessions and connections use it.
             boolean targetChanged = !slot.target.equals(want.target()) || !slot.idleTimeout.equals(want.idleTimeout())
-                    || !slot.proxyProtocol.equals(want.proxyProtocol());
+                    || !slot.proxyProtocol.equals(want.proxyProtocol()) || !slot.policy.equals(want.policy());
             slot.idleTimeout = want.idleTimeout();
             slot.proxyProtocol = want.proxyProtocol();
+            slot.policy = want.policy();
             boolean servingBefore = slot.serving();
             boolean readinessChanged = slot.ready != want.ready();
             slot.ready = want.ready();
@@ -1258,7 +1264,7 @@ public final class MappingService implements AutoCloseable {
      */
     private record Want(Source source, InetSocketAddress target, OptionalInt pinned, Optional<Duration> idleTimeout,
                         Optional<HealthCheck> healthCheck, Optional<HealthCheck> declaredHealthCheck,
-                        Optional<ProxyProtocol> proxyProtocol, boolean ready) {
+                        Optional<ProxyProtocol> proxyProtocol, PortPolicy policy, boolean ready) {
     }
 
     /** A port in one (protocol, family) space. */
@@ -1299,6 +1305,7 @@ public final class MappingService implements AutoCloseable {
         /** The port's own check, without the daemon's default: what the state keeps. */
         Optional<HealthCheck> declaredHealthCheck;
         Optional<ProxyProtocol> proxyProtocol;
+        PortPolicy policy;
         /** What the health check found last (true without a check); reset to true for a new target or check. */
         boolean healthy = true;
         int nodePort;
@@ -1315,6 +1322,7 @@ public final class MappingService implements AutoCloseable {
             this.healthCheck = want.healthCheck();
             this.declaredHealthCheck = want.declaredHealthCheck();
             this.proxyProtocol = want.proxyProtocol();
+            this.policy = want.policy();
         }
 
         /** A new check, or the same check of a new target, starts up. */
@@ -1339,7 +1347,7 @@ public final class MappingService implements AutoCloseable {
         }
 
         Mapping mapping(int port) {
-            return new Mapping(key, target, port, idleTimeout, serving(), proxyProtocol);
+            return new Mapping(key, target, port, idleTimeout, serving(), proxyProtocol, policy);
         }
 
         MappingStatus status() {
@@ -1349,7 +1357,7 @@ public final class MappingService implements AutoCloseable {
                     : !healthy ? MappingState.ENDPOINT_DOWN
                     : MappingState.LISTENING;
             return new MappingStatus(key, source, target, shown, shownState,
-                    Objects.requireNonNullElse(message, ""), ready, healthCheck);
+                    Objects.requireNonNullElse(message, ""), ready, healthCheck, idleTimeout, policy);
         }
     }
 }

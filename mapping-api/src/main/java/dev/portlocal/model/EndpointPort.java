@@ -1,6 +1,7 @@
 package dev.portlocal.model;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -9,21 +10,25 @@ import static java.util.Objects.requireNonNull;
 /**
  * One port of an endpoint to expose, for one protocol. {@code nodePort}, when present, pins the node port instead
  * of letting the allocator choose one; whether it lies inside the port range is checked by whoever knows the range.
- * {@code idleTimeout}, UDP only, overrides the daemon's session idle timeout for this port's mappings.
+ * {@code idleTimeout} overrides the daemon's idle timeout for this port's mappings: the UDP session idle timeout,
+ * or the TCP connection idle timeout.
  * {@code healthCheck}, TCP only, checks the endpoint actively; while it is down the node port refuses connections
  * (see {@link HealthCheck}). UDP has no connect to check with: a UDP mapping follows its source's readiness only.
  * {@code proxyProtocol}, TCP only, makes every connection to the endpoint start with a PROXY protocol header of that
  * version carrying the client's address (see {@link ProxyProtocol}); UDP has no connection to start with one.
+ * {@code policy} holds who may connect and how much ({@code allowFrom}, {@code maxConnections},
+ * {@code connectTimeout}, {@code accessLog}; see {@link PortPolicy}).
  *
  * <p>The record owns its rules: it checks each value ({@link PortRange#checkPort}, {@link #checkIdleTimeout}) and
- * the rule that spans two of them (an idle timeout only on udp), and throws {@link FieldException} naming the
+ * the rules that span two of them (a connect timeout only on tcp), and throws {@link FieldException} naming the
  * field. Readers of the mapping file and the API call the same checks per field, so that each value's problem is
  * reported where it was written.
  */
 public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout,
-                           Optional<HealthCheck> healthCheck, Optional<ProxyProtocol> proxyProtocol) {
+                           Optional<HealthCheck> healthCheck, Optional<ProxyProtocol> proxyProtocol,
+                           PortPolicy policy) {
 
-    /** The longest per-port UDP session idle timeout accepted. */
+    /** The longest per-port idle timeout accepted. */
     public static final Duration MAX_IDLE = Duration.ofHours(24);
 
     public EndpointPort {
@@ -47,6 +52,14 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             throw new FieldException("proxyProtocol", proxyProtocol.get() + " (expected: only on tcp ports; the "
                     + "PROXY protocol header is not written on " + protocol.wireName() + ")");
         }
+        requireNonNull(policy, "policy");
+        policy.checkProtocol(protocol);
+    }
+
+    /** A port with the daemon's defaults for who may connect and how much. */
+    public EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Optional<Duration> idleTimeout,
+                        Optional<HealthCheck> healthCheck, Optional<ProxyProtocol> proxyProtocol) {
+        this(port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol, PortPolicy.NONE);
     }
 
     /** A port without a PROXY protocol header. */
@@ -61,8 +74,7 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
     }
 
     /**
-     * A per-port session idle timeout is more than 0 and at most 24 hours (and applies to udp ports only, which the
-     * record checks once it knows the protocol).
+     * A per-port idle timeout is more than 0 and at most 24 hours.
      *
      * @throws FieldException naming {@code field}, the value and what was expected
      */
@@ -74,15 +86,13 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
     }
 
     /**
-     * Both rules of a per-port idle timeout: its bounds, and udp ports only.
+     * The rule of a per-port idle timeout, on either protocol: its bounds.
      *
      * @throws FieldException naming {@code idleTimeout}, the value and what was expected
      */
     public static void checkIdleTimeout(Protocol protocol, Duration d) {
+        requireNonNull(protocol, "protocol");
         checkIdleTimeout("idleTimeout", d);
-        if (protocol != Protocol.UDP) {
-            throw new FieldException("idleTimeout", Durations.format(d) + " (expected: only on udp ports)");
-        }
     }
 
     /** A port with the default session idle timeout. */
@@ -119,6 +129,7 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         private Optional<Duration> idleTimeout = Optional.empty();
         private Optional<HealthCheck> healthCheck = Optional.empty();
         private Optional<ProxyProtocol> proxyProtocol = Optional.empty();
+        private PortPolicy policy = PortPolicy.NONE;
 
         private Builder() {
         }
@@ -153,13 +164,33 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
             return this;
         }
 
+        public Builder allowFrom(List<Cidr> allowFrom) {
+            this.policy = policy.withAllowFrom(allowFrom);
+            return this;
+        }
+
+        public Builder maxConnections(int maxConnections) {
+            this.policy = policy.withMaxConnections(maxConnections);
+            return this;
+        }
+
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.policy = policy.withConnectTimeout(connectTimeout);
+            return this;
+        }
+
+        public Builder accessLog(boolean accessLog) {
+            this.policy = policy.withAccessLog(accessLog);
+            return this;
+        }
+
         /**
          * The port, checked as the record checks it.
          *
          * @throws FieldException naming the field that breaks a rule ({@code port} if it was never set)
          */
         public EndpointPort build() {
-            return new EndpointPort(port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol);
+            return new EndpointPort(port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol, policy);
         }
     }
 
@@ -168,6 +199,7 @@ public record EndpointPort(int port, Protocol protocol, OptionalInt nodePort, Op
         return port + "/" + protocol.wireName() + (nodePort.isPresent() ? " nodePort " + nodePort.getAsInt() : "")
                 + idleTimeout.map(d -> " idleTimeout " + Durations.format(d)).orElse("")
                 + healthCheck.map(h -> " healthCheck {" + h + "}").orElse("")
-                + proxyProtocol.map(p -> " proxyProtocol " + p).orElse("");
+                + proxyProtocol.map(p -> " proxyProtocol " + p).orElse("")
+                + (policy.isEmpty() ? "" : " " + policy);
     }
 }

@@ -8,14 +8,16 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A resolved mapping: node port {@code nodePort} forwards to {@code target}. This is what the data plane is asked
- * to open. {@code idleTimeout}, when present, overrides the daemon's UDP session idle timeout for this mapping.
+ * to open. {@code idleTimeout}, when present, overrides the daemon's idle timeout for this mapping (UDP sessions,
+ * TCP connections).
  * {@code ready} is the endpoint's readiness ({@link Endpoint#ready()}); a change of it reaches the data plane as
  * a {@code retarget} with the same target. {@code proxyProtocol}, TCP only, is the PROXY protocol header each new
  * connection writes to the endpoint first; a change of it reaches the data plane as a {@code retarget} too, and
- * applies to connections accepted after it.
+ * applies to connections accepted after it. {@code policy} is who may connect and how much ({@link PortPolicy});
+ * a change of it is a {@code retarget} too.
  */
 public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout,
-                      boolean ready, Optional<ProxyProtocol> proxyProtocol) {
+                      boolean ready, Optional<ProxyProtocol> proxyProtocol, PortPolicy policy) {
 
     public Mapping(MappingKey key, InetSocketAddress target, int nodePort) {
         this(key, target, nodePort, Optional.empty());
@@ -30,6 +32,12 @@ public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Op
     public Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout,
                    boolean ready) {
         this(key, target, nodePort, idleTimeout, ready, Optional.empty());
+    }
+
+    /** A mapping with the daemon's defaults for who may connect and how much. */
+    public Mapping(MappingKey key, InetSocketAddress target, int nodePort, Optional<Duration> idleTimeout,
+                   boolean ready, Optional<ProxyProtocol> proxyProtocol) {
+        this(key, target, nodePort, idleTimeout, ready, proxyProtocol, PortPolicy.NONE);
     }
 
     public Mapping {
@@ -52,6 +60,13 @@ public record Mapping(MappingKey key, InetSocketAddress target, int nodePort, Op
         if (proxyProtocol.isPresent() && key.protocol() != Protocol.TCP) {
             throw new IllegalArgumentException("proxyProtocol: " + proxyProtocol.get() + " (expected: only on tcp)");
         }
+        requireNonNull(policy, "policy");
+        policy.checkProtocol(key.protocol());
+    }
+
+    /** The same mapping with another policy. */
+    public Mapping withPolicy(PortPolicy next) {
+        return new Mapping(key, target, nodePort, idleTimeout, ready, proxyProtocol, next);
     }
 
     public Protocol protocol() {

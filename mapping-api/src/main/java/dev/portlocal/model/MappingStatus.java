@@ -1,6 +1,7 @@
 package dev.portlocal.model;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -10,10 +11,18 @@ import static java.util.Objects.requireNonNull;
  * A snapshot of one desired mapping. {@code nodePort} is the held port when the state
  * {@linkplain MappingState#holdsPort() holds one}, else the pinned port if there is one. {@code message} is empty
  * when listening and says why otherwise. {@code ready} is the endpoint's readiness as its source declared it;
- * {@code healthCheck} is the mapping's active check, if it has one.
+ * {@code healthCheck} is the mapping's active check, if it has one; {@code idleTimeout} and {@code policy} are the
+ * port's own (absent: the daemon's defaults).
  */
 public record MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
-                            MappingState state, String message, boolean ready, Optional<HealthCheck> healthCheck) {
+                            MappingState state, String message, boolean ready, Optional<HealthCheck> healthCheck,
+                            Optional<Duration> idleTimeout, PortPolicy policy) {
+
+    /** The status of a mapping without an idle timeout or policy of its own. */
+    public MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
+                         MappingState state, String message, boolean ready, Optional<HealthCheck> healthCheck) {
+        this(key, source, target, nodePort, state, message, ready, healthCheck, Optional.empty(), PortPolicy.NONE);
+    }
 
     /** The status of a mapping without a health check. */
     public MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
@@ -39,6 +48,8 @@ public record MappingStatus(MappingKey key, Source source, InetSocketAddress tar
                     + " mapping)");
         }
         requireNonNull(healthCheck, "healthCheck");
+        requireNonNull(idleTimeout, "idleTimeout");
+        requireNonNull(policy, "policy");
     }
 
     /** True if the node port accepts connections now. */

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
@@ -36,7 +38,7 @@ import static java.util.Objects.requireNonNull;
  * node port lies inside the port range (the records do not know the range); each value's own rule and the rules
  * across fields belong to the model ({@link Endpoint}, {@link EndpointPort}) and its parsers ({@link Addresses},
  * {@link Protocol}, {@link Durations}), which the rows call, so a rule is written once; a rule of a record that
- * spans fields (an idle timeout only on udp, each port once) is reported at the field the record names. What
+ * spans fields (a connect timeout only on tcp, each port once) is reported at the field the record names. What
  * depends on more than one endpoint (names unique in a file, a node port held by another mapping) belongs to the
  * caller.
  *
@@ -131,7 +133,23 @@ public final class EndpointReader {
                         EndpointPort.Builder::healthCheck),
                 Field.optional("proxyProtocol", ProxyProtocol.EXPECTED,
                         at -> at.check(() -> ProxyProtocol.parse(at.path(), at.text(ProxyProtocol.EXPECTED))),
-                        EndpointPort.Builder::proxyProtocol)));
+                        EndpointPort.Builder::proxyProtocol),
+                Field.optional("allowFrom", PortPolicy.ALLOW_FROM_EXPECTED, EndpointReader::allowFrom,
+                        EndpointPort.Builder::allowFrom),
+                Field.optional("maxConnections", PortPolicy.MAX_CONNECTIONS_EXPECTED,
+                        at -> at.check(() -> PortPolicy.checkMaxConnections(at.path(),
+                                maxConnections(at))),
+                        EndpointPort.Builder::maxConnections),
+                Field.optional("connectTimeout", PortPolicy.CONNECT_TIMEOUT_EXPECTED,
+                        at -> at.check(() -> PortPolicy.checkConnectTimeout(at.path(),
+                                Durations.parse(at.path(), at.text(Durations.EXPECTED)))),
+                        EndpointPort.Builder::connectTimeout),
+                Field.optional("accessLog", PortPolicy.ACCESS_LOG_EXPECTED, at -> {
+                    if (!at.node().isBoolean()) {
+                        throw at.expected(PortPolicy.ACCESS_LOG_EXPECTED);
+                    }
+                    return at.node().booleanValue();
+                }, EndpointPort.Builder::accessLog)));
         this.ports = Field.required("ports", PORTS_EXPECTED, at -> list(at, PORTS_EXPECTED, this::port),
                 Draft::ports);
         this.namedFields = new Fields<>(List.of(NAME.asRequired(), IP, IPS, ports));
@@ -226,6 +244,22 @@ public final class EndpointReader {
     private static HealthCheck healthCheck(Cursor at) {
         HealthCheck.Builder check = HEALTH_FIELDS.read(at, HealthCheck::builder);
         return at.checkWithin(check::build);
+    }
+
+    /** {@code allowFrom: [CIDR, ...]}: at least one block, each checked by {@link Cidr#parse}. */
+    private static List<Cidr> allowFrom(Cursor at) {
+        List<Cidr> blocks = list(at, PortPolicy.ALLOW_FROM_EXPECTED,
+                element -> element.check(() -> Cidr.parse(element.path(), element.text(Cidr.EXPECTED))));
+        if (blocks.isEmpty()) {
+            throw at.expected(PortPolicy.ALLOW_FROM_EXPECTED);
+        }
+        return blocks;
+    }
+
+    /** An integer of any size; one too large for a long is past any cap. */
+    private static long maxConnections(Cursor at) {
+        JsonNode node = at.integral(PortPolicy.MAX_CONNECTIONS_EXPECTED);
+        return node.canConvertToLong() ? node.longValue() : Long.MAX_VALUE;
     }
 
     private static InetAddress ip(Cursor at) {

@@ -59,7 +59,8 @@ public final class RestoredEndpoints {
                 portsByKey.putIfAbsent(key.port() + "/" + key.protocol().wireName(),
                         new EndpointPort(key.port(), key.protocol(),
                                 entry.pinned() ? OptionalInt.of(entry.nodePort()) : OptionalInt.empty(),
-                                entry.idleTimeout(), entry.healthCheck(), entry.proxyProtocol()));
+                                entry.idleTimeout(), entry.healthCheck(), entry.proxyProtocol(),
+                                entry.policy()));
             }
             try {
                 endpoints.add(new Endpoint(group.getKey(), new ArrayList<>(ipByFamily.values()),

@@ -4,6 +4,7 @@ import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
@@ -16,13 +17,14 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One persisted assignment: mapping {@code key} held {@code nodePort}. The source, the target IP, whether the port
- * was pinned, the UDP session idle timeout, the health check and the PROXY protocol version are kept too, so that
+ * was pinned, the idle timeout, the health check, the PROXY protocol version and the port's policy
+ * ({@link PortPolicy}: allowFrom, maxConnections, connectTimeout, accessLog) are kept too, so that
  * endpoints created through the API can be recreated after a restart as they were. A file written before a field
  * existed loads without it (absent).
  */
 public record StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
                          Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck,
-                         Optional<ProxyProtocol> proxyProtocol) {
+                         Optional<ProxyProtocol> proxyProtocol, PortPolicy policy) {
 
     /** An entry with the default session idle timeout. */
     public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned) {
@@ -39,6 +41,13 @@ public record StateEntry(MappingKey key, Source source, InetAddress ip, int node
     public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
                       Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck) {
         this(key, source, ip, nodePort, pinned, idleTimeout, healthCheck, Optional.empty());
+    }
+
+    /** An entry with the daemon's defaults for who may connect and how much. */
+    public StateEntry(MappingKey key, Source source, InetAddress ip, int nodePort, boolean pinned,
+                      Optional<Duration> idleTimeout, Optional<HealthCheck> healthCheck,
+                      Optional<ProxyProtocol> proxyProtocol) {
+        this(key, source, ip, nodePort, pinned, idleTimeout, healthCheck, proxyProtocol, PortPolicy.NONE);
     }
 
     public StateEntry {
@@ -59,5 +68,7 @@ public record StateEntry(MappingKey key, Source source, InetAddress ip, int node
         if (proxyProtocol.isPresent() && key.protocol() != Protocol.TCP) {
             throw new IllegalArgumentException("proxyProtocol: " + proxyProtocol.get() + " (expected: only on tcp)");
         }
+        requireNonNull(policy, "policy");
+        policy.checkProtocol(key.protocol());
     }
 }

@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Durations;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
@@ -43,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
@@ -53,8 +56,9 @@ import static java.util.Objects.requireNonNull;
  * {"version": 1, "entries": [{"endpoint": "shop/web", "port": 8080, "protocol": "tcp", "family": "IPv4",
  *   "nodePort": 61003, "source": "file", "ip": "10.0.0.1", "pinned": false}]}
  * </pre>
- * A UDP entry with its own session idle timeout also has {@code "idleTimeout": "5s"}; the field is left out
- * otherwise, so files written before it existed, and files without one, read the same in either version.
+ * An entry with its own idle timeout also has {@code "idleTimeout": "5s"}, one with a port policy
+ * {@code "policy": {"allowFrom": [...], "maxConnections": 100, ...}}; each field is left out otherwise, so files
+ * written before it existed, and files without one, read the same in either version.
  * Writes are atomic and durable: a temp file in the same directory, fsync, an atomic rename, then an fsync of the
  * directory, so a crash leaves either the old or the new file. A corrupt file never stops the daemon: it is set
  * aside as {@code state.json.corrupt-<epochmillis>} and loading starts from nothing. The directory is created 0700
@@ -166,7 +170,8 @@ public final class StateStore {
                     entry.nodePort(), entry.source().wireName(), Addresses.format(entry.ip()), entry.pinned(),
                     entry.idleTimeout().map(Durations::format).orElse(null),
                     entry.healthCheck().map(HealthCheckDto::of).orElse(null),
-                    entry.proxyProtocol().map(ProxyProtocol::wireName).orElse(null)));
+                    entry.proxyProtocol().map(ProxyProtocol::wireName).orElse(null),
+                    PolicyDto.of(entry.policy())));
         }
         byte[] content = mapper.writeValueAsBytes(new StateFileDto(VERSION, dtos));
 
@@ -356,10 +361,45 @@ public final class StateStore {
         }
     }
 
+    /**
+     * A port's policy as {@code {"allowFrom": ["10.0.0.0/8"], "maxConnections": 100, "connectTimeout": "2s",
+     * "accessLog": true}}, each field left out when absent; the whole object is left out for {@link PortPolicy#NONE}.
+     */
+    record PolicyDto(@JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> allowFrom,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxConnections,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String connectTimeout,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Boolean accessLog) {
+        static PolicyDto of(PortPolicy policy) {
+            if (policy.isEmpty()) {
+                return null;
+            }
+            List<String> blocks = new ArrayList<>();
+            policy.allowFrom().forEach(c -> blocks.add(c.toString()));
+            return new PolicyDto(blocks,
+                    policy.maxConnections().isPresent() ? policy.maxConnections().getAsInt() : null,
+                    policy.connectTimeout().map(Durations::format).orElse(null), policy.accessLog().orElse(null));
+        }
+
+        PortPolicy toPolicy() {
+            List<Cidr> blocks = new ArrayList<>();
+            if (allowFrom != null) {
+                for (int i = 0; i < allowFrom.size(); i++) {
+                    blocks.add(Cidr.parse("policy.allowFrom[" + i + "]", allowFrom.get(i)));
+                }
+            }
+            return new PortPolicy(blocks,
+                    maxConnections == null ? OptionalInt.empty() : OptionalInt.of(maxConnections),
+                    connectTimeout == null ? Optional.empty()
+                            : Optional.of(Durations.parse("policy.connectTimeout", connectTimeout)),
+                    Optional.ofNullable(accessLog));
+        }
+    }
+
     record EntryDto(String endpoint, Integer port, String protocol, String family, Integer nodePort, String source,
                     String ip, Boolean pinned, @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout,
                     @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckDto healthCheck,
-                    @JsonInclude(JsonInclude.Include.NON_NULL) String proxyProtocol) {
+                    @JsonInclude(JsonInclude.Include.NON_NULL) String proxyProtocol,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) PolicyDto policy) {
 
         /** @throws IllegalArgumentException naming the invalid field and its value */
         StateEntry toEntry() {
@@ -383,7 +423,7 @@ public final class StateStore {
             Optional<ProxyProtocol> proxy = proxyProtocol == null ? Optional.empty()
                     : Optional.of(ProxyProtocol.parse("proxyProtocol", proxyProtocol));
             return new StateEntry(key, Source.parse(source), address, nodePort, Boolean.TRUE.equals(pinned), idle,
-                    check, proxy);
+                    check, proxy, policy == null ? PortPolicy.NONE : policy.toPolicy());
         }
 
         static void present(Object value, String field) {

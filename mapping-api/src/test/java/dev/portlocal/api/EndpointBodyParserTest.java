@@ -66,7 +66,7 @@ class EndpointBodyParserTest {
                         "extra: unknown field (expected one of: name, ip, ips, ports)"),
                 arguments("{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1,\"proto\":\"tcp\"}]}", "ports[0].proto",
                         "ports[0].proto: unknown field (expected one of: port, protocol, nodePort, idleTimeout, "
-                                + "healthCheck, proxyProtocol)"),
+                                + "healthCheck, proxyProtocol, allowFrom, maxConnections, connectTimeout, accessLog)"),
                 arguments("{\"name\":7,\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}]}", "name",
                         "name: 7 (expected: one or two segments"),
                 arguments("{\"name\":\"shop/other\",\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":1}]}", "name",

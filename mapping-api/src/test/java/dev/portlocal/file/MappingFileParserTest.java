@@ -142,13 +142,13 @@ class MappingFileParserTest {
                     ip: 10.0.0.1
                     ports:
                       - port: 80
-                        idleTimeout: 5s
+                        idleTimeout: 25h
                       - port: 53
                         protocol: udp
                         idleTimeout: soon
                 """.getBytes(StandardCharsets.UTF_8)));
         assertEquals(List.of(
-                "endpoints.yaml: endpoints[0] (a): ports[0].idleTimeout: 5s (expected: only on udp ports)",
+                "endpoints.yaml: endpoints[0] (a): ports[0].idleTimeout: 25h (expected: more than 0, at most 24h)",
                 "endpoints.yaml: endpoints[0] (a): ports[1].idleTimeout: soon (expected: a duration such as 500ms, "
                         + "30s, 5m, 1h)"),
                 e.errors());
@@ -440,7 +440,8 @@ class MappingFileParserTest {
                 "endpoints.yaml: endpoint: unknown field (expected: endpoints)",
                 "endpoints.yaml: endpoints[0] (web): labels: unknown field (expected one of: name, ip, ips, ports)",
                 "endpoints.yaml: endpoints[1] (db): ports[0].nodeport: unknown field "
-                        + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol)"),
+                        + "(expected one of: port, protocol, nodePort, idleTimeout, healthCheck, proxyProtocol, "
+                        + "allowFrom, maxConnections, connectTimeout, accessLog)"),
                 errors);
     }
 
@@ -514,7 +515,7 @@ class MappingFileParserTest {
         assertSingleError(errors("endpoints.yaml", "endpoints:\n" + yamlEntry("web", "10.0.0.1", "      - 80\n")),
                 "endpoints.yaml: endpoints[0] (web): ports[0]: 80 "
                         + "(expected: an object with the fields port, protocol, nodePort, idleTimeout, healthCheck, "
-                        + "proxyProtocol)");
+                        + "proxyProtocol, allowFrom, maxConnections, connectTimeout, accessLog)");
     }
 
     @Test

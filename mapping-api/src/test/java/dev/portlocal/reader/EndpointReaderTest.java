@@ -3,9 +3,11 @@ package dev.portlocal.reader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.HealthCheck;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
@@ -53,7 +55,8 @@ class EndpointReaderTest {
     @Test
     void collectsEveryProblemOrStopsAtTheFirstWhichIsTheSame() {
         JsonNode bad = tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"extra\":1,\"ports\":[{\"port\":70000,"
-                + "\"protocol\":\"icmp\",\"nodePort\":1},{\"port\":80,\"idleTimeout\":\"5s\"}]}");
+                + "\"protocol\":\"icmp\",\"nodePort\":1},"
+                + "{\"port\":80,\"protocol\":\"udp\",\"connectTimeout\":\"5s\"}]}");
         Problems all = Problems.all();
         assertEquals(Optional.empty(), READER.read(bad, all));
         assertEquals(List.of(
@@ -61,7 +64,7 @@ class EndpointReaderTest {
                 "ports[0].port: 70000 (expected: 1-65535)",
                 "ports[0].protocol: icmp (expected: tcp or udp)",
                 "ports[0].nodePort: 1 (expected: inside port range 61000-61099)",
-                "ports[1].idleTimeout: 5s (expected: only on udp ports)"), messages(all));
+                "ports[1].connectTimeout: 5s (expected: only on tcp ports; udp has no connect)"), messages(all));
 
         Problems first = Problems.first();
         assertEquals(Optional.empty(), READER.read(bad, first));
@@ -201,6 +204,64 @@ class EndpointReaderTest {
                 "ports[2].proxyProtocol: true (expected: v1 or v2)",
                 "ports[3].proxyProtocol: v2 (expected: only on tcp ports; the PROXY protocol header is not written "
                         + "on udp)"),
+                messages(problems));
+    }
+
+    @Test
+    void aPortPolicyTakesEachFieldAndAnIdleTimeoutOnTcp() {
+        Problems problems = Problems.all();
+        Endpoint endpoint = READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":["
+                + "{\"port\":80,\"allowFrom\":[\"10.0.0.0/8\",\"fd00::/8\",\"192.0.2.7\"],\"maxConnections\":2,"
+                + "\"connectTimeout\":\"500ms\",\"idleTimeout\":\"30s\",\"accessLog\":false},"
+                + "{\"port\":53,\"protocol\":\"udp\",\"allowFrom\":[\"0.0.0.0/0\"],\"maxConnections\":1},"
+                + "{\"port\":81,\"allowFrom\":null,\"maxConnections\":null}]}"), problems).orElseThrow();
+        assertEquals(List.of(), problems.list());
+        PortPolicy web = endpoint.ports().get(0).policy();
+        assertEquals(List.of(Cidr.parse("c", "10.0.0.0/8"), Cidr.parse("c", "fd00::/8"),
+                Cidr.parse("c", "192.0.2.7/32")), web.allowFrom());
+        assertEquals(OptionalInt.of(2), web.maxConnections());
+        assertEquals(Optional.of(Duration.ofMillis(500)), web.connectTimeout());
+        assertEquals(Optional.of(false), web.accessLog());
+        assertEquals(Optional.of(Duration.ofSeconds(30)), endpoint.ports().get(0).idleTimeout());
+        assertEquals("80/tcp idleTimeout 30s allowFrom [10.0.0.0/8, fd00::/8, 192.0.2.7/32] maxConnections 2 "
+                + "connectTimeout 500ms accessLog false", endpoint.ports().get(0).toString());
+        assertEquals(OptionalInt.of(1), endpoint.ports().get(1).policy().maxConnections());
+        assertEquals(PortPolicy.NONE, endpoint.ports().get(2).policy());
+    }
+
+    @Test
+    void aBadPortPolicyNamesEachFieldAndTheWholeEndpointIsRefused() {
+        Problems problems = Problems.all();
+        Optional<Endpoint> read = READER.read(tree("{\"name\":\"web\",\"ip\":\"10.0.0.1\",\"ports\":["
+                + "{\"port\":80,\"allowFrom\":[\"10.0.0.1/8\",\"nope\",7]},"
+                + "{\"port\":81,\"allowFrom\":[]},"
+                + "{\"port\":82,\"allowFrom\":\"10.0.0.0/8\"},"
+                + "{\"port\":83,\"maxConnections\":0},"
+                + "{\"port\":84,\"maxConnections\":-3},"
+                + "{\"port\":85,\"maxConnections\":\"10\"},"
+                + "{\"port\":86,\"connectTimeout\":\"0s\"},"
+                + "{\"port\":87,\"connectTimeout\":\"11m\"},"
+                + "{\"port\":88,\"idleTimeout\":\"0s\"},"
+                + "{\"port\":89,\"accessLog\":\"yes\"},"
+                + "{\"port\":53,\"protocol\":\"udp\",\"accessLog\":true},"
+                + "{\"port\":90}]}"), problems);
+        assertEquals(Optional.empty(), read);
+        assertEquals(List.of(
+                "ports[0].allowFrom[0]: 10.0.0.1/8 (expected: " + Cidr.EXPECTED + ", no bits set past the prefix "
+                        + "length)",
+                "ports[0].allowFrom[1]: nope (expected: " + Cidr.EXPECTED + ")",
+                "ports[0].allowFrom[2]: 7 (expected: " + Cidr.EXPECTED + ")",
+                "ports[1].allowFrom: [] (expected: " + PortPolicy.ALLOW_FROM_EXPECTED + ")",
+                "ports[2].allowFrom: \"10.0.0.0/8\" (expected: " + PortPolicy.ALLOW_FROM_EXPECTED + ")",
+                "ports[3].maxConnections: 0 (expected: an integer, at least 1)",
+                "ports[4].maxConnections: -3 (expected: an integer, at least 1)",
+                "ports[5].maxConnections: \"10\" (expected: an integer, at least 1)",
+                "ports[6].connectTimeout: 0s (expected: more than 0, at most 10m)",
+                "ports[7].connectTimeout: 11m (expected: more than 0, at most 10m)",
+                "ports[8].idleTimeout: 0s (expected: more than 0, at most 24h)",
+                "ports[9].accessLog: \"yes\" (expected: true or false)",
+                "ports[10].accessLog: true (expected: only on tcp ports; the access log has a line per TCP "
+                        + "connection)"),
                 messages(problems));
     }
 }

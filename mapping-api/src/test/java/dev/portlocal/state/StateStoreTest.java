@@ -1,8 +1,10 @@
 package dev.portlocal.state;
 
 import dev.portlocal.model.Addresses;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.MappingKey;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.model.Source;
@@ -20,6 +22,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,6 +108,23 @@ class StateStoreTest {
     }
 
     @Test
+    void aPortPolicyRoundTripsAndAnOldFileLoadsWithout() throws IOException {
+        PortPolicy policy = new PortPolicy(List.of(Cidr.parse("a", "10.0.0.0/8"), Cidr.parse("a", "::1/128")),
+                OptionalInt.of(5), Optional.of(Duration.ofSeconds(2)), Optional.of(true));
+        StateEntry web = new StateEntry(WEB.key(), Source.API, WEB.ip(), 61003, false,
+                Optional.of(Duration.ofMinutes(5)), Optional.empty(), Optional.empty(), policy);
+        StateStore store = new StateStore(dir);
+        store.save(List.of(web, DNS));
+
+        assertEquals(Map.of(web.key(), web, DNS.key(), DNS), new StateStore(dir).load());
+        String json = Files.readString(dir.resolve("state.json"));
+        assertTrue(json.replaceAll("\\s+", "").contains("\"policy\":{\"allowFrom\":[\"10.0.0.0/8\",\"::1/128\"],"
+                + "\"maxConnections\":5,\"connectTimeout\":\"2s\",\"accessLog\":true}"), json);
+        assertEquals(1, json.split("policy", -1).length - 1, "only the entry that has one: " + json);
+        assertEquals(PortPolicy.NONE, new StateStore(dir).load().get(DNS.key()).policy());
+    }
+
+    @Test
     void saveReplacesAndLeavesNoTempFiles() throws IOException {
         StateStore store = new StateStore(dir);
         store.save(List.of(WEB, DNS));
@@ -169,7 +189,9 @@ class StateStoreTest {
                 {"\"endpoint\": \"web\"", "\"endpoint\": \"a/b/c\""},
                 {"\"endpoint\": \"web\", ", ""},
                 {"\"port\": 80", "\"port\": \"80\""},
-                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"idleTimeout\": \"5s\""},
+                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"idleTimeout\": \"25h\""},
+                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"policy\": {\"allowFrom\": [\"10.0.0.1/8\"]}"},
+                {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"policy\": {\"maxConnections\": 0}"},
                 {"\"ip\": \"10.0.0.1\"", "\"ip\": \"10.0.0.1\", \"idleTimeout\": \"soon\""}}) {
             assertSetAside("{\"version\": 1, \"entries\": [" + valid.replace(swap[0], swap[1]) + "]}");
         }
