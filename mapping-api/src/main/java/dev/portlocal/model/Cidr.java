@@ -85,6 +85,16 @@ public final class Cidr {
         return true;
     }
 
+    /** The block's first address, 4 or 16 bytes (a copy). */
+    public byte[] network() {
+        return network.clone();
+    }
+
+    /** The prefix length: 0-32 for IPv4, 0-128 for IPv6. */
+    public int prefix() {
+        return prefix;
+    }
+
     /** The family of the block. */
     public IpFamily family() {
         return network.length == 4 ? IpFamily.IPv4 : IpFamily.IPv6;

@@ -226,7 +226,25 @@ public final class DaemonOptions {
     public static final Option<Boolean> ACCESS_LOG = Option.builder("accessLog", OptionType.bool())
             .defaultValue(false)
             .help("One log line (event=access) per TCP connection when it ends: client, node port, endpoint, "
-                    + "duration, bytes, relay mode, why it ended.")
+                    + "duration, bytes, relay mode, why it ended; a port's accessLog overrides it.")
+            .build();
+
+    public static final Option<List<Cidr>> ALLOW_FROM = Option.builder("allowFrom",
+                    OptionType.list(Cidr::parse, Cidr::toString))
+            .flag("--allow-from")
+            .label("CIDR")
+            .defaultValue(List.of())
+            .defaultText("any")
+            .help("Accept clients from these blocks only, on every port without an allowFrom of its own; "
+                    + "repeatable. Others get a reset (TCP) or are dropped (UDP), counted.")
+            .build();
+
+    public static final Option<Integer> MAX_CONNECTIONS = Option.builder("maxConnections",
+                    OptionType.integer(1, Integer.MAX_VALUE))
+            .label("N")
+            .defaultText("none")
+            .help("TCP connections over every mapping at once; past it new ones are reset and counted "
+                    + "(a port's maxConnections caps its own).")
             .build();
 
     public static final Option<Boolean> METRICS_LATENCY_PER_MAPPING = Option.builder("metrics.latencyPerMapping",
@@ -267,7 +285,8 @@ public final class DaemonOptions {
             LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
             DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, TCP_KEEPALIVE, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
             UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
-            ACCESS_LOG, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+            ACCESS_LOG, ALLOW_FROM, MAX_CONNECTIONS, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME,
+            KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);

@@ -145,7 +145,8 @@ public final class Daemon implements AutoCloseable {
         logNodeIps(nodeIps);
         loops = new EventLoops(config.transport(), config.threads());
         dataPlane = new DataPlane(loops, new DataPlaneConfig(
-                config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp(), config.accessLog()));
+                config.listenAddresses(), config.relay(), config.drainTimeout(), config.udp(), config.accessLog(),
+                config.allowFrom(), config.maxConnections()));
         service = new MappingService(range, dataPlane, new StateStore(config.stateDir()), targetPolicy);
         service.defaultHealthCheck(config.healthCheck());
         metrics = new DaemonMetrics(version(), loops.transport().toString(), service, dataPlane,

@@ -146,6 +146,17 @@ public final class DaemonConfig {
         return get(DaemonOptions.ACCESS_LOG);
     }
 
+    /** The client blocks of every port without an allowFrom of its own; empty: everyone. */
+    public List<Cidr> allowFrom() {
+        return get(DaemonOptions.ALLOW_FROM);
+    }
+
+    /** TCP connections over every mapping at once; {@link Integer#MAX_VALUE} without a cap. */
+    public int maxConnections() {
+        Integer cap = get(DaemonOptions.MAX_CONNECTIONS);
+        return cap == null ? Integer.MAX_VALUE : cap;
+    }
+
     /** True for one connect-latency histogram per mapping in /metrics, not one for the daemon. */
     public boolean metricsLatencyPerMapping() {
         return get(DaemonOptions.METRICS_LATENCY_PER_MAPPING);

@@ -5,6 +5,7 @@ import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.tcp.ConnectLatency;
 import dev.portlocal.tcp.conduit.RelayStats;
 import dev.portlocal.tcp.relay.ConnectFailure;
+import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.udp.UdpCounters;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -76,6 +77,7 @@ final class DataPlaneCollector implements MultiCollector {
         List<GaugeDataPointSnapshot> active = new ArrayList<>();
         List<CounterDataPointSnapshot> bytes = new ArrayList<>();
         List<CounterDataPointSnapshot> errors = new ArrayList<>();
+        List<CounterDataPointSnapshot> refused = new ArrayList<>();
         List<HistogramDataPointSnapshot> latency = new ArrayList<>();
         // One series per label set: a mapping removed and opened again on the same node port while its old
         // connections drain has two entries with the same labels, which count as one mapping.
@@ -84,7 +86,7 @@ final class DataPlaneCollector implements MultiCollector {
         int errorKinds = ConnectFailure.values().length;
         for (DataPlaneSnapshot.Tcp t : s.tcp()) {
             Labels l = labels(t.mapping());
-            long[] sum = perMapping.computeIfAbsent(l, k -> new long[4 + errorKinds]);
+            long[] sum = perMapping.computeIfAbsent(l, k -> new long[6 + errorKinds]);
             sum[0] += t.total();
             sum[1] += t.active();
             sum[2] += t.bytesUp();
@@ -92,6 +94,8 @@ final class DataPlaneCollector implements MultiCollector {
             for (int e = 0; e < errorKinds; e++) {
                 sum[4 + e] += t.connectErrors()[e];
             }
+            sum[4 + errorKinds] += t.notAllowed();
+            sum[5 + errorKinds] += t.overLimit();
             latencyPerLabels.merge(l, new DataPlaneSnapshot.Latency(t.latencyCounts(), t.latencySeconds()),
                     DataPlaneSnapshot.Latency::plus);
         }
@@ -105,6 +109,8 @@ final class DataPlaneCollector implements MultiCollector {
             for (ConnectFailure reason : ConnectFailure.values()) {
                 errors.add(counter(l.add("reason", reason.label()), sum[4 + reason.ordinal()]));
             }
+            refused.add(counter(l.add("reason", ConnectionPolicy.NOT_ALLOWED), sum[4 + errorKinds]));
+            refused.add(counter(l.add("reason", ConnectionPolicy.OVER_LIMIT), sum[5 + errorKinds]));
             if (latencyPerMapping) {
                 DataPlaneSnapshot.Latency lat = latencyPerLabels.get(l);
                 latency.add(histogram(l, lat.counts(), lat.seconds()));
@@ -126,6 +132,7 @@ final class DataPlaneCollector implements MultiCollector {
             udpDatagrams.add(counter(l.add("direction", "to_client"), c.datagramsToClient()));
             udpDropped.add(counter(l.add("reason", "session_cap"), c.droppedOverCap()));
             udpDropped.add(counter(l.add("reason", "port_unreachable"), c.portUnreachable()));
+            udpDropped.add(counter(l.add("reason", ConnectionPolicy.NOT_ALLOWED), c.droppedNotAllowed()));
         }
         RelayStats r = s.relay();
         return MetricSnapshots.of(
@@ -134,6 +141,8 @@ final class DataPlaneCollector implements MultiCollector {
                         active),
                 counters("portlocal_bytes", "Bytes relayed, by direction (to_endpoint, to_client).", bytes),
                 counters("portlocal_connect_errors", "Failed connects to the endpoint, by reason.", errors),
+                counters("portlocal_connections_refused", "TCP connections reset at the accept, by reason "
+                        + "(not_allowed: outside allowFrom; over_limit: past maxConnections).", refused),
                 new HistogramSnapshot(new MetricMetadata("portlocal_connect_duration_seconds",
                         "Time from the accept to the endpoint's answer to our connect"
                                 + (latencyPerMapping ? "." : ", over every mapping.")), latency),

@@ -68,7 +68,7 @@ final class DataPlaneSampler {
             long down = Math.max(last[1], e.bytesDown());
             reported.put(e.id(), new long[] {up, down});
             tcpOut.add(new DataPlaneSnapshot.Tcp(e.mapping(), e.active(), e.total(), up, down, e.connectErrors(),
-                    e.latencyCounts(), e.latencySeconds()));
+                    e.latencyCounts(), e.latencySeconds(), e.notAllowed(), e.overLimit()));
         }
         reportedBytes = reported;
         for (Map.Entry<Long, DataPlaneSnapshot.Latency> gone : reportedLatency.entrySet()) {

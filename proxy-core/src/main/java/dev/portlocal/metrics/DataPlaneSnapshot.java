@@ -38,9 +38,11 @@ public record DataPlaneSnapshot(List<Tcp> tcp, List<Udp> udp, RelayStats relay, 
      * @param latencyCounts   connect latencies per bucket of {@link ConnectLatency#BOUNDS_SECONDS}, the last one
      *                        above every bound; not cumulative
      * @param latencySeconds  the sum of connect latencies
+     * @param notAllowed      connections refused at the accept: the client outside allowFrom
+     * @param overLimit       connections refused at the accept: past maxConnections
      */
     public record Tcp(Mapping mapping, long active, long total, long bytesUp, long bytesDown, long[] connectErrors,
-                      long[] latencyCounts, double latencySeconds) {
+                      long[] latencyCounts, double latencySeconds, long notAllowed, long overLimit) {
     }
 
     /**

@@ -41,8 +41,9 @@ public final class DataPlane implements PortOpener, AutoCloseable {
     /** {@code udpClock} drives UDP session expiry; tests pass a virtual clock. */
     public DataPlane(EventLoops loops, DataPlaneConfig config, LongSupplier udpClock) {
         this.config = config;
-        this.tcp = new TcpPlane(loops, config.relay(), config.drainTimeout(), config.accessLog());
-        this.udp = new UdpPlane(loops, config.udp(), udpClock);
+        this.tcp = new TcpPlane(loops, config.relay(), config.drainTimeout(), config.accessLog(), config.allowFrom(),
+                config.maxConnections());
+        this.udp = new UdpPlane(loops, config.udp(), udpClock, config.allowFrom());
     }
 
     private ProtocolPlane<?> plane(Protocol protocol) {

@@ -1,5 +1,6 @@
 package dev.portlocal.proxy;
 
+import dev.portlocal.model.Cidr;
 import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.udp.UdpConfig;
 
@@ -16,10 +17,17 @@ import static java.util.Objects.requireNonNull;
  * @param relay           the relay's timeouts and buffer size
  * @param drainTimeout    how long connections of a removed mapping may go on before they are reset
  * @param udp             UDP session expiry and cap
- * @param accessLog       one line per TCP connection when it ends
+ * @param accessLog       one line per TCP connection when it ends, for ports without an {@code accessLog} of their own
+ * @param allowFrom       the client blocks of every port without an {@code allowFrom} of its own; empty: everyone
+ * @param maxConnections  TCP connections over every mapping at once; {@link Integer#MAX_VALUE}: no cap
  */
 public record DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout,
-                              UdpConfig udp, boolean accessLog) {
+                              UdpConfig udp, boolean accessLog, List<Cidr> allowFrom, int maxConnections) {
+
+    public DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout,
+                           UdpConfig udp, boolean accessLog) {
+        this(listenAddresses, relay, drainTimeout, udp, accessLog, List.of(), Integer.MAX_VALUE);
+    }
 
     public DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig relay, Duration drainTimeout) {
         this(listenAddresses, relay, drainTimeout, UdpConfig.DEFAULT);
@@ -37,6 +45,10 @@ public record DataPlaneConfig(List<InetAddress> listenAddresses, RelayConfig rel
         requireNonNull(drainTimeout, "drainTimeout");
         if (listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("listenAddresses: [] (expected: at least one address)");
+        }
+        allowFrom = List.copyOf(requireNonNull(allowFrom, "allowFrom"));
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: at least 1)");
         }
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");

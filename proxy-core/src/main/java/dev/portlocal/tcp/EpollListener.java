@@ -1,6 +1,6 @@
 package dev.portlocal.tcp;
 
-import dev.portlocal.model.Mapping;
+import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.tcp.relay.FailureEpisode;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConnection;
@@ -10,6 +10,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.NativeInetAddress;
 import io.netty.channel.unix.Socket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One listening socket of a mapping, on one event loop. Accepts with {@code accept4} (non-blocking, close-on-exec)
- * and hands each socket to a {@link RelayConnection} on the same loop, so a connection never changes thread.
+ * and hands each socket to a {@link RelayConnection} on the same loop, so a connection never changes thread. A
+ * client outside the mapping's {@code allowFrom}, or past its {@code maxConnections}, is reset at once instead,
+ * before any connect to the endpoint.
  *
  * <p>We accept on our own handle rather than through an {@code EpollServerSocketChannel}: no child channel or
  * pipeline is built per connection only to be thrown away, and closing the listener is a plain fd close on its loop.
@@ -106,9 +109,17 @@ final class EpollListener implements EpollIoHandle {
                         .addKeyValue("failuresNotLogged", failures.recovered())
                         .log();
             }
-            Mapping current = mapping.mapping(); // one read: target and header of the same version
-            RelayConnection.start(resources, mapping, new Socket(fd), current.target(),
-                    current.proxyProtocol().orElse(null));
+            // One read: target, header, allowFrom, cap and timeouts of the same version. The client's address is
+            // matched on the bytes accept wrote to the scratch array: no getpeername, no InetSocketAddress.
+            ConnectionPolicy policy = mapping.policy();
+            String refusal = policy.allowsAccepted(addressScratch) ? mapping.admit(policy)
+                    : ConnectionPolicy.NOT_ALLOWED;
+            if (refusal != null) {
+                RelayConnection.refuse(resources, mapping, policy, new Socket(fd), refusal,
+                        () -> NativeInetAddress.address(addressScratch, 1, addressScratch[0]));
+                continue;
+            }
+            RelayConnection.start(resources, mapping, new Socket(fd), policy);
         }
     }
 

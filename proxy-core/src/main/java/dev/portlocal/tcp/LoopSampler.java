@@ -64,7 +64,7 @@ final class LoopSampler {
             }
             out.add(new TcpSnapshot.Entry(m.id, m.mapping(), m.connections().size(), m.connectionsTotal.sum(),
                     closed[i][0] + liveSum[i][0], closed[i][1] + liveSum[i][1], errors, m.connectLatency.counts(),
-                    m.connectLatency.sumSeconds()));
+                    m.connectLatency.sumSeconds(), m.refusedNotAllowed.sum(), m.refusedOverLimit.sum()));
         }
         return new TcpSnapshot(out, perLoop);
     }

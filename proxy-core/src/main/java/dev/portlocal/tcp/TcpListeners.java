@@ -189,7 +189,7 @@ abstract class TcpListeners {
                         .childHandler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel ch) {
-                                ch.pipeline().addLast(new NioAcceptHandler(mapping, mapping::mapping, relay));
+                                ch.pipeline().addLast(new NioAcceptHandler(mapping, relay));
                             }
                         });
                     if (relay.keepalive().enabled()) {

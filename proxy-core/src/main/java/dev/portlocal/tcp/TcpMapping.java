@@ -2,6 +2,7 @@ package dev.portlocal.tcp;
 
 import dev.portlocal.model.Mapping;
 import dev.portlocal.tcp.relay.ConnectFailure;
+import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.RelayedConnection;
 
@@ -10,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -29,7 +31,9 @@ final class TcpMapping implements ConnectionTracker {
     /** Tells this opening of the mapping from an earlier one of the same key, for the metrics scrape. */
     final long id = IDS.incrementAndGet();
     private final int nodePort;
-    private volatile Mapping mapping;
+    /** The mapping and what its accept applies, in one volatile field: one read per accept sees one version. */
+    private volatile ConnectionPolicy policy;
+    private final PolicyDefaults defaults;
     private final List<InetAddress> addresses;
     private volatile List<AutoCloseable> listeners = List.of();
     private final Set<RelayedConnection> connections = ConcurrentHashMap.newKeySet();
@@ -39,9 +43,14 @@ final class TcpMapping implements ConnectionTracker {
     final LongAdder closedBytesDown = new LongAdder();
     final LongAdder[] connectErrors = newAdders(ConnectFailure.values().length);
     final ConnectLatency connectLatency = new ConnectLatency();
+    /** Connections admitted and not yet closed: touched once at the accept and once at the close. */
+    private final AtomicInteger admitted = new AtomicInteger();
+    final LongAdder refusedNotAllowed = new LongAdder();
+    final LongAdder refusedOverLimit = new LongAdder();
 
-    TcpMapping(Mapping mapping, List<InetAddress> addresses) {
-        this.mapping = mapping;
+    TcpMapping(Mapping mapping, List<InetAddress> addresses, PolicyDefaults defaults) {
+        this.defaults = defaults;
+        this.policy = defaults.policyOf(mapping);
         this.nodePort = mapping.nodePort();
         this.addresses = List.copyOf(addresses);
     }
@@ -57,15 +66,52 @@ final class TcpMapping implements ConnectionTracker {
 
     @Override
     public Mapping mapping() {
-        return mapping;
+        return policy.mapping();
+    }
+
+    @Override
+    public ConnectionPolicy policy() {
+        return policy;
     }
 
     InetSocketAddress target() {
-        return mapping.target();
+        return mapping().target();
     }
 
     void retarget(Mapping next) {
-        this.mapping = next;
+        this.policy = defaults.policyOf(next);
+    }
+
+    @Override
+    public String admit(ConnectionPolicy p) {
+        if (admitted.incrementAndGet() > p.maxConnections()) {
+            admitted.decrementAndGet();
+            return ConnectionPolicy.OVER_LIMIT;
+        }
+        if (!defaults.admit()) {
+            admitted.decrementAndGet();
+            return ConnectionPolicy.OVER_LIMIT;
+        }
+        return null;
+    }
+
+    @Override
+    public void refused(String reason) {
+        if (ConnectionPolicy.NOT_ALLOWED.equals(reason)) {
+            refusedNotAllowed.increment();
+        } else {
+            refusedOverLimit.increment();
+        }
+    }
+
+    @Override
+    public void abandoned() {
+        release();
+    }
+
+    private void release() {
+        admitted.decrementAndGet();
+        defaults.release();
     }
 
     /** Sets the sockets bound for the node port (listeners while serving, holds while not). */
@@ -102,6 +148,7 @@ final class TcpMapping implements ConnectionTracker {
         closedBytesUp.add(connection.bytesUp());
         closedBytesDown.add(connection.bytesDown());
         connections.remove(connection);
+        release();
     }
 
     private static LongAdder[] newAdders(int n) {

@@ -1,6 +1,7 @@
 package dev.portlocal.tcp;
 
 import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.net.BindFailures;
@@ -43,6 +44,7 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
     private final EventLoops loops;
     private final Duration drainTimeout;
     private final AccessLog accessLog;
+    private final PolicyDefaults defaults;
     private final List<LoopResources> loopResources = new ArrayList<>();
     private final TcpListeners listeners;
     private final Map<MappingKey, TcpMapping> open = new ConcurrentHashMap<>();
@@ -54,9 +56,20 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
 
     /** With {@code accessLog}, one line per connection when it ends (epoll relay; see {@link AccessLog}). */
     public TcpPlane(EventLoops loops, RelayConfig relay, Duration drainTimeout, boolean accessLog) {
+        this(loops, relay, drainTimeout, accessLog, List.of(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * With the daemon's defaults of every mapping's policy: {@code accessLog} for the ports without one of their
+     * own (a port's {@code accessLog: true} starts the writer too), {@code allowFrom} for the ports without one
+     * (empty: everyone), and {@code maxConnections} over every mapping ({@link Integer#MAX_VALUE}: no cap).
+     */
+    public TcpPlane(EventLoops loops, RelayConfig relay, Duration drainTimeout, boolean accessLog,
+                    List<Cidr> allowFrom, int maxConnections) {
         this.loops = loops;
         this.drainTimeout = drainTimeout;
-        this.accessLog = accessLog ? AccessLog.start() : AccessLog.off();
+        this.accessLog = accessLog ? AccessLog.start() : AccessLog.onDemand();
+        this.defaults = new PolicyDefaults(relay, allowFrom, accessLog, this.accessLog, maxConnections);
         for (IoEventLoop loop : loops.loops()) {
             loopResources.add(new LoopResources(loop, relay, PooledByteBufAllocator.DEFAULT, this.accessLog));
         }
@@ -71,7 +84,7 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
 
     @Override
     public BindOutcome open(Mapping mapping, List<InetAddress> addresses) {
-        TcpMapping m = new TcpMapping(mapping, addresses);
+        TcpMapping m = new TcpMapping(mapping, addresses, defaults);
         List<AutoCloseable> bound;
         try {
             bound = mapping.ready()

@@ -37,8 +37,11 @@ public record TcpSnapshot(List<Entry> mappings, List<RelayStats> loops) {
      * @param latencyCounts   connect latencies per bucket of {@link ConnectLatency#BOUNDS_SECONDS}, the last one
      *                        above every bound; not cumulative
      * @param latencySeconds  the sum of connect latencies
+     * @param notAllowed      connections refused at the accept: the client outside allowFrom
+     * @param overLimit       connections refused at the accept: past maxConnections (the mapping's or the daemon's)
      */
     public record Entry(long id, Mapping mapping, long active, long total, long bytesUp, long bytesDown,
-                        long[] connectErrors, long[] latencyCounts, double latencySeconds) {
+                        long[] connectErrors, long[] latencyCounts, double latencySeconds, long notAllowed,
+                        long overLimit) {
     }
 }

@@ -11,6 +11,7 @@ public final class UdpCounters {
     final LongAdder sessionsCreated = new LongAdder();
     final LongAdder sessionsExpired = new LongAdder();
     final LongAdder droppedOverCap = new LongAdder();
+    final LongAdder droppedNotAllowed = new LongAdder();
     final LongAdder portUnreachable = new LongAdder();
     final LongAdder datagramsToEndpoint = new LongAdder();
     final LongAdder datagramsToClient = new LongAdder();
@@ -29,6 +30,11 @@ public final class UdpCounters {
 
     public long droppedOverCap() {
         return droppedOverCap.sum();
+    }
+
+    /** Datagrams dropped because the client is outside the mapping's allowFrom. */
+    public long droppedNotAllowed() {
+        return droppedNotAllowed.sum();
     }
 
     public long portUnreachable() {

@@ -92,8 +92,12 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
 
     private UdpSession startSession(InetSocketAddress client) {
         UdpCounters counters = mapping.counters;
+        if (!mapping.allows(client.getAddress())) {
+            counters.droppedNotAllowed.increment();
+            return null;
+        }
         int n = counters.sessions.incrementAndGet();
-        if (n > mapping.config.maxSessions()) {
+        if (n > mapping.maxSessions()) {
             counters.sessions.decrementAndGet();
             counters.droppedOverCap.increment();
             return null;

@@ -1,7 +1,11 @@
 package dev.portlocal.udp;
 
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Mapping;
+import dev.portlocal.model.PortPolicy;
+import dev.portlocal.net.AddressMatcher;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -14,17 +18,37 @@ import java.util.List;
 public final class UdpMapping {
 
     private volatile Mapping mapping;
+    /** The mapping's allowFrom, else the daemon's; null for everyone. Written with {@link #mapping}. */
+    private volatile AddressMatcher allow;
+    /** Sessions at once: the mapping's maxConnections, at most the daemon's cap per mapping. */
+    private volatile int maxSessions;
     private volatile List<UdpListener> listeners = List.of();
+    private final List<Cidr> defaultAllowFrom;
     final UdpConfig config;
     final UdpCounters counters = new UdpCounters();
 
     UdpMapping(Mapping mapping, UdpConfig config) {
-        this.mapping = mapping;
+        this(mapping, config, List.of());
+    }
+
+    UdpMapping(Mapping mapping, UdpConfig config, List<Cidr> defaultAllowFrom) {
         this.config = config;
+        this.defaultAllowFrom = List.copyOf(defaultAllowFrom);
+        retarget(mapping);
     }
 
     public Mapping mapping() {
         return mapping;
+    }
+
+    /** True if a new session of {@code client} may start; checked once per session, at its first datagram. */
+    boolean allows(InetAddress client) {
+        AddressMatcher a = allow;
+        return a == null || a.matches(client);
+    }
+
+    int maxSessions() {
+        return maxSessions;
     }
 
     public int nodePort() {
@@ -41,6 +65,9 @@ public final class UdpMapping {
     }
 
     void retarget(Mapping next) {
+        PortPolicy p = next.policy();
+        this.allow = AddressMatcher.of(p.allowFrom().isEmpty() ? defaultAllowFrom : p.allowFrom());
+        this.maxSessions = Math.min(config.maxSessions(), p.maxConnections().orElse(Integer.MAX_VALUE));
         this.mapping = next;
     }
 

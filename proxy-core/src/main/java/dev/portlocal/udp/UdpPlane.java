@@ -1,6 +1,7 @@
 package dev.portlocal.udp;
 
 import dev.portlocal.dataplane.BindOutcome;
+import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.net.BindFailures;
@@ -35,10 +36,17 @@ public final class UdpPlane implements ProtocolPlane<UdpSnapshot> {
     private final boolean epoll;
     private final UdpConfig config;
     private final LongSupplier clock;
+    private final List<Cidr> allowFrom;
     private final Map<MappingKey, UdpMapping> open = new ConcurrentHashMap<>();
 
     /** {@code clock} drives session expiry; tests pass a virtual clock. */
     public UdpPlane(EventLoops loops, UdpConfig config, LongSupplier clock) {
+        this(loops, config, clock, List.of());
+    }
+
+    /** {@code allowFrom}: the client blocks of every mapping without its own; empty, everyone. */
+    public UdpPlane(EventLoops loops, UdpConfig config, LongSupplier clock, List<Cidr> allowFrom) {
+        this.allowFrom = List.copyOf(allowFrom);
         this.loops = loops;
         this.epoll = loops.transport() == IoTransport.EPOLL;
         this.config = config;
@@ -53,7 +61,7 @@ public final class UdpPlane implements ProtocolPlane<UdpSnapshot> {
 
     @Override
     public BindOutcome open(Mapping mapping, List<InetAddress> addresses) {
-        UdpMapping m = new UdpMapping(mapping, config);
+        UdpMapping m = new UdpMapping(mapping, config, allowFrom);
         try {
             int n = UdpListeners.bind(m, loops, epoll, addresses, clock);
             open.put(mapping.key(), m);

@@ -1,37 +1,49 @@
 package dev.portlocal.tcp.nio;
 
-import dev.portlocal.model.Mapping;
+import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.RelayConfig;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
- * The child handler of a NIO listener: on activation, builds the relay and connects to the current target, with the
- * current PROXY protocol version.
+ * The child handler of a NIO listener: on activation, checks the client against the mapping's {@code allowFrom}
+ * and {@code maxConnections} (outside or past it: an RST at once, before any connect), then builds the relay and
+ * connects to the current target, with the current PROXY protocol version and timeouts.
  */
 public final class NioAcceptHandler extends ChannelInboundHandlerAdapter {
 
     private final ConnectionTracker tracker;
-    private final Supplier<Mapping> mapping;
     private final RelayConfig config;
 
-    public NioAcceptHandler(ConnectionTracker tracker, Supplier<Mapping> mapping, RelayConfig config) {
+    public NioAcceptHandler(ConnectionTracker tracker, RelayConfig config) {
         this.tracker = tracker;
-        this.mapping = mapping;
         this.config = config;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        NioRelay relay = new NioRelay(ctx.channel(), tracker);
+        Channel ch = ctx.channel();
+        ConnectionPolicy policy = tracker.policy();
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress(); // NIO built it at the accept already
+        String refusal = remote != null && policy.allows(remote.getAddress()) ? tracker.admit(policy)
+                : ConnectionPolicy.NOT_ALLOWED;
+        if (refusal != null) {
+            tracker.refused(refusal);
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            ch.close();
+            return;
+        }
+        NioRelay relay = new NioRelay(ch, tracker);
         ctx.pipeline().replace(this, "idle", new IdleStateHandler(0, 0,
-                config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                policy.idleTimeoutNanos(), TimeUnit.NANOSECONDS));
         ctx.pipeline().addLast("relay", new NioSideHandler(relay, true));
-        relay.connect(mapping.get(), config);
+        relay.connect(policy, config);
     }
 }

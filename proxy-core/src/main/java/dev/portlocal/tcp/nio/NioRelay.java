@@ -3,6 +3,7 @@ package dev.portlocal.tcp.nio;
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.ProxyProtocol;
 import dev.portlocal.tcp.relay.ConnectFailure;
+import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.ProxyHeaders;
 import dev.portlocal.tcp.relay.RelayConfig;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import jdk.net.ExtendedSocketOptions;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One proxied connection on the NIO transport: the accepted client channel and the channel to the endpoint.
@@ -46,7 +48,8 @@ final class NioRelay implements RelayedConnection {
         this.tracker = tracker;
     }
 
-    void connect(Mapping mapping, RelayConfig config) {
+    void connect(ConnectionPolicy policy, RelayConfig config) {
+        Mapping mapping = policy.mapping();
         tracker.opened(this);
         long start = System.nanoTime();
         Bootstrap b = new Bootstrap()
@@ -55,7 +58,8 @@ final class NioRelay implements RelayedConnection {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(policy.connectTimeoutNanos())))
                 .option(ChannelOption.SO_KEEPALIVE, config.keepalive().enabled())
                 .handler(new NioSideHandler(this, false));
         TcpKeepalive keepalive = config.keepalive();

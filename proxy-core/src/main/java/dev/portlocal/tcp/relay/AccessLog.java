@@ -30,40 +30,51 @@ public final class AccessLog implements AutoCloseable {
     public static final int CAPACITY = 16_384;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final Logger log = LoggerFactory.getLogger("access");
-    private static final AccessLog OFF = new AccessLog(null);
 
     /** One ended connection. {@code client} is null if its address could not be read. */
     record Entry(Mapping mapping, InetSocketAddress client, long durationNanos, long bytesUp, long bytesDown,
                  boolean spliced, String end) {
     }
 
-    private final MpscArrayQueue<Entry> queue;
-    private final Thread writer;
+    private volatile MpscArrayQueue<Entry> queue;
+    private Thread writer;
     private final LongAdder written = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private volatile boolean running = true;
 
-    private AccessLog(MpscArrayQueue<Entry> queue) {
-        this.queue = queue;
-        if (queue == null) {
-            writer = null;
+    private AccessLog() {
+    }
+
+    /**
+     * An access log that starts its writer when a mapping first wants it ({@link #ensureStarted}): a port's own
+     * {@code accessLog: true} turns it on although the daemon's is off.
+     */
+    public static AccessLog onDemand() {
+        return new AccessLog();
+    }
+
+    /** Starts the writer thread. */
+    public static AccessLog start() {
+        AccessLog log = new AccessLog();
+        log.ensureStarted();
+        return log;
+    }
+
+    /**
+     * Starts the writer unless it runs already. Called on the control thread before a mapping that logs is
+     * published to the loops, so a loop that logs always finds the queue.
+     */
+    public synchronized void ensureStarted() {
+        if (queue != null || !running) {
             return;
         }
+        queue = new MpscArrayQueue<>(CAPACITY);
         writer = new Thread(this::drain, "portlocal-access-log");
         writer.setDaemon(true);
         writer.start();
     }
 
-    /** No access log: {@link #enabled()} is false and nothing is started. */
-    public static AccessLog off() {
-        return OFF;
-    }
-
-    /** Starts the writer thread. */
-    public static AccessLog start() {
-        return new AccessLog(new MpscArrayQueue<>(CAPACITY));
-    }
-
+    /** True once the writer runs. */
     public boolean enabled() {
         return queue != null;
     }
@@ -75,9 +86,18 @@ public final class AccessLog implements AutoCloseable {
                 up.spliced() || down.spliced(), end == null ? "closed" : end));
     }
 
+    /**
+     * A connection refused at the accept ({@code reason}: {@link ConnectionPolicy#NOT_ALLOWED} or
+     * {@link ConnectionPolicy#OVER_LIMIT}); no bytes moved. Event loop; never blocks.
+     */
+    public void refused(Mapping mapping, InetSocketAddress client, String reason) {
+        offer(new Entry(mapping, client, 0, 0, 0, false, reason));
+    }
+
     /** Hands an ended connection to the writer; drops it (counted) if the queue is full. Never blocks. */
     void offer(Entry entry) {
-        if (!queue.offer(entry)) {
+        MpscArrayQueue<Entry> q = queue;
+        if (q == null || !q.offer(entry)) {
             dropped.increment();
         }
     }
@@ -104,7 +124,8 @@ public final class AccessLog implements AutoCloseable {
     private int writeAll() {
         int n = 0;
         Entry e;
-        while ((e = queue.relaxedPoll()) != null) {
+        MpscArrayQueue<Entry> q = queue;
+        while ((e = q.relaxedPoll()) != null) {
             write(e);
             n++;
         }
@@ -131,10 +152,14 @@ public final class AccessLog implements AutoCloseable {
     /** Stops the writer after it has written what is queued. */
     @Override
     public void close() {
+        Thread writer;
+        synchronized (this) {
+            running = false;
+            writer = this.writer;
+        }
         if (writer == null) {
             return;
         }
-        running = false;
         LockSupport.unpark(writer);
         try {
             writer.join(TimeUnit.SECONDS.toMillis(5));

@@ -27,7 +27,7 @@ public final class LoopResources {
     final ProxyHeaders proxyHeaders;
 
     public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator) {
-        this(loop, config, allocator, AccessLog.off());
+        this(loop, config, allocator, AccessLog.onDemand());
     }
 
     public LoopResources(IoEventLoop loop, RelayConfig config, ByteBufAllocator allocator, AccessLog accessLog) {

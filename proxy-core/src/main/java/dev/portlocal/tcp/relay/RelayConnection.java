@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One proxied TCP connection on Linux: the accepted client socket, our own connection to the endpoint, and the two
@@ -36,6 +37,9 @@ public final class RelayConnection implements RelayedConnection {
     private final ConnectionTracker tracker;
     private final InetSocketAddress target;
     private final LoopResources resources;
+    /** The connect and idle timeouts and whether the access log has a line, the mapping's as it was accepted. */
+    private final ConnectionPolicy policy;
+    private final boolean logged;
     /** The PROXY protocol version to write first, or null for none. */
     private final ProxyProtocol proxyProtocol;
     private final SocketHandle client;
@@ -55,14 +59,16 @@ public final class RelayConnection implements RelayedConnection {
     private String end;
 
     private RelayConnection(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
-                            Socket backendSocket, InetSocketAddress target, ProxyProtocol proxyProtocol) {
+                            Socket backendSocket, ConnectionPolicy policy) {
         this.loop = resources.loop();
         this.resources = resources;
-        this.proxyProtocol = proxyProtocol;
+        this.policy = policy;
+        this.logged = policy.accessLog() && resources.accessLog().enabled();
+        this.proxyProtocol = policy.mapping().proxyProtocol().orElse(null);
         this.config = resources.config();
         this.accessLog = resources.accessLog();
         this.tracker = tracker;
-        this.target = target;
+        this.target = policy.mapping().target();
         this.client = new SocketHandle(clientSocket, this);
         this.backend = new SocketHandle(backendSocket, this);
         this.upstream = new Direction(client, backend, resources);
@@ -70,24 +76,37 @@ public final class RelayConnection implements RelayedConnection {
     }
 
     /**
-     * Takes ownership of an accepted client socket and starts connecting to {@code target}; once connected, writes
-     * the PROXY protocol header of {@code proxyProtocol} first, if not null. Must be called on the resources' loop.
-     * Never throws: on any failure the client is reset.
+     * Takes ownership of an accepted client socket, admitted by {@code tracker}, and starts connecting to the
+     * policy's target; once connected, writes the mapping's PROXY protocol header first, if it has one. Must be
+     * called on the resources' loop. Never throws: on any failure the client is reset.
      */
     public static void start(LoopResources resources, ConnectionTracker tracker, Socket clientSocket,
-                             InetSocketAddress target, ProxyProtocol proxyProtocol) {
+                             ConnectionPolicy policy) {
         assert resources.loop().inEventLoop();
-        Socket backendSocket = SocketHandle.newStream(resources, target);
+        Socket backendSocket = SocketHandle.newStream(resources, policy.mapping().target());
         if (backendSocket == null) {
+            tracker.abandoned();
             SocketHandle.reset(clientSocket);
             return;
         }
-        RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, target,
-                proxyProtocol);
-        if (c.accessLog.enabled()) {
+        RelayConnection c = new RelayConnection(resources, tracker, clientSocket, backendSocket, policy);
+        if (c.logged) {
             c.clientAddress = SocketHandle.peer(clientSocket);
         }
         c.connect();
+    }
+
+    /**
+     * Refuses an accepted client socket at once, before any connect to the endpoint: an RST ({@code SO_LINGER 0}),
+     * counted by {@code tracker}, and an access-log line when the policy has one ({@code client} is read only then).
+     */
+    public static void refuse(LoopResources resources, ConnectionTracker tracker, ConnectionPolicy policy,
+                              Socket clientSocket, String reason, Supplier<InetSocketAddress> client) {
+        tracker.refused(reason);
+        if (policy.accessLog() && resources.accessLog().enabled()) {
+            resources.accessLog().refused(policy.mapping(), client.get(), reason);
+        }
+        SocketHandle.reset(clientSocket);
     }
 
     private void connect() {
@@ -104,8 +123,7 @@ public final class RelayConnection implements RelayedConnection {
                 onConnected();
             } else {
                 backend.interest(Interest.of(false, true));
-                timer = loop.schedule(this::onConnectTimeout, config.connectTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS);
+                timer = loop.schedule(this::onConnectTimeout, policy.connectTimeoutNanos(), TimeUnit.NANOSECONDS);
             }
         } catch (IOException | RuntimeException e) {
             connectFailed(e);
@@ -126,7 +144,7 @@ public final class RelayConnection implements RelayedConnection {
         cancelTimer();
         lastActivityNanos = System.nanoTime();
         tracker.connected(lastActivityNanos - connectStartNanos);
-        scheduleIdleCheck(config.idleTimeout().toNanos());
+        scheduleIdleCheck(policy.idleTimeoutNanos());
         if (proxyProtocol != null) {
             header = PendingHeader.of(resources, proxyProtocol, client.socket);
             if (header == null) {
@@ -144,7 +162,7 @@ public final class RelayConnection implements RelayedConnection {
     private void onConnectTimeout() {
         if (!connected && !closed) {
             connectFailed(ConnectFailure.TIMEOUT,
-                    new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms"));
+                    new IOException("connect timed out after " + policy.connectTimeoutNanos() / 1_000_000 + " ms"));
         }
     }
 
@@ -228,7 +246,7 @@ public final class RelayConnection implements RelayedConnection {
         if (moved) {
             lastActivityNanos = System.nanoTime();
         }
-        if (end == null && accessLog.enabled()) {
+        if (end == null && logged) {
             // Whoever's FIN was forwarded first ended the connection.
             end = upstream.finished() ? "client_fin" : downstream.finished() ? "backend_fin" : null;
         }
@@ -249,7 +267,7 @@ public final class RelayConnection implements RelayedConnection {
             return;
         }
         long idle = System.nanoTime() - lastActivityNanos;
-        long limit = config.idleTimeout().toNanos();
+        long limit = policy.idleTimeoutNanos();
         if (idle >= limit) {
             log.atDebug().setMessage("idle_timeout").addKeyValue("target", target).log();
             finish("idle_timeout");
@@ -326,7 +344,7 @@ public final class RelayConnection implements RelayedConnection {
         client.cancel();
         backend.cancel();
         tracker.closed(this);
-        if (accessLog.enabled()) {
+        if (logged) {
             accessLog.ended(tracker, clientAddress, connectStartNanos, upstream, downstream, end);
         }
     }
