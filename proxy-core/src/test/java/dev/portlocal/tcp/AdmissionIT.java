@@ -11,6 +11,7 @@ import dev.portlocal.net.IoTransport;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
 import dev.portlocal.tcp.relay.RelayConfig;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.FreePorts;
 import dev.portlocal.udp.UdpConfig;
 import dev.portlocal.udp.UdpCounters;
@@ -20,13 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -38,7 +36,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -114,56 +111,15 @@ class AdmissionIT {
         throw new AssertionError("no mapping " + name);
     }
 
-    /** An echo endpoint that counts its accepts. */
-    private static final class Echo implements AutoCloseable {
-        final ServerSocket server;
-        final AtomicInteger accepts = new AtomicInteger();
-        final Thread thread;
-
-        Echo(InetAddress address) throws IOException {
-            server = new ServerSocket(0, 50, address);
-            thread = new Thread(() -> {
-                while (!server.isClosed()) {
-                    Socket s;
-                    try {
-                        s = server.accept();
-                    } catch (IOException e) {
-                        return;
-                    }
-                    accepts.incrementAndGet();
-                    Thread t = new Thread(() -> echo(s), "echo-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            }, "echo");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private static void echo(Socket s) {
-            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                byte[] buf = new byte[16384];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                }
-            } catch (IOException ignored) {
+    /** An echo endpoint that counts its accepts; a reset from the client ends its connection. */
+    private BlockingBackend echo(InetAddress address) throws IOException {
+        BlockingBackend e = BlockingBackend.start(address, socket -> {
+            try {
+                socket.getInputStream().transferTo(socket.getOutputStream());
+            } catch (IOException reset) {
                 // the client reset or went away
             }
-        }
-
-        InetSocketAddress address() {
-            return (InetSocketAddress) server.getLocalSocketAddress();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-    }
-
-    private Echo echo(InetAddress address) throws IOException {
-        Echo e = new Echo(address);
+        });
         closers.add(e);
         return e;
     }
@@ -200,8 +156,8 @@ class AdmissionIT {
     @EnumSource(value = IoTransport.class, names = {"EPOLL", "NIO"})
     void allowFromRelaysTheAllowedAndResetsTheOthersWithoutAConnect(IoTransport transport) throws Exception {
         start(transport, RelayConfig.DEFAULT);
-        Echo v4 = echo(V4);
-        Echo v6 = echo(V6);
+        BlockingBackend v4 = echo(V4);
+        BlockingBackend v6 = echo(V6);
         InetSocketAddress only1 = open("only1", Protocol.TCP, v4.address(), Optional.empty(),
                 PortPolicy.NONE.withAllowFrom(cidrs("127.0.0.1/32", "fd00::/8")));
         InetSocketAddress v6Only = open("v6only", Protocol.TCP, v6.address(), Optional.empty(),
@@ -212,15 +168,15 @@ class AdmissionIT {
         try (Socket s = connectFrom(V4, only1)) {
             assertEchoes(s);
         }
-        assertEquals(1, v4.accepts.get());
+        assertEquals(1, v4.accepted());
         assertReset(V4_OTHER, only1);
         assertReset(V4_OTHER, only1);
         assertReset(V6, v6Only);
         try (Socket s = connectFrom(V6, v6Loop)) {
             assertEchoes(s);
         }
-        assertEquals(1, v4.accepts.get(), "the endpoint saw no connect of a refused client");
-        assertEquals(1, v6.accepts.get());
+        assertEquals(1, v4.accepted(), "the endpoint saw no connect of a refused client");
+        assertEquals(1, v6.accepted());
         assertEquals(2, counts("only1").notAllowed());
         assertEquals(0, counts("only1").overLimit());
         assertEquals(1, counts("only1").total());
@@ -232,7 +188,7 @@ class AdmissionIT {
     @EnumSource(value = IoTransport.class, names = {"EPOLL", "NIO"})
     void maxConnectionsRefusesTheThirdUntilOneCloses(IoTransport transport) throws Exception {
         start(transport, RelayConfig.DEFAULT);
-        Echo backend = echo(V4);
+        BlockingBackend backend = echo(V4);
         InetSocketAddress node = open("capped", Protocol.TCP, backend.address(), Optional.empty(),
                 PortPolicy.NONE.withMaxConnections(2));
         Socket first = connectFrom(V4, node);
@@ -241,7 +197,7 @@ class AdmissionIT {
         assertEchoes(second);
         assertReset(V4, node);
         assertEquals(1, counts("capped").overLimit());
-        assertEquals(2, backend.accepts.get());
+        assertEquals(2, backend.accepted());
 
         first.close();
         // The close reaches the relay asynchronously; a new client is accepted once it has (bounded).
@@ -259,14 +215,14 @@ class AdmissionIT {
         assertTrue(accepted, "a new client is accepted once one of two closed");
         second.close();
         assertEquals(1, counts("capped").overLimit());
-        assertEquals(3, backend.accepts.get());
+        assertEquals(3, backend.accepted());
     }
 
     @ParameterizedTest
     @EnumSource(value = IoTransport.class, names = {"EPOLL", "NIO"})
     void aPortsIdleTimeoutClosesAtItsOwnValueWhileAnotherKeepsTheDefault(IoTransport transport) throws Exception {
         start(transport, RelayConfig.DEFAULT.withIdleTimeout(Duration.ofSeconds(30)));
-        Echo backend = echo(V4);
+        BlockingBackend backend = echo(V4);
         InetSocketAddress quick = open("quick", Protocol.TCP, backend.address(), Optional.of(Duration.ofMillis(300)),
                 PortPolicy.NONE);
         InetSocketAddress slow = open("slow", Protocol.TCP, backend.address(), Optional.empty(), PortPolicy.NONE);
