@@ -82,10 +82,14 @@ class AdmissionIT {
     }
 
     private void start(IoTransport transport, RelayConfig relay) {
+        start(transport, relay, List.of(), Integer.MAX_VALUE);
+    }
+
+    private void start(IoTransport transport, RelayConfig relay, List<Cidr> allowFrom, int maxConnections) {
         EventLoops loops = new EventLoops(transport, 2);
         closers.add(loops::close);
         dataPlane = new DataPlane(loops, new DataPlaneConfig(List.of(V4, V6), relay, Duration.ofSeconds(1),
-                UdpConfig.DEFAULT));
+                UdpConfig.DEFAULT, false, allowFrom, maxConnections));
         closers.add(dataPlane::close);
     }
 
@@ -182,6 +186,27 @@ class AdmissionIT {
         assertEquals(1, counts("only1").total());
         assertEquals(1, counts("v6only").notAllowed());
         assertEquals(0, counts("v6loop").notAllowed());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = IoTransport.class, names = {"EPOLL", "NIO"})
+    void theDaemonsAllowFromIsEveryPortsDefaultAndItsCapSpansMappings(IoTransport transport) throws Exception {
+        start(transport, RelayConfig.DEFAULT, cidrs("127.0.0.1/32"), 2);
+        BlockingBackend backend = echo(V4);
+        InetSocketAddress plain = open("plain", Protocol.TCP, backend.address(), Optional.empty(), PortPolicy.NONE);
+        InetSocketAddress own = open("own", Protocol.TCP, backend.address(), Optional.empty(),
+                PortPolicy.NONE.withAllowFrom(cidrs("127.0.0.2/32")));
+        assertReset(V4_OTHER, plain);
+        assertReset(V4, own);
+        try (Socket a = connectFrom(V4, plain); Socket b = connectFrom(V4_OTHER, own)) {
+            assertEchoes(a);
+            assertEchoes(b);
+            assertReset(V4, plain); // the third connection over both mappings, past the daemon's cap of 2
+        }
+        assertEquals(1, counts("plain").overLimit());
+        assertEquals(1, counts("plain").notAllowed());
+        assertEquals(1, counts("own").notAllowed());
+        assertEquals(2, backend.accepted());
     }
 
     @ParameterizedTest
