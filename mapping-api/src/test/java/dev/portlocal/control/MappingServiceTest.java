@@ -5,9 +5,11 @@ import dev.portlocal.model.Cidr;
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.EndpointPort;
 import dev.portlocal.model.IpFamily;
+import dev.portlocal.model.Mapping;
 import dev.portlocal.model.MappingKey;
 import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
+import dev.portlocal.model.PortPolicy;
 import dev.portlocal.model.PortRange;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.model.ProxyProtocol;
@@ -259,6 +261,36 @@ class MappingServiceTest {
         service.apply(FILE, List.of(endpoint("web", "10.0.0.1", plain)));
         assertEquals(List.of("retarget " + before + " web:80/tcp -> 10.0.0.1:80"), opener.calls);
         assertEquals(Optional.empty(), opener.open.values().iterator().next().proxyProtocol());
+    }
+
+    @Test
+    void aNewPortPolicyIsAppliedLikeANewTargetKeepingTheNodePortAndIsKeptInTheState() {
+        service(RANGE);
+        EndpointPort plain = tcp(80);
+        EndpointPort capped = EndpointPort.builder().port(80).maxConnections(3)
+                .allowFrom(List.of(Cidr.parse("allowFrom", "10.1.0.0/16"))).connectTimeout(Duration.ofSeconds(2))
+                .idleTimeout(Duration.ofMinutes(5)).accessLog(true).build();
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", plain)));
+        int before = nodePort(key("web", 80));
+        opener.callsAndClear();
+
+        ApplyResult result = service.apply(FILE, List.of(endpoint("web", "10.0.0.1", capped)));
+
+        assertEquals(List.of(key("web", 80)), result.retargeted());
+        assertEquals(List.of("retarget " + before + " web:80/tcp -> 10.0.0.1:80"), opener.calls);
+        Mapping open = opener.open.values().iterator().next();
+        assertEquals(capped.policy(), open.policy(), "the data plane got the port's policy");
+        assertEquals(Optional.of(Duration.ofMinutes(5)), open.idleTimeout());
+        assertEquals(capped.policy(), new StateStore(stateDir).load().get(key("web", 80)).policy());
+        MappingStatus status = service.mappings().get(0);
+        assertEquals(capped.policy(), status.policy(), "what GET shows");
+
+        opener.callsAndClear();
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", capped)));
+        assertEquals(List.of(), opener.calls, "the same policy again changes nothing");
+        service.apply(FILE, List.of(endpoint("web", "10.0.0.1", plain)));
+        assertEquals(List.of("retarget " + before + " web:80/tcp -> 10.0.0.1:80"), opener.calls);
+        assertEquals(PortPolicy.NONE, opener.open.values().iterator().next().policy());
     }
 
     @Test
