@@ -174,6 +174,7 @@ public final class AnnotationWriter {
     private void send(PodState state, Optional<String> value) {
         RuntimeException failure = null;
         boolean gone = false;
+        long start = System.nanoTime();
         try {
             patcher.patch(state.namespace, state.name, value);
         } catch (PodGoneException e) {
@@ -181,6 +182,7 @@ public final class AnnotationWriter {
         } catch (RuntimeException e) {
             failure = e;
         }
+        metrics.patchTook(System.nanoTime() - start);
         synchronized (this) {
             state.inFlight = false;
             if (pods.get(state.key()) != state) {
