@@ -144,6 +144,32 @@ public final class AnnotationWriter {
         metrics.pending(pods.size());
     }
 
+    /**
+     * The informer shows the Pod at {@code resourceVersion} with {@code current}, and the caller found nothing else
+     * changed in it: true if {@code current} is the value this writer last wrote, so the change is its own patch
+     * coming back and nothing needs translating again (a value this writer did not write, a hand edit, is false:
+     * translate, and the writer's next offer writes over it). A Pod still waiting for a retry of that same value
+     * is done.
+     */
+    public synchronized boolean ownPatchSeen(String namespace, String name, Optional<String> current,
+                                             String resourceVersion) {
+        String key = namespace + "/" + name;
+        Written last = written.get(key);
+        if (last == null || !last.value().equals(current)) {
+            return false;
+        }
+        PodState state = pods.get(key);
+        if (state != null && !state.inFlight) {
+            state.current = current;
+            state.resourceVersion = resourceVersion;
+            if (state.satisfied()) {
+                remove(state);
+                metrics.pending(pods.size());
+            }
+        }
+        return true;
+    }
+
     /** The Pod is gone: nothing more is written for it. */
     public synchronized void forget(String namespace, String name) {
         String key = namespace + "/" + name;
