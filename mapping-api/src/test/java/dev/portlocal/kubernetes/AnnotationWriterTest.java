@@ -156,4 +156,12 @@ class AnnotationWriterTest {
         assertEquals(true, writer.ownPatchSeen("ns", "p", B, "3"));
         assertEquals(0, writer.pending());
     }
+
+    @Test
+    void itsOwnPatchComingBackBeforeTheAnswerIsRecognised() {
+        List<Boolean> seen = new ArrayList<>();
+        duringPatch = () -> seen.add(writer.ownPatchSeen("ns", "p", A, "2"));
+        writer.offer("ns", "p", A, Optional.empty(), "1");
+        assertEquals(List.of(true), seen);
+    }
 }
