@@ -90,6 +90,8 @@ public final class AnnotationWriter {
         Optional<String> current = Optional.empty();
         String resourceVersion;
         boolean inFlight;
+        /** The value of the patch in flight. */
+        Optional<String> sending = Optional.empty();
         boolean waiting;
         int failures;
         /** Bumped to void a scheduled retry that a faster path replaced. */
@@ -144,6 +146,36 @@ public final class AnnotationWriter {
         metrics.pending(pods.size());
     }
 
+    /**
+     * The informer shows the Pod at {@code resourceVersion} with {@code current}, and the caller found nothing else
+     * changed in it: true if {@code current} is the value this writer last wrote, so the change is its own patch
+     * coming back and nothing needs translating again (a value this writer did not write, a hand edit, is false:
+     * translate, and the writer's next offer writes over it). So is the value of a patch still in flight, whose
+     * watch event may come before its answer. A Pod still waiting for a retry of that same value is done.
+     */
+    public synchronized boolean ownPatchSeen(String namespace, String name, Optional<String> current,
+                                             String resourceVersion) {
+        String key = namespace + "/" + name;
+        PodState state = pods.get(key);
+        if (state != null && state.inFlight && state.sending.equals(current)) {
+            // The API server sends the watch event before it answers the patch.
+            return true;
+        }
+        Written last = written.get(key);
+        if (last == null || !last.value().equals(current)) {
+            return false;
+        }
+        if (state != null && !state.inFlight) {
+            state.current = current;
+            state.resourceVersion = resourceVersion;
+            if (state.satisfied()) {
+                remove(state);
+                metrics.pending(pods.size());
+            }
+        }
+        return true;
+    }
+
     /** The Pod is gone: nothing more is written for it. */
     public synchronized void forget(String namespace, String name) {
         String key = namespace + "/" + name;
@@ -163,6 +195,7 @@ public final class AnnotationWriter {
     private void submit(PodState state) {
         state.inFlight = true;
         Optional<String> value = state.wanted;
+        state.sending = value;
         try {
             workers.execute(() -> send(state, value));
         } catch (RejectedExecutionException e) {
@@ -174,6 +207,7 @@ public final class AnnotationWriter {
     private void send(PodState state, Optional<String> value) {
         RuntimeException failure = null;
         boolean gone = false;
+        long start = System.nanoTime();
         try {
             patcher.patch(state.namespace, state.name, value);
         } catch (PodGoneException e) {
@@ -181,6 +215,7 @@ public final class AnnotationWriter {
         } catch (RuntimeException e) {
             failure = e;
         }
+        metrics.patchTook(System.nanoTime() - start);
         synchronized (this) {
             state.inFlight = false;
             if (pods.get(state.key()) != state) {

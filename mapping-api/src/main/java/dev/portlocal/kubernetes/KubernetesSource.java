@@ -22,7 +22,10 @@ import dev.portlocal.state.StateEntry;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -54,6 +57,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BiPredicate;
 
 import static java.util.Objects.requireNonNull;
 
@@ -141,7 +145,7 @@ public final class KubernetesSource implements AutoCloseable {
         pods = client.pods().inAnyNamespace().withField("spec.nodeName", options.nodeName()).runnableInformer(0);
         services = client.services().inAnyNamespace().runnableInformer(0);
         node = client.nodes().withName(options.nodeName()).runnableInformer(0);
-        watch(pods, Resource.PODS);
+        watch(pods, Resource.PODS, this::ownPatchOnly);
         watch(services, Resource.SERVICES);
         watch(node, Resource.NODE);
         long interval = options.publishInterval().toMillis();
@@ -153,6 +157,12 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     private <T extends HasMetadata> void watch(SharedIndexInformer<T> informer, Resource resource) {
+        watch(informer, resource, (before, after) -> false);
+    }
+
+    /** As above; an update for which {@code unchanged} holds asks for no reconcile. */
+    private <T extends HasMetadata> void watch(SharedIndexInformer<T> informer, Resource resource,
+                                               BiPredicate<T, T> unchanged) {
         informer.exceptionHandler((started, error) -> {
             if (informerFailures.getAndIncrement(resource.ordinal()) == 0) {
                 log.atWarn().setMessage("kubernetes_api_failing")
@@ -191,7 +201,9 @@ public final class KubernetesSource implements AutoCloseable {
 
             @Override
             public void onUpdate(T before, T after) {
-                requestReconcile();
+                if (!unchanged.test(before, after)) {
+                    requestReconcile();
+                }
             }
 
             @Override
@@ -200,6 +212,41 @@ public final class KubernetesSource implements AutoCloseable {
             }
         });
         informer.start();
+    }
+
+    /**
+     * True if the update is only this source's own annotation patch coming back: nothing but the annotation (and
+     * the resourceVersion and managed fields the API server sets) changed, to the value the writer last wrote.
+     * Each patch comes back so; translating every Pod again for each would cost a full reconcile per patch.
+     */
+    private boolean ownPatchOnly(Pod before, Pod after) {
+        if (!annotationOnlyChange(before, after)) {
+            return false;
+        }
+        Map<String, String> annotations = after.getMetadata().getAnnotations();
+        return writer.ownPatchSeen(after.getMetadata().getNamespace(), after.getMetadata().getName(),
+                Optional.ofNullable(annotations == null ? null : annotations.get(PodAnnotation.KEY)),
+                after.getMetadata().getResourceVersion());
+    }
+
+    /** The two differ in the {@code nodeportlocal.antrea.io} annotation, resourceVersion and managed fields only. */
+    static boolean annotationOnlyChange(Pod before, Pod after) {
+        return before.getMetadata() != null && after.getMetadata() != null
+                && Objects.equals(before.getSpec(), after.getSpec())
+                && Objects.equals(before.getStatus(), after.getStatus())
+                && Objects.equals(before.getAdditionalProperties(), after.getAdditionalProperties())
+                && withoutOwnFields(before.getMetadata()).equals(withoutOwnFields(after.getMetadata()));
+    }
+
+    private static ObjectMeta withoutOwnFields(ObjectMeta metadata) {
+        Map<String, String> annotations = new HashMap<>(
+                Objects.requireNonNullElse(metadata.getAnnotations(), Map.<String, String>of()));
+        annotations.remove(PodAnnotation.KEY);
+        return new ObjectMetaBuilder(metadata)
+                .withResourceVersion(null)
+                .withManagedFields((List<ManagedFieldsEntry>) null)
+                .withAnnotations(annotations)
+                .build();
     }
 
     /** Asks for one reconcile on the control thread; requests made while one is pending are folded into it. */

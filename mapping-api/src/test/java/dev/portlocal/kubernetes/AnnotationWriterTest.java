@@ -133,4 +133,35 @@ class AnnotationWriterTest {
         assertEquals(1, patches.size());
         assertEquals(0, writer.pending());
     }
+
+    @Test
+    void itsOwnPatchComingBackIsRecognisedAndAHandEditIsNot() {
+        writer.offer("ns", "p", A, Optional.empty(), "1");
+        assertEquals(true, writer.ownPatchSeen("ns", "p", A, "2"));
+        assertEquals(false, writer.ownPatchSeen("ns", "p", B, "3"));
+        assertEquals(false, writer.ownPatchSeen("ns", "p", Optional.empty(), "4"));
+        assertEquals(false, writer.ownPatchSeen("ns", "q", A, "5"));
+        assertEquals(List.of("p=" + A.get()), patches);
+    }
+
+    @Test
+    void itsOwnValueSeenEndsARetry() {
+        failuresLeft.put("p", 1);
+        writer.offer("ns", "p", A, Optional.empty(), "1");
+        writer.offer("ns", "p", B, Optional.empty(), "1");
+        // The first patch failed: nothing written yet, so nothing to recognise.
+        assertEquals(false, writer.ownPatchSeen("ns", "p", A, "2"));
+        fireTimers();
+        assertEquals(0, writer.pending());
+        assertEquals(true, writer.ownPatchSeen("ns", "p", B, "3"));
+        assertEquals(0, writer.pending());
+    }
+
+    @Test
+    void itsOwnPatchComingBackBeforeTheAnswerIsRecognised() {
+        List<Boolean> seen = new ArrayList<>();
+        duringPatch = () -> seen.add(writer.ownPatchSeen("ns", "p", A, "2"));
+        writer.offer("ns", "p", A, Optional.empty(), "1");
+        assertEquals(List.of(true), seen);
+    }
 }
