@@ -49,7 +49,7 @@ class CliApiIT {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         daemon = new Daemon(DaemonConfig.builder()
                 .portRange(range)
-                .listenAddresses(List.of(loopback))
+                .listenAddresses(List.of(loopback, InetAddress.getByName("::1")))
                 .stateDir(dir.resolve("state"))
                 .mappingsFile(mappings)
                 .threads(1)
@@ -92,6 +92,40 @@ class CliApiIT {
             assertTrue(web.matches("shop/web\\s+" + echo.address().getPort() + "\\s+tcp\\s+" + (range.start() + 3)
                     + "\\s+listening\\s+0\\s+1\\s+2\\.0 KiB\\s+2\\.0 KiB"), web);
         }
+    }
+
+    @Test
+    void putTakesADualStackEndpointAndEveryFieldOfAPortEntry() {
+        CliTest.Run put = run("endpoints", "put", "shop/dual", "--ip", "127.0.0.1", "--ip", "::1",
+                "--port", "8080", "--health-check", "{interval: 5s, rise: 3}", "--proxy-protocol", "v2",
+                "--port", "9090/tcp=" + (range.start() + 6), "--health-check",
+                "--port", "53/udp", "--idle-timeout", "30s", api, tokenFile, "-o", "json");
+        assertEquals(ExitCodes.OK, put.code(), put.err());
+        CliTest.Run get = run("endpoints", "get", "shop/dual", api, "-o", "json");
+        assertEquals(ExitCodes.OK, get.code(), get.err());
+        String out = get.out().replaceAll("\\s+", "");
+        assertTrue(out.contains("\"ips\":[\"127.0.0.1\",\"::1\"]"), get.out());
+        assertTrue(out.contains("{\"port\":8080,\"protocol\":\"tcp\",\"ipFamily\":\"IPv6\""), get.out());
+        assertTrue(out.contains("\"healthCheck\":{\"interval\":\"5s\",\"timeout\":\"1s\",\"rise\":3,\"fall\":2}"),
+                get.out());
+        assertTrue(out.contains("{\"port\":9090,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":"
+                + (range.start() + 6) + ",\"state\":\"listening\",\"message\":\"\","
+                + "\"healthCheck\":{\"interval\":\"2s\",\"timeout\":\"1s\",\"rise\":2,\"fall\":2}}"), get.out());
+        assertTrue(out.contains("{\"port\":53,\"protocol\":\"udp\",\"ipFamily\":\"IPv6\""), get.out());
+
+        CliTest.Run wrongFamily = run("endpoints", "put", "shop/two", "--ip", "127.0.0.1", "--ip", "127.0.0.2",
+                "--port", "80", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, wrongFamily.code(), wrongFamily.out());
+        assertTrue(wrongFamily.err().startsWith("portlocal endpoints put: ips"), wrongFamily.err());
+        CliTest.Run badCheck = run("endpoints", "put", "shop/two", "--ip", "127.0.0.1", "--port", "80",
+                "--health-check", "{interval: 10ms}", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, badCheck.code(), badCheck.out());
+        assertTrue(badCheck.err().startsWith("portlocal endpoints put: ports[0].healthCheck.interval: 10ms"),
+                badCheck.err());
+        CliTest.Run udpProxy = run("endpoints", "put", "shop/two", "--ip", "127.0.0.1", "--port", "53/udp",
+                "--proxy-protocol", "v1", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, udpProxy.code(), udpProxy.out());
+        assertTrue(udpProxy.err().startsWith("portlocal endpoints put: ports[0].proxyProtocol: v1"), udpProxy.err());
     }
 
     @Test
