@@ -129,6 +129,43 @@ class CliApiIT {
     }
 
     @Test
+    void bashCompletionOffersTheDaemonsEndpointNames() throws Exception {
+        CliTest.Run put = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port", "8080", api, tokenFile);
+        assertEquals(ExitCodes.OK, put.code(), put.err());
+        CliTest.Run script = run("completion", "bash");
+        assertEquals(ExitCodes.OK, script.code(), script.err());
+        Path completion = dir.resolve("portlocal.bash");
+        Files.writeString(completion, script.out());
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path wrapper = bin.resolve("portlocal");
+        Files.writeString(wrapper, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -XX:TieredStopAtLevel=1 -cp '" + System.getProperty("java.class.path")
+                + "' dev.portlocal.cli.Main \"$@\"\n");
+        assertTrue(wrapper.toFile().setExecutable(true));
+        String address = daemon.apiAddress().toString();
+        // As bash calls it on tab: the words so far, the one being completed last.
+        assertEquals(List.of("from-file", "shop/web"),
+                complete(completion, bin, "portlocal endpoints get --api " + address + " ''"));
+        assertEquals(List.of("shop/web"),
+                complete(completion, bin, "portlocal endpoints delete --api = " + address + " sh"));
+        assertEquals(List.of(), complete(completion, bin,
+                "portlocal endpoints get --api 127.0.0.1:" + FreePorts.refused() + " ''"),
+                "a daemon that does not answer offers nothing");
+    }
+
+    private static List<String> complete(Path completion, Path bin, String words) throws Exception {
+        String line = "source '" + completion + "' 2>/dev/null; COMP_WORDS=(" + words + "); "
+                + "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _complete_portlocal 2>/dev/null; "
+                + "printf '%s\\n' \"${COMPREPLY[@]}\"";
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return out.lines().filter(l -> !l.isEmpty()).sorted().toList();
+    }
+
+    @Test
     void putGetListMappingsDelete() {
         CliTest.Run put = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port", "8080",
                 "--port", "9090/tcp=" + (range.start() + 5), api, tokenFile);
