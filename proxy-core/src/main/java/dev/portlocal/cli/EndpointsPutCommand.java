@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * {@code portlocal endpoints put}: creates or replaces an endpoint, from a file holding one entry of the mapping
  * file ({@code -f}) or from flags. The API validates it; its node ports listen when this returns 0.
  */
-@Command(name = "put", description = {"Create or replace an endpoint. Its node ports listen when this returns 0.",
+@Command(name = "put", sortOptions = false,
+        description = {"Create or replace an endpoint. Its node ports listen when this returns 0.",
     "Each port's own options follow its --port, as the fields follow port: in the mapping file."},
         footer = {"", "Examples:",
             "  portlocal endpoints put shop/web --ip 10.244.1.23 --port 8080 --port 9090/tcp=61005",

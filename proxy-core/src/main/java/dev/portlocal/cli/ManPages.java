@@ -76,7 +76,7 @@ public final class ManPages {
             block(out, help.description());
         }
         String parameters = help.parameterList();
-        String options = help.optionList();
+        String options = help.optionList() + help.optionListGroupSections();
         if (!parameters.isBlank() || !options.isBlank()) {
             out.append(".SH OPTIONS\n");
             block(out, parameters + options);
