@@ -110,6 +110,26 @@ final class Metrics {
                 Better.LOWER, 2);
     }
 
+    static Metric idlePss(String workload) {
+        return new Metric("idle.pss_kib_per_conn", workload, "proxy PSS growth", "KiB per connection",
+                Better.LOWER, 2);
+    }
+
+    /** A JVM's RSS growth between full GCs: an extra figure, beside the plain growth every target has. */
+    static Metric idleAfterGc(String workload) {
+        return new Metric("idle.gc_kib_per_conn", workload, "proxy RSS growth across full GCs (JVM)",
+                "KiB per connection", Better.LOWER, 2);
+    }
+
+    /** The process's own footprint before the idle connections: a fresh process with the run's mappings. */
+    static Metric footprintRss(String workload) {
+        return new Metric("idle.rss_mib", workload, "process RSS before", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintPss(String workload) {
+        return new Metric("idle.pss_mib", workload, "process PSS before", "MiB", Better.LOWER, 1);
+    }
+
     static Metric idleOpened(String workload) {
         return new Metric("idle.opened", workload, "connections held", "connections", Better.HIGHER, 0);
     }

@@ -82,6 +82,39 @@ public final class ProcStats {
         return OptionalLong.empty();
     }
 
+    /** The {@code Pss:} line in KiB from the text of {@code /proc/PID/smaps_rollup}; empty when absent. */
+    static OptionalLong pssKiB(String smapsRollup) {
+        for (String line : smapsRollup.split("\n")) {
+            if (line.startsWith("Pss:")) {
+                String value = line.substring("Pss:".length()).trim();
+                int space = value.indexOf(' ');
+                return OptionalLong.of(Long.parseLong(space < 0 ? value : value.substring(0, space)));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /**
+     * Proportional set size in KiB of {@code pid} and its live descendants, or -1 if {@code pid} is gone or the
+     * kernel has no {@code smaps_rollup} (before 4.14). Shared pages count once across the processes that map them,
+     * so a multi-process proxy is not charged twice for its shared code.
+     */
+    public long pssKiB(long pid) {
+        long kib = 0;
+        boolean any = false;
+        for (long p : tree(pid)) {
+            Optional<String> rollup = read(Path.of("/proc", Long.toString(p), "smaps_rollup"));
+            if (rollup.isPresent()) {
+                OptionalLong pss = pssKiB(rollup.get());
+                if (pss.isPresent()) {
+                    kib += pss.getAsLong();
+                    any = true;
+                }
+            }
+        }
+        return any ? kib : -1;
+    }
+
     /** CPU nanoseconds (user+system) of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
     public long cpuNanos(long pid) {
         long ticks = 0;

@@ -203,11 +203,18 @@ public final class Runner {
             String idleName = "Idle connections (N=" + options.idleConnections() + ")";
             attempt(target, round, "idle connections", () -> {
                 IdleConnectionsWorkload.Result r = new IdleConnectionsWorkload(generator).run(target.sink(),
-                        options.idleConnections(), 1_000, 60_000, () -> rssAfterGc(target));
+                        options.idleConnections(), 1_000, 60_000, baseline -> memory(target, baseline));
                 table.add(target.name(), Metrics.idleMemory(idleName), round, r.kibPerConnection());
+                table.add(target.name(), Metrics.idlePss(idleName), round, r.pssKibPerConnection());
+                if (target.jvm()) {
+                    table.add(target.name(), Metrics.idleAfterGc(idleName), round, r.afterGcKibPerConnection());
+                }
+                table.add(target.name(), Metrics.footprintRss(idleName), round, r.before().rssKiB() / 1024.0);
+                table.add(target.name(), Metrics.footprintPss(idleName), round, r.before().pssKiB() / 1024.0);
                 table.add(target.name(), Metrics.idleOpened(idleName), round, r.opened());
-                log.log("  %-22s idle %d/%d held, %.2f KiB per connection", target.name(), r.opened(),
-                        r.requested(), r.kibPerConnection());
+                log.log("  %-22s idle %d/%d held, %.2f KiB RSS, %.2f KiB PSS per connection (%.2f after GC); "
+                        + "%.1f MiB RSS before", target.name(), r.opened(), r.requested(), r.kibPerConnection(),
+                        r.pssKibPerConnection(), r.afterGcKibPerConnection(), r.before().rssKiB() / 1024.0);
             });
         }
     }
@@ -301,27 +308,44 @@ public final class Runner {
         }
     }
 
-    /** Resident KiB of the target after a full GC if it is a JVM (jcmd GC.run), else plain RSS. */
-    private long rssAfterGc(Target target) {
+    /**
+     * The target's memory, the same way for every target: RSS and PSS as they are. For a JVM, also the RSS after
+     * two full GCs (jcmd GC.run): before the connections the GC runs first, so the baseline is the settled heap
+     * and the plain growth counts the garbage the connections made too (against the JVM, never for it); while
+     * they are held the plain figures are read first and the GC runs after.
+     */
+    private IdleConnectionsWorkload.MemorySample memory(Target target, boolean baseline) {
         long pid = target.process().orElseThrow().pid();
-        if (target.jvm()) {
-            OptionalLong java = proc.findJava(pid);
-            if (java.isPresent()) {
-                try {
-                    // Twice: the first full GC may resize the heap, the second measures the settled footprint.
-                    for (int i = 0; i < 2; i++) {
-                        Commands.run(List.of("jcmd", Long.toString(java.getAsLong()), "GC.run"),
-                                Duration.ofSeconds(30));
-                    }
-                } catch (IOException e) {
-                    log.note(target.name() + ": jcmd GC.run failed, memory is without a full GC: "
-                            + RunLog.firstLine(e.getMessage()));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        if (!target.jvm()) {
+            return new IdleConnectionsWorkload.MemorySample(proc.rssKiB(pid), proc.pssKiB(pid), -1);
         }
-        return proc.rssKiB(pid);
+        if (baseline) {
+            fullGc(target, pid);
+            long rss = proc.rssKiB(pid);
+            return new IdleConnectionsWorkload.MemorySample(rss, proc.pssKiB(pid), rss);
+        }
+        long rss = proc.rssKiB(pid);
+        long pss = proc.pssKiB(pid);
+        fullGc(target, pid);
+        return new IdleConnectionsWorkload.MemorySample(rss, pss, proc.rssKiB(pid));
+    }
+
+    private void fullGc(Target target, long pid) {
+        OptionalLong java = proc.findJava(pid);
+        if (java.isEmpty()) {
+            return;
+        }
+        try {
+            // Twice: the first full GC may resize the heap, the second measures the settled footprint.
+            for (int i = 0; i < 2; i++) {
+                Commands.run(List.of("jcmd", Long.toString(java.getAsLong()), "GC.run"), Duration.ofSeconds(30));
+            }
+        } catch (IOException e) {
+            log.note(target.name() + ": jcmd GC.run failed, memory is without a full GC: "
+                    + RunLog.firstLine(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A workload step that may fail without ending the run. */

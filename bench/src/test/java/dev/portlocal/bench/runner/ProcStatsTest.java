@@ -27,6 +27,10 @@ class ProcStatsTest {
         String status = "Name:\thaproxy\nVmPeak:\t  100 kB\nVmRSS:\t   31337 kB\nThreads:\t2\n";
         assertEquals(OptionalLong.of(31337), ProcStats.vmRssKiB(status));
         assertEquals(OptionalLong.empty(), ProcStats.vmRssKiB("Name:\tkthreadd\nThreads:\t1\n"));
+        String rollup = "55d4c6e00000-7ffd1a5f2000 ---p 00000000 00:00 0    [rollup]\nRss:    \t  14336 kB\n"
+                + "Pss:               10240 kB\nPss_Anon:           8000 kB\n";
+        assertEquals(OptionalLong.of(10240), ProcStats.pssKiB(rollup));
+        assertEquals(OptionalLong.empty(), ProcStats.pssKiB("Rss: 1 kB\n"));
     }
 
     @Test
@@ -35,6 +39,8 @@ class ProcStatsTest {
         long pid = ProcessHandle.current().pid();
         assertTrue(stats.cpuNanos(pid) > 0);
         assertTrue(stats.rssKiB(pid) > 1024, "a JVM is more than 1 MiB resident");
+        long pss = stats.pssKiB(pid);
+        assertTrue(pss > 0 && pss <= stats.rssKiB(pid) + 1024, "PSS " + pss + " KiB is at most RSS");
         assertEquals(OptionalLong.of(pid), stats.findJava(pid));
     }
 
