@@ -31,6 +31,30 @@ class ProcStatsTest {
                 + "Pss:               10240 kB\nPss_Anon:           8000 kB\n";
         assertEquals(OptionalLong.of(10240), ProcStats.pssKiB(rollup));
         assertEquals(OptionalLong.empty(), ProcStats.pssKiB("Rss: 1 kB\n"));
+        assertEquals(OptionalLong.of(21), ProcStats.threads("Name:\tjava\nThreads:\t21\n"));
+    }
+
+    @Test
+    void countsListeningPortsInARangeFromTheKernelsTable() {
+        String table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout\n"
+                + "   0: 0100007F:F618 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n"
+                + "   1: 0100007F:F618 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n"
+                + "   2: 0100007F:F619 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0\n"
+                + "   3: 0100007F:1451 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n";
+        java.util.BitSet ports = new java.util.BitSet();
+        ProcStats.listening(table, 63000, 63999, ports);
+        assertEquals("{63000}", ports.toString(), "one port however many sockets; not the established one");
+    }
+
+    @Test
+    void seesThisJvmsOwnListener() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            ProcStats stats = new ProcStats(100);
+            assertEquals(1, stats.listeningPorts(ProcessHandle.current().pid(), port, port));
+            assertTrue(stats.threads(ProcessHandle.current().pid()) > 1);
+        }
     }
 
     @Test
