@@ -305,6 +305,8 @@ final class Launcher {
 
     /** The footprint instances' node ports start here: above the run's own ports and the ephemeral range. */
     static final int FOOTPRINT_BASE = 63000;
+    /** HAProxy's maxconn there: its fds for this many plus the listeners stay under the fd limit. */
+    static final int FOOTPRINT_MAXCONN = 4_000;
     /** Their API port, one instance at a time. */
     static final int FOOTPRINT_API_PORT = 62190;
 
@@ -335,7 +337,7 @@ final class Launcher {
             int threads = Integer.parseInt(target.name().substring("haproxy-splice-t".length()));
             Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, PeerConfigs.haproxy(threads, routes, placement.proxyHost(),
-                    placement.backendHost()));
+                    placement.backendHost(), FOOTPRINT_MAXCONN));
             return Optional.of(startChild(name, placement.inProxy(List.of("haproxy", "-db", "-f", cfg.toString()))));
         } else if (target.name().startsWith("nginx")) {
             Path conf = dir.resolve("nginx.conf");

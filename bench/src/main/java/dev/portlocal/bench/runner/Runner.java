@@ -392,7 +392,8 @@ public final class Runner {
                 }
                 if (listening != count) {
                     log.note(target.name() + ": footprint skipped: " + listening + " of " + count
-                            + " ports listened within 60 s. Log: " + child.log());
+                            + " ports listened " + (child.isAlive() ? "within 60 s" : "before it exited") + ". Log: "
+                            + child.log());
                     return;
                 }
                 double startMillis = (System.nanoTime() - started) / 1e6;
