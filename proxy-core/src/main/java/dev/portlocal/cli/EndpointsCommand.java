@@ -11,7 +11,7 @@ import java.util.List;
 /** {@code portlocal endpoints list|get|put|delete}: a client of the HTTP API. */
 @Command(name = "endpoints", description = "List, read, create, update and delete endpoints through the API.",
         subcommands = {EndpointsListCommand.class, EndpointsGetCommand.class, EndpointsPutCommand.class,
-            EndpointsDeleteCommand.class})
+            EndpointsDeleteCommand.class, EndpointsNamesCommand.class})
 final class EndpointsCommand implements Runnable {
 
     @Spec

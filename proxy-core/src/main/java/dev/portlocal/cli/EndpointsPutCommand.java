@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.portlocal.api.ApiClient;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,9 +31,14 @@ import java.util.regex.Pattern;
  * {@code portlocal endpoints put}: creates or replaces an endpoint, from a file holding one entry of the mapping
  * file ({@code -f}) or from flags. The API validates it; its node ports listen when this returns 0.
  */
-@Command(name = "put", description = "Create or replace an endpoint. Its node ports listen when this returns 0.",
+@Command(name = "put", sortOptions = false,
+        description = {"Create or replace an endpoint. Its node ports listen when this returns 0.",
+    "Each port's own options follow its --port, as the fields follow port: in the mapping file."},
         footer = {"", "Examples:",
             "  portlocal endpoints put shop/web --ip 10.244.1.23 --port 8080 --port 9090/tcp=61005",
+            "  portlocal endpoints put shop/web --ip 10.244.1.23 --ip fd00:10:244:1::17 \\",
+            "      --port 8080 --health-check '{interval: 5s}' --proxy-protocol v2 --allow-from 192.0.2.0/24 \\",
+            "      --port 53/udp --idle-timeout 30s",
             "  portlocal endpoints put -f web.yaml"})
 final class EndpointsPutCommand implements Callable<Integer> {
 
@@ -54,12 +60,13 @@ final class EndpointsPutCommand implements Callable<Integer> {
             description = "One entry of the mapping file (name, ip, ports) in YAML (.yaml, .yml) or JSON.")
     Path file;
 
-    @Option(names = "--ip", paramLabel = "IP", description = "The endpoint's IP.")
-    String ip;
+    @Option(names = "--ip", paramLabel = "IP",
+            description = "The endpoint's IP; twice, one of each family, for a dual-stack endpoint.")
+    List<String> ips;
 
-    @Option(names = "--port", paramLabel = "PORT[/PROTOCOL][=NODEPORT]",
-            description = "A port to map, repeatable: 8080, 53/udp, or 8080/tcp=61005 to pin the node port.")
-    List<String> ports;
+    @ArgGroup(exclusive = false, multiplicity = "0..*", heading = "%nPorts (each option applies to the --port "
+            + "before it):%n")
+    List<PortOptions> ports;
 
     @Mixin
     OutputOption output;
@@ -91,7 +98,7 @@ final class EndpointsPutCommand implements Callable<Integer> {
     }
 
     private ObjectNode fromFile() {
-        if (ip != null || ports != null) {
+        if (ips != null || ports != null) {
             throw new IllegalArgumentException("-f: give the endpoint either in a file or with --ip and --port, "
                     + "not both");
         }
@@ -123,7 +130,7 @@ final class EndpointsPutCommand implements Callable<Integer> {
         if (name == null) {
             throw new IllegalArgumentException("NAME: missing (expected: NAME --ip IP --port PORT..., or -f FILE)");
         }
-        if (ip == null) {
+        if (ips == null || ips.isEmpty()) {
             throw new IllegalArgumentException("--ip: missing (expected: the endpoint's IP)");
         }
         if (ports == null || ports.isEmpty()) {
@@ -131,23 +138,114 @@ final class EndpointsPutCommand implements Callable<Integer> {
         }
         ObjectNode body = JSON.createObjectNode();
         body.put("name", name);
-        body.put("ip", ip);
+        if (ips.size() == 1) {
+            body.put("ip", ips.get(0));
+        } else {
+            ArrayNode list = body.putArray("ips");
+            ips.forEach(list::add);
+        }
         ArrayNode list = body.putArray("ports");
-        for (String spec : ports) {
-            Matcher m = PORT.matcher(spec.trim());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("--port: " + spec
-                        + " (expected: PORT[/PROTOCOL][=NODEPORT], e.g. 8080, 53/udp or 8080/tcp=61005)");
-            }
-            ObjectNode port = list.addObject();
-            port.put("port", Long.parseLong(m.group(1)));
-            if (m.group(2) != null) {
-                port.put("protocol", m.group(2));
-            }
-            if (m.group(3) != null) {
-                port.put("nodePort", Long.parseLong(m.group(3)));
-            }
+        for (PortOptions options : ports) {
+            options.addTo(list.addObject());
         }
         return body;
+    }
+
+    /**
+     * One {@code --port} and the options that follow it: every field a port entry of the mapping file takes.
+     * Values go to the API as the file would write them, so the API's reader judges them with the file's messages.
+     */
+    static final class PortOptions {
+
+        @Option(names = "--port", required = true, paramLabel = "PORT[/PROTOCOL][=NODEPORT]",
+                description = "A port to map, repeatable: 8080, 53/udp, or 8080/tcp=61005 to pin the node port.")
+        String port;
+
+        @Option(names = "--health-check", arity = "0..1", fallbackValue = "{}", paramLabel = "SPEC",
+                description = "Check the endpoint (tcp): {} for the defaults, or '{interval: 5s, timeout: 1s, "
+                        + "rise: 2, fall: 2}'.")
+        String healthCheck;
+
+        @Option(names = "--proxy-protocol", paramLabel = "v1|v2",
+                description = "Send a PROXY protocol header with the client's address (tcp).")
+        String proxyProtocol;
+
+        @Option(names = "--allow-from", split = ",", paramLabel = "CIDR",
+                description = "Accept clients from these networks only; repeatable or comma-separated.")
+        List<String> allowFrom;
+
+        @Option(names = "--max-connections", paramLabel = "N",
+                description = "Refuse new connections (tcp) or sessions (udp) past N at once.")
+        String maxConnections;
+
+        @Option(names = "--connect-timeout", paramLabel = "DURATION",
+                description = "This port's connect timeout to the endpoint (tcp), e.g. 2s.")
+        String connectTimeout;
+
+        @Option(names = "--idle-timeout", paramLabel = "DURATION",
+                description = "Close a connection or session idle this long, e.g. 30s.")
+        String idleTimeout;
+
+        @Option(names = "--access-log", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+                description = "Log each connection of this port when it ends (default: the daemon's setting).")
+        Boolean accessLog;
+
+        void addTo(ObjectNode entry) {
+            Matcher m = PORT.matcher(port.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("--port: " + port
+                        + " (expected: PORT[/PROTOCOL][=NODEPORT], e.g. 8080, 53/udp or 8080/tcp=61005)");
+            }
+            entry.put("port", Long.parseLong(m.group(1)));
+            if (m.group(2) != null) {
+                entry.put("protocol", m.group(2));
+            }
+            if (m.group(3) != null) {
+                entry.put("nodePort", Long.parseLong(m.group(3)));
+            }
+            if (healthCheck != null) {
+                entry.set("healthCheck", healthCheck(healthCheck));
+            }
+            putText(entry, "proxyProtocol", proxyProtocol);
+            if (allowFrom != null) {
+                ArrayNode cidrs = entry.putArray("allowFrom");
+                allowFrom.forEach(c -> cidrs.add(c.trim()));
+            }
+            if (maxConnections != null) {
+                try {
+                    entry.put("maxConnections", Long.parseLong(maxConnections.trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--max-connections: " + maxConnections
+                            + " (expected: a whole number, at least 1)");
+                }
+            }
+            putText(entry, "connectTimeout", connectTimeout);
+            putText(entry, "idleTimeout", idleTimeout);
+            if (accessLog != null) {
+                entry.put("accessLog", accessLog);
+            }
+        }
+
+        private static void putText(ObjectNode entry, String field, String value) {
+            if (value != null) {
+                entry.put(field, value);
+            }
+        }
+
+        /** The check as the file writes it: a YAML or JSON object, {@code {}} for the defaults. */
+        private static JsonNode healthCheck(String text) {
+            JsonNode check;
+            try {
+                check = YAML.readTree(text);
+            } catch (JacksonException e) {
+                throw new IllegalArgumentException("--health-check: " + text + " ("
+                        + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
+            }
+            if (check == null || !check.isObject()) {
+                throw new IllegalArgumentException("--health-check: " + text
+                        + " (expected: an object such as {} or '{interval: 5s, rise: 3}')");
+            }
+            return check;
+        }
     }
 }

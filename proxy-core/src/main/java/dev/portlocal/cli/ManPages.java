@@ -49,7 +49,7 @@ public final class ManPages {
     private static void collect(CommandLine cl, List<CommandLine> out) {
         out.add(cl);
         for (CommandLine sub : cl.getSubcommands().values()) {
-            if (!out.contains(sub)) {
+            if (!out.contains(sub) && !sub.getCommandSpec().usageMessage().hidden()) {
                 collect(sub, out);
             }
         }
@@ -76,7 +76,7 @@ public final class ManPages {
             block(out, help.description());
         }
         String parameters = help.parameterList();
-        String options = help.optionList();
+        String options = help.optionList() + help.optionListGroupSections();
         if (!parameters.isBlank() || !options.isBlank()) {
             out.append(".SH OPTIONS\n");
             block(out, parameters + options);
@@ -87,6 +87,9 @@ public final class ManPages {
             out.append("Each command has its own page: ");
             List<String> subs = new ArrayList<>();
             for (CommandLine sub : cl.getSubcommands().values()) {
+                if (sub.getCommandSpec().usageMessage().hidden()) {
+                    continue;
+                }
                 subs.add("\\fB" + escape(pageName(sub)) + "\\fR(1)");
             }
             out.append(String.join(", ", subs)).append(".\n");

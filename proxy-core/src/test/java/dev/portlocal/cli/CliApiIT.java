@@ -49,7 +49,7 @@ class CliApiIT {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         daemon = new Daemon(DaemonConfig.builder()
                 .portRange(range)
-                .listenAddresses(List.of(loopback))
+                .listenAddresses(List.of(loopback, InetAddress.getByName("::1")))
                 .stateDir(dir.resolve("state"))
                 .mappingsFile(mappings)
                 .threads(1)
@@ -92,6 +92,77 @@ class CliApiIT {
             assertTrue(web.matches("shop/web\\s+" + echo.address().getPort() + "\\s+tcp\\s+" + (range.start() + 3)
                     + "\\s+listening\\s+0\\s+1\\s+2\\.0 KiB\\s+2\\.0 KiB"), web);
         }
+    }
+
+    @Test
+    void putTakesADualStackEndpointAndEveryFieldOfAPortEntry() {
+        CliTest.Run put = run("endpoints", "put", "shop/dual", "--ip", "127.0.0.1", "--ip", "::1",
+                "--port", "8080", "--health-check", "{interval: 5s, rise: 3}", "--proxy-protocol", "v2",
+                "--port", "9090/tcp=" + (range.start() + 6), "--health-check",
+                "--port", "53/udp", "--idle-timeout", "30s", api, tokenFile, "-o", "json");
+        assertEquals(ExitCodes.OK, put.code(), put.err());
+        CliTest.Run get = run("endpoints", "get", "shop/dual", api, "-o", "json");
+        assertEquals(ExitCodes.OK, get.code(), get.err());
+        String out = get.out().replaceAll("\\s+", "");
+        assertTrue(out.contains("\"ips\":[\"127.0.0.1\",\"::1\"]"), get.out());
+        assertTrue(out.contains("{\"port\":8080,\"protocol\":\"tcp\",\"ipFamily\":\"IPv6\""), get.out());
+        assertTrue(out.contains("\"healthCheck\":{\"interval\":\"5s\",\"timeout\":\"1s\",\"rise\":3,\"fall\":2}"),
+                get.out());
+        assertTrue(out.contains("{\"port\":9090,\"protocol\":\"tcp\",\"ipFamily\":\"IPv4\",\"nodePort\":"
+                + (range.start() + 6) + ",\"state\":\"listening\",\"message\":\"\","
+                + "\"healthCheck\":{\"interval\":\"2s\",\"timeout\":\"1s\",\"rise\":2,\"fall\":2}}"), get.out());
+        assertTrue(out.contains("{\"port\":53,\"protocol\":\"udp\",\"ipFamily\":\"IPv6\""), get.out());
+
+        CliTest.Run wrongFamily = run("endpoints", "put", "shop/two", "--ip", "127.0.0.1", "--ip", "127.0.0.2",
+                "--port", "80", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, wrongFamily.code(), wrongFamily.out());
+        assertTrue(wrongFamily.err().startsWith("portlocal endpoints put: ips"), wrongFamily.err());
+        CliTest.Run badCheck = run("endpoints", "put", "shop/two", "--ip", "127.0.0.1", "--port", "80",
+                "--health-check", "{interval: 10ms}", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, badCheck.code(), badCheck.out());
+        assertTrue(badCheck.err().startsWith("portlocal endpoints put: ports[0].healthCheck.interval: 10ms"),
+                badCheck.err());
+        CliTest.Run udpProxy = run("endpoints", "put", "shop/two", "--ip", "127.0.0.1", "--port", "53/udp",
+                "--proxy-protocol", "v1", api, tokenFile);
+        assertEquals(ExitCodes.INVALID, udpProxy.code(), udpProxy.out());
+        assertTrue(udpProxy.err().startsWith("portlocal endpoints put: ports[0].proxyProtocol: v1"), udpProxy.err());
+    }
+
+    @Test
+    void bashCompletionOffersTheDaemonsEndpointNames() throws Exception {
+        CliTest.Run put = run("endpoints", "put", "shop/web", "--ip", "127.0.0.1", "--port", "8080", api, tokenFile);
+        assertEquals(ExitCodes.OK, put.code(), put.err());
+        CliTest.Run script = run("completion", "bash");
+        assertEquals(ExitCodes.OK, script.code(), script.err());
+        Path completion = dir.resolve("portlocal.bash");
+        Files.writeString(completion, script.out());
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path wrapper = bin.resolve("portlocal");
+        Files.writeString(wrapper, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -XX:TieredStopAtLevel=1 -cp '" + System.getProperty("java.class.path")
+                + "' dev.portlocal.cli.Main \"$@\"\n");
+        assertTrue(wrapper.toFile().setExecutable(true));
+        String address = daemon.apiAddress().toString();
+        // As bash calls it on tab: the words so far, the one being completed last.
+        assertEquals(List.of("from-file", "shop/web"),
+                complete(completion, bin, "portlocal endpoints get --api " + address + " ''"));
+        assertEquals(List.of("shop/web"),
+                complete(completion, bin, "portlocal endpoints delete --api = " + address + " sh"));
+        assertEquals(List.of(), complete(completion, bin,
+                "portlocal endpoints get --api 127.0.0.1:" + FreePorts.refused() + " ''"),
+                "a daemon that does not answer offers nothing");
+    }
+
+    private static List<String> complete(Path completion, Path bin, String words) throws Exception {
+        String line = "source '" + completion + "' 2>/dev/null; COMP_WORDS=(" + words + "); "
+                + "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _complete_portlocal 2>/dev/null; "
+                + "printf '%s\\n' \"${COMPREPLY[@]}\"";
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return out.lines().filter(l -> !l.isEmpty()).sorted().toList();
     }
 
     @Test

@@ -13,13 +13,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Holds N idle connections open and reports how much the target's memory grew per connection. The probe is called
- * once before connecting and once while all are held; for a JVM it should run a full GC first.
+ * Holds N idle connections open and reports how much the target's memory grew per connection: resident (RSS) and
+ * proportional (PSS) growth, measured the same way for every target, and for a JVM also the RSS growth across full
+ * GCs as a separate figure. The probe is called once before connecting and once while all are held.
  *
  * <p>Plan N for the hard fd limit (20,000 per process here): a proxy spends 2 fds per connection.
  */
@@ -28,13 +28,38 @@ public final class IdleConnectionsWorkload {
     /** Connects in flight at once, so the target's accept backlog never overflows. */
     static final int CONNECT_WINDOW = 256;
 
+    /**
+     * A reading of the target's memory in KiB, -1 for what was not measured: RSS and PSS as they are, and the RSS
+     * after a full GC (a JVM only).
+     */
+    public record MemorySample(long rssKiB, long pssKiB, long afterGcRssKiB) {
+    }
+
+    /** Reads the target's memory; {@code baseline} is true for the reading before any connection is opened. */
+    @FunctionalInterface
+    public interface MemoryProbe {
+        MemorySample sample(boolean baseline);
+    }
+
     /** Memory growth of the target while the connections were held. */
-    public record Result(int requested, int opened, long rssBeforeKiB, long rssHeldKiB) {
-        /** KiB of growth per open connection; NaN when nothing opened or the memory is unknown. */
+    public record Result(int requested, int opened, MemorySample before, MemorySample held) {
+        /** KiB of RSS growth per open connection; NaN when nothing opened or the memory is unknown. */
         public double kibPerConnection() {
-            return opened == 0 || rssBeforeKiB < 0 || rssHeldKiB < 0
-                    ? Double.NaN
-                    : (double) (rssHeldKiB - rssBeforeKiB) / opened;
+            return perConnection(before.rssKiB(), held.rssKiB());
+        }
+
+        /** KiB of PSS growth per open connection; NaN when not measured. */
+        public double pssKibPerConnection() {
+            return perConnection(before.pssKiB(), held.pssKiB());
+        }
+
+        /** KiB of RSS growth per open connection between full GCs; NaN when not measured (not a JVM). */
+        public double afterGcKibPerConnection() {
+            return perConnection(before.afterGcRssKiB(), held.afterGcRssKiB());
+        }
+
+        private double perConnection(long beforeKiB, long heldKiB) {
+            return opened == 0 || beforeKiB < 0 || heldKiB < 0 ? Double.NaN : (double) (heldKiB - beforeKiB) / opened;
         }
     }
 
@@ -47,15 +72,15 @@ public final class IdleConnectionsWorkload {
     /**
      * @param settle how long to wait, once all are open, before probing (a proxy opens its backend side later)
      * @param openTimeout the bound on opening all of them
-     * @param rssKiB the memory probe; returns -1 when there is nothing to measure
+     * @param memory the memory probe; its figures are -1 when there is nothing to measure
      */
     public Result run(InetSocketAddress target, int connections, long settleMillis, long openTimeoutMillis,
-            LongSupplier rssKiB) throws InterruptedException {
+            MemoryProbe memory) throws InterruptedException {
         LoadGenerator.checkTarget(target);
         if (connections < 1) {
             throw new IllegalArgumentException("connections: " + connections + " (expected: >= 1)");
         }
-        long before = rssKiB.getAsLong();
+        MemorySample before = memory.sample(true);
         Bootstrap bootstrap = generator.bootstrap().handler(Discard.INSTANCE);
         Semaphore window = new Semaphore(CONNECT_WINDOW);
         AtomicInteger opened = new AtomicInteger();
@@ -82,7 +107,7 @@ public final class IdleConnectionsWorkload {
                 window.release(CONNECT_WINDOW);
             }
             Thread.sleep(settleMillis);
-            long held = rssKiB.getAsLong();
+            MemorySample held = memory.sample(false);
             int stillOpen = (int) channels.stream().filter(Channel::isActive).count();
             return new Result(connections, Math.min(opened.get(), stillOpen), before, held);
         } finally {

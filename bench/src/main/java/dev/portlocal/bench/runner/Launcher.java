@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static java.util.Objects.requireNonNull;
@@ -270,29 +271,82 @@ final class Launcher {
                 int base = 61000 + 10 * variant++;
                 List<Route> routes = routes(base + 1, base + 2, base + 3,
                         udp ? Optional.of(base + 4) : Optional.empty());
-                Path dir = runDir.resolve(name);
-                Files.createDirectories(dir.resolve("state"));
-                Path mappings = dir.resolve("mappings.yaml");
-                Files.writeString(mappings, PeerConfigs.portlocalMappings(routes, placement.backendHost()));
-                List<String> cmd = new ArrayList<>(placement.inProxy(List.of(java())));
-                cmd.addAll(options.portlocalJavaOptions());
-                cmd.addAll(List.of("-jar", jar.toString(), "run", "--mappings", mappings.toString(),
-                        "--port-range", PORTLOCAL_RANGE, "--state-dir", dir.resolve("state").toString(),
-                        "--threads", Integer.toString(threads),
-                        // Where every other target listens; a short drain so it stops within our grace time.
-                        "--listen-address", placement.proxyHost(), "--node-ip", placement.proxyHost(),
-                        "--drain-timeout", "2s"));
-                if (hasApi) {
-                    cmd.addAll(List.of("--api", "127.0.0.1:" + portlocalApiPort(variant - 1)));
-                }
-                if (udp) {
-                    // Sessions end as nginx's do; the default cap (16,384 per mapping) is far above what a run opens.
-                    cmd.addAll(List.of("--udp-idle-timeout", PeerConfigs.UDP_SESSION_TIMEOUT));
-                }
-                cmd.addAll(mode.args());
+                List<String> cmd = portlocalCommand(runDir.resolve(name), jar, mode, threads, routes, PORTLOCAL_RANGE,
+                        hasApi ? OptionalInt.of(portlocalApiPort(variant - 1)) : OptionalInt.empty(), udp);
                 startProxy(targets, name, TargetKind.PORTLOCAL, cmd, routes, true);
             }
         }
+    }
+
+    /** The command of a portlocal instance serving {@code routes}, with its mapping file and state under dir. */
+    private List<String> portlocalCommand(Path dir, Path jar, PortlocalMode mode, int threads, List<Route> routes,
+            String range, OptionalInt apiPort, boolean udp) throws IOException {
+        Files.createDirectories(dir.resolve("state"));
+        Path mappings = dir.resolve("mappings.yaml");
+        Files.writeString(mappings, PeerConfigs.portlocalMappings(routes, placement.backendHost()));
+        List<String> cmd = new ArrayList<>(placement.inProxy(List.of(java())));
+        cmd.addAll(options.portlocalJavaOptions());
+        cmd.addAll(List.of("-jar", jar.toString(), "run", "--mappings", mappings.toString(),
+                "--port-range", range, "--state-dir", dir.resolve("state").toString(),
+                "--threads", Integer.toString(threads),
+                // Where every other target listens; a short drain so it stops within our grace time.
+                "--listen-address", placement.proxyHost(), "--node-ip", placement.proxyHost(),
+                "--drain-timeout", "2s"));
+        if (apiPort.isPresent()) {
+            cmd.addAll(List.of("--api", "127.0.0.1:" + apiPort.getAsInt()));
+        }
+        if (udp) {
+            // Sessions end as nginx's do; the default cap (16,384 per mapping) is far above what a run opens.
+            cmd.addAll(List.of("--udp-idle-timeout", PeerConfigs.UDP_SESSION_TIMEOUT));
+        }
+        cmd.addAll(mode.args());
+        return cmd;
+    }
+
+    /** The footprint instances' node ports start here: above the run's own ports and the ephemeral range. */
+    static final int FOOTPRINT_BASE = 63000;
+    /** HAProxy's maxconn there: its fds for this many plus the listeners stay under the fd limit. */
+    static final int FOOTPRINT_MAXCONN = 4_000;
+    /** Their API port, one instance at a time. */
+    static final int FOOTPRINT_API_PORT = 62190;
+
+    /**
+     * Starts a fresh instance of {@code target} (same program, same settings) with {@code count} idle TCP routes to
+     * the sink on ports {@link #FOOTPRINT_BASE} and up, for the footprint workload; empty for a target without a
+     * process of its own. The caller waits for its listeners and stops it.
+     */
+    Optional<ChildProcess> startFootprint(Target target, int count) throws IOException {
+        List<Route> routes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            routes.add(new Route("fp" + i, FOOTPRINT_BASE + i, SINK_PORT));
+        }
+        String name = "footprint-" + target.name();
+        Path dir = runDir.resolve(name).toAbsolutePath();
+        Files.createDirectories(dir);
+        if (target.kind() == TargetKind.PORTLOCAL) {
+            for (PortlocalMode mode : options.portlocalModes()) {
+                for (int threads : options.portlocalThreads()) {
+                    if (portlocalName(options, mode, threads).equals(target.name())) {
+                        return Optional.of(startChild(name, portlocalCommand(dir, options.portlocalJar(), mode,
+                                threads, routes, FOOTPRINT_BASE + "-" + (FOOTPRINT_BASE + count - 1),
+                                OptionalInt.of(FOOTPRINT_API_PORT), false)));
+                    }
+                }
+            }
+        } else if (target.name().startsWith("haproxy-splice-t")) {
+            int threads = Integer.parseInt(target.name().substring("haproxy-splice-t".length()));
+            Path cfg = dir.resolve("haproxy.cfg");
+            Files.writeString(cfg, PeerConfigs.haproxy(threads, routes, placement.proxyHost(),
+                    placement.backendHost(), FOOTPRINT_MAXCONN));
+            return Optional.of(startChild(name, placement.inProxy(List.of("haproxy", "-db", "-f", cfg.toString()))));
+        } else if (target.name().startsWith("nginx")) {
+            Path conf = dir.resolve("nginx.conf");
+            Files.writeString(conf, PeerConfigs.nginx(dir.toString(), NGINX_STREAM_MODULE, routes,
+                    placement.proxyHost(), placement.backendHost()));
+            return Optional.of(startChild(name, placement.inProxy(List.of("nginx", "-p", dir.toString(), "-c",
+                    conf.toString(), "-e", dir.resolve("error.log").toString()))));
+        }
+        return Optional.empty();
     }
 
     private void startHaproxy(List<Target> targets) throws InterruptedException, IOException {

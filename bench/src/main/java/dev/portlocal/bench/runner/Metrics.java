@@ -110,6 +110,43 @@ final class Metrics {
                 Better.LOWER, 2);
     }
 
+    static Metric idlePss(String workload) {
+        return new Metric("idle.pss_kib_per_conn", workload, "proxy PSS growth", "KiB per connection",
+                Better.LOWER, 2);
+    }
+
+    /** A JVM's RSS growth between full GCs: an extra figure, beside the plain growth every target has. */
+    static Metric idleAfterGc(String workload) {
+        return new Metric("idle.gc_kib_per_conn", workload, "proxy RSS growth across full GCs (JVM)",
+                "KiB per connection", Better.LOWER, 2);
+    }
+
+    /** The process's RSS before the idle connections, after the rounds it has served. */
+    static Metric idleBaseRss(String workload) {
+        return new Metric("idle.rss_mib", workload, "process RSS before", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintStart(String workload) {
+        return new Metric("fp.start_ms", workload, "start to all listening", "ms", Better.LOWER, 0);
+    }
+
+    static Metric footprintRss(String workload) {
+        return new Metric("fp.rss_mib", workload, "RSS", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintPss(String workload) {
+        return new Metric("fp.pss_mib", workload, "PSS", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintThreads(String workload) {
+        return new Metric("fp.threads", workload, "threads", "threads", Better.LOWER, 0);
+    }
+
+    /** The target's RSS as the keep-alive load ends, its connections still open. */
+    static Metric loadRss(String workload) {
+        return new Metric("ka.closed.rss_mib", workload, "RSS at the end of the load", "MiB", Better.LOWER, 1);
+    }
+
     static Metric idleOpened(String workload) {
         return new Metric("idle.opened", workload, "connections held", "connections", Better.HIGHER, 0);
     }

@@ -38,10 +38,18 @@ final class PeerConfigs {
 
     /** HAProxy listening on {@code listenHost}, forwarding to the backends on {@code backendHost}. */
     static String haproxy(int threads, List<Route> routes, String listenHost, String backendHost) {
+        return haproxy(threads, routes, listenHost, backendHost, HAPROXY_MAXCONN);
+    }
+
+    /**
+     * The same with {@code maxconn} connections: HAProxy refuses to start when maxconn's fds plus one per listener
+     * pass the fd limit, so the footprint's 1,001 listeners take a lower one.
+     */
+    static String haproxy(int threads, List<Route> routes, String listenHost, String backendHost, int maxconn) {
         StringBuilder sb = new StringBuilder()
                 .append("global\n")
                 .append("    nbthread ").append(threads).append('\n')
-                .append("    maxconn ").append(HAPROXY_MAXCONN).append('\n')
+                .append("    maxconn ").append(maxconn).append('\n')
                 .append("    maxpipes ").append(HAPROXY_MAXPIPES).append('\n')
                 .append("\ndefaults\n")
                 .append("    mode tcp\n")
@@ -50,7 +58,7 @@ final class PeerConfigs {
                 .append("    timeout connect 5s\n")
                 .append("    timeout client 120s\n")
                 .append("    timeout server 120s\n")
-                .append("    maxconn ").append(HAPROXY_MAXCONN).append('\n');
+                .append("    maxconn ").append(maxconn).append('\n');
         for (Route route : routes) {
             if (route.udp()) {
                 throw new IllegalArgumentException("route: " + route + " (expected: TCP; HAProxy 2.6 has no UDP "

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -80,6 +81,103 @@ public final class ProcStats {
             }
         }
         return OptionalLong.empty();
+    }
+
+    /** The {@code Pss:} line in KiB from the text of {@code /proc/PID/smaps_rollup}; empty when absent. */
+    static OptionalLong pssKiB(String smapsRollup) {
+        for (String line : smapsRollup.split("\n")) {
+            if (line.startsWith("Pss:")) {
+                String value = line.substring("Pss:".length()).trim();
+                int space = value.indexOf(' ');
+                return OptionalLong.of(Long.parseLong(space < 0 ? value : value.substring(0, space)));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /**
+     * Proportional set size in KiB of {@code pid} and its live descendants, or -1 if {@code pid} is gone or the
+     * kernel has no {@code smaps_rollup} (before 4.14). Shared pages count once across the processes that map them,
+     * so a multi-process proxy is not charged twice for its shared code.
+     */
+    public long pssKiB(long pid) {
+        long kib = 0;
+        boolean any = false;
+        for (long p : tree(pid)) {
+            Optional<String> rollup = read(Path.of("/proc", Long.toString(p), "smaps_rollup"));
+            if (rollup.isPresent()) {
+                OptionalLong pss = pssKiB(rollup.get());
+                if (pss.isPresent()) {
+                    kib += pss.getAsLong();
+                    any = true;
+                }
+            }
+        }
+        return any ? kib : -1;
+    }
+
+    /** The {@code Threads:} count from the text of {@code /proc/PID/status}; empty when absent. */
+    static OptionalLong threads(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Threads:")) {
+                return OptionalLong.of(Long.parseLong(line.substring("Threads:".length()).trim()));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** Threads of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
+    public long threads(long pid) {
+        long count = 0;
+        boolean any = false;
+        for (long p : tree(pid)) {
+            Optional<String> status = read(Path.of("/proc", Long.toString(p), "status"));
+            if (status.isPresent()) {
+                OptionalLong n = threads(status.get());
+                if (n.isPresent()) {
+                    count += n.getAsLong();
+                    any = true;
+                }
+            }
+        }
+        return any ? count : -1;
+    }
+
+    /**
+     * How many distinct TCP ports in {@code [from, to]} are in LISTEN state in the network namespace of {@code pid}
+     * ({@code /proc/PID/net/tcp} and {@code tcp6}), or -1 if {@code pid} is gone. Reading the kernel's table
+     * disturbs no target, unlike a connect to each port.
+     */
+    public int listeningPorts(long pid, int from, int to) {
+        BitSet ports = new BitSet();
+        boolean any = false;
+        for (String table : List.of("tcp", "tcp6")) {
+            Optional<String> text = read(Path.of("/proc", Long.toString(pid), "net", table));
+            if (text.isPresent()) {
+                any = true;
+                listening(text.get(), from, to, ports);
+            }
+        }
+        return any ? ports.cardinality() : -1;
+    }
+
+    /** Sets in {@code ports} each local port in {@code [from, to]} of a LISTEN row of a /proc/net/tcp table. */
+    static void listening(String table, int from, int to, BitSet ports) {
+        for (String line : table.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            // sl local_address rem_address st ...; LISTEN is st 0A.
+            if (f.length < 4 || !"0A".equals(f[3])) {
+                continue;
+            }
+            int colon = f[1].lastIndexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            int port = Integer.parseInt(f[1].substring(colon + 1), 16);
+            if (port >= from && port <= to) {
+                ports.set(port);
+            }
+        }
     }
 
     /** CPU nanoseconds (user+system) of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */

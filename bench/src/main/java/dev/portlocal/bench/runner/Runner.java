@@ -27,8 +27,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
@@ -109,6 +111,14 @@ public final class Runner {
                     }
                 }
             }
+            if (options.footprintMappings() > 0) {
+                for (Target target : targets) {
+                    if (pastDeadline()) {
+                        break;
+                    }
+                    footprint(target);
+                }
+            }
             if (System.nanoTime() > deadlineNanos) {
                 log.note("The deadline of " + options.deadline().toSeconds() + " s was reached: the remaining "
                         + "workloads were skipped.");
@@ -174,6 +184,11 @@ public final class Runner {
         attempt(target, round, "keep-alive closed loop", () -> {
             RequestResult r = keepAlive.run(target.http(), options.connections(), OptionalDouble.empty(), window);
             recordRequests(target, round, "ka.closed", closedName, "requests", "req/s", "CPU µs per request", r);
+            if (target.process().isPresent()) {
+                // Read as the load ends: the connections are still open and the buffers still held.
+                table.add(target.name(), Metrics.loadRss(closedName), round,
+                        proc.rssKiB(target.process().get().pid()) / 1024.0);
+            }
         });
         String openName = String.format(Locale.ROOT,
                 "Keep-alive request/response, open loop at %.0f req/s (C=%d, latency from intended send time)",
@@ -203,11 +218,17 @@ public final class Runner {
             String idleName = "Idle connections (N=" + options.idleConnections() + ")";
             attempt(target, round, "idle connections", () -> {
                 IdleConnectionsWorkload.Result r = new IdleConnectionsWorkload(generator).run(target.sink(),
-                        options.idleConnections(), 1_000, 60_000, () -> rssAfterGc(target));
+                        options.idleConnections(), 1_000, 60_000, baseline -> memory(target, baseline));
                 table.add(target.name(), Metrics.idleMemory(idleName), round, r.kibPerConnection());
+                table.add(target.name(), Metrics.idlePss(idleName), round, r.pssKibPerConnection());
+                if (target.jvm()) {
+                    table.add(target.name(), Metrics.idleAfterGc(idleName), round, r.afterGcKibPerConnection());
+                }
+                table.add(target.name(), Metrics.idleBaseRss(idleName), round, r.before().rssKiB() / 1024.0);
                 table.add(target.name(), Metrics.idleOpened(idleName), round, r.opened());
-                log.log("  %-22s idle %d/%d held, %.2f KiB per connection", target.name(), r.opened(),
-                        r.requested(), r.kibPerConnection());
+                log.log("  %-22s idle %d/%d held, %.2f KiB RSS, %.2f KiB PSS per connection (%.2f after GC); "
+                        + "%.1f MiB RSS before", target.name(), r.opened(), r.requested(), r.kibPerConnection(),
+                        r.pssKibPerConnection(), r.afterGcKibPerConnection(), r.before().rssKiB() / 1024.0);
             });
         }
     }
@@ -301,27 +322,93 @@ public final class Runner {
         }
     }
 
-    /** Resident KiB of the target after a full GC if it is a JVM (jcmd GC.run), else plain RSS. */
-    private long rssAfterGc(Target target) {
+    /**
+     * The target's memory, the same way for every target: RSS and PSS as they are. For a JVM, also the RSS after
+     * two full GCs (jcmd GC.run): before the connections the GC runs first, so the baseline is the settled heap
+     * and the plain growth counts the garbage the connections made too (against the JVM, never for it); while
+     * they are held the plain figures are read first and the GC runs after.
+     */
+    private IdleConnectionsWorkload.MemorySample memory(Target target, boolean baseline) {
         long pid = target.process().orElseThrow().pid();
-        if (target.jvm()) {
-            OptionalLong java = proc.findJava(pid);
-            if (java.isPresent()) {
-                try {
-                    // Twice: the first full GC may resize the heap, the second measures the settled footprint.
-                    for (int i = 0; i < 2; i++) {
-                        Commands.run(List.of("jcmd", Long.toString(java.getAsLong()), "GC.run"),
-                                Duration.ofSeconds(30));
-                    }
-                } catch (IOException e) {
-                    log.note(target.name() + ": jcmd GC.run failed, memory is without a full GC: "
-                            + RunLog.firstLine(e.getMessage()));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        if (!target.jvm()) {
+            return new IdleConnectionsWorkload.MemorySample(proc.rssKiB(pid), proc.pssKiB(pid), -1);
         }
-        return proc.rssKiB(pid);
+        if (baseline) {
+            fullGc(target, pid);
+            long rss = proc.rssKiB(pid);
+            return new IdleConnectionsWorkload.MemorySample(rss, proc.pssKiB(pid), rss);
+        }
+        long rss = proc.rssKiB(pid);
+        long pss = proc.pssKiB(pid);
+        fullGc(target, pid);
+        return new IdleConnectionsWorkload.MemorySample(rss, pss, proc.rssKiB(pid));
+    }
+
+    private void fullGc(Target target, long pid) {
+        OptionalLong java = proc.findJava(pid);
+        if (java.isEmpty()) {
+            return;
+        }
+        try {
+            // Twice: the first full GC may resize the heap, the second measures the settled footprint.
+            for (int i = 0; i < 2; i++) {
+                Commands.run(List.of("jcmd", Long.toString(java.getAsLong()), "GC.run"), Duration.ofSeconds(30));
+            }
+        } catch (IOException e) {
+            log.note(target.name() + ": jcmd GC.run failed, memory is without a full GC: "
+                    + RunLog.firstLine(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The footprint workload: a fresh process of {@code target}'s program and settings with
+     * {@link RunnerOptions#footprintMappings()} idle TCP mappings, as a node with a full port range runs it. It reads
+     * the time from the start of the process until every port listens (from the kernel's socket table), and after
+     * the settle time the process tree's RSS, PSS and threads. Measured once per run, after the rounds, so the
+     * throughput rounds never share the machine with it.
+     */
+    private void footprint(Target target) throws InterruptedException {
+        int count = options.footprintMappings();
+        String workload = String.format(Locale.ROOT, "Footprint: a fresh process with %,d idle TCP mappings "
+                + "(after %d s)", count, options.footprintSettle().toSeconds());
+        attempt(target, 1, "footprint", () -> {
+            long started = System.nanoTime();
+            Optional<ChildProcess> fresh = launcher.startFootprint(target, count);
+            if (fresh.isEmpty()) {
+                return;
+            }
+            try (ChildProcess child = fresh.get()) {
+                long deadline = started + TimeUnit.SECONDS.toNanos(60);
+                int listening = 0;
+                while (System.nanoTime() < deadline && child.isAlive()) {
+                    listening = proc.listeningPorts(child.pid(), Launcher.FOOTPRINT_BASE,
+                            Launcher.FOOTPRINT_BASE + count - 1);
+                    if (listening == count) {
+                        break;
+                    }
+                    Thread.sleep(2);
+                }
+                if (listening != count) {
+                    log.note(target.name() + ": footprint skipped: " + listening + " of " + count
+                            + " ports listened " + (child.isAlive() ? "within 60 s" : "before it exited") + ". Log: "
+                            + child.log());
+                    return;
+                }
+                double startMillis = (System.nanoTime() - started) / 1e6;
+                Thread.sleep(options.footprintSettle().toMillis());
+                long rss = proc.rssKiB(child.pid());
+                long pss = proc.pssKiB(child.pid());
+                long threads = proc.threads(child.pid());
+                table.add(target.name(), Metrics.footprintStart(workload), 1, startMillis);
+                table.add(target.name(), Metrics.footprintRss(workload), 1, rss / 1024.0);
+                table.add(target.name(), Metrics.footprintPss(workload), 1, pss / 1024.0);
+                table.add(target.name(), Metrics.footprintThreads(workload), 1, threads);
+                log.log("  %-22s footprint %d mappings: all listening after %.0f ms; %.1f MiB RSS, %.1f MiB PSS, "
+                        + "%d threads", target.name(), count, startMillis, rss / 1024.0, pss / 1024.0, threads);
+            }
+        });
     }
 
     /** A workload step that may fail without ending the run. */

@@ -28,6 +28,8 @@ public record RunnerOptions(
         double rate,
         int connectConcurrency,
         int idleConnections,
+        int footprintMappings,
+        Duration footprintSettle,
         UdpOptions udp,
         Set<String> targets,
         List<PortlocalMode> portlocalModes,
@@ -51,6 +53,12 @@ public record RunnerOptions(
     /** The largest idle set that keeps a proxy (2 fds per connection) under the 20,000 fd hard limit. */
     public static final int MAX_IDLE_CONNECTIONS = 9_500;
 
+    /** The footprint's ports are 63000 and up, below the top of the port space. */
+    public static final int MAX_FOOTPRINT_MAPPINGS = 2_000;
+
+    /** The JVM options the daemon ships with (systemd unit, Debian wrapper and image): the bench's default too. */
+    static final Path SHIPPED_JVM_OPTIONS = Path.of("systemd/jvm.options");
+
     public RunnerOptions {
         requireNonNull(topology, "topology");
         requireNonNull(warmup, "warmup");
@@ -68,6 +76,8 @@ public record RunnerOptions(
         checkRange("connections", connections, 1, 5_000);
         checkRange("conn-concurrency", connectConcurrency, 1, 5_000);
         checkRange("idle", idleConnections, 0, MAX_IDLE_CONNECTIONS);
+        checkRange("footprint", footprintMappings, 0, MAX_FOOTPRINT_MAPPINGS);
+        requireNonNull(footprintSettle, "footprintSettle");
         checkRange("client-threads", clientThreads, 1, 64);
         checkRange("backend-threads", backendThreads, 1, 64);
         if (streams.isEmpty()) {
@@ -190,6 +200,8 @@ public record RunnerOptions(
         double rate = 20_000;
         int connectConcurrency = 50;
         Integer idle = null;
+        int footprint = 1_001;
+        Double footprintSettle = null;
         boolean udp = true;
         List<Integer> udpSizes = null;
         int udpSockets = 8;
@@ -200,7 +212,8 @@ public record RunnerOptions(
         List<PortlocalMode> modes = new ArrayList<>();
         List<Integer> portlocalThreads = List.of(1, 2);
         Path jar = Path.of("proxy-core/target/portlocal.jar");
-        List<String> javaOptions = List.of();
+        List<String> javaOptions = java.nio.file.Files.isRegularFile(SHIPPED_JVM_OPTIONS)
+                ? List.of("@" + SHIPPED_JVM_OPTIONS.toAbsolutePath()) : List.of();
         int clientThreads = 1;
         int backendThreads = 1;
         boolean crossCheck = true;
@@ -220,6 +233,8 @@ public record RunnerOptions(
                 case "--rate" -> rate = number(arg, value(args, ++i, arg));
                 case "--conn-concurrency" -> connectConcurrency = intValue(arg, value(args, ++i, arg));
                 case "--idle" -> idle = intValue(arg, value(args, ++i, arg));
+                case "--footprint" -> footprint = intValue(arg, value(args, ++i, arg));
+                case "--footprint-settle" -> footprintSettle = number(arg, value(args, ++i, arg));
                 case "--no-udp" -> udp = false;
                 case "--udp-sizes" -> udpSizes = intList(arg, value(args, ++i, arg));
                 case "--udp-sockets" -> udpSockets = intValue(arg, value(args, ++i, arg));
@@ -256,6 +271,8 @@ public record RunnerOptions(
                 rate,
                 connectConcurrency,
                 idle != null ? idle : quick ? 2_000 : 9_000,
+                footprint,
+                millis(footprintSettle != null ? footprintSettle : quick ? 3 : 10),
                 new UdpOptions(udp, udpSizes != null ? udpSizes : quick ? List.of(64) : List.of(64, 1400),
                         udpSockets, udpWindow, udpRrSockets, millis(udpLossTimeout)),
                 targets,
@@ -287,6 +304,11 @@ public record RunnerOptions(
                 "  --conn-concurrency C    connection-per-request slots (default 50)",
                 "  --idle N                idle connections held (default 9000, max " + MAX_IDLE_CONNECTIONS
                         + "; quick 2000; 0 skips)",
+                "  --footprint N           after the rounds, start each proxy afresh with N idle TCP mappings",
+                "                          (ports 63000 and up): time to all listening, RSS, PSS and threads",
+                "                          (default 1001, as many as the default port range; 0 skips)",
+                "  --footprint-settle S    seconds the fresh process idles before it is measured (default 10;",
+                "                          quick 3)",
                 "  --no-udp                skip the UDP workloads",
                 "  --udp-sizes 64,1400     UDP payload bytes, a throughput run each; request/response uses the",
                 "                          first (default 64,1400; quick 64)",
@@ -300,7 +322,8 @@ public record RunnerOptions(
                 "                          'splice-always=--splice always' (default: one mode, 'default')",
                 "  --portlocal-threads 1,2 daemon --threads values, each its own target (default 1,2)",
                 "  --portlocal-jar PATH    (default proxy-core/target/portlocal.jar; skipped if missing)",
-                "  --portlocal-java-opts 'OPTS'  JVM options for the daemon",
+                "  --portlocal-java-opts 'OPTS'  JVM options for the daemon (default: @systemd/jvm.options, the",
+                "                          options it ships with; '' for the JVM's own defaults)",
                 "  --client-threads N, --backend-threads N  event loops of the generator / backends (default 1)",
                 "  --no-cross-check        skip the direct iperf3 and wrk runs",
                 "  --deadline S            stop starting work after S seconds (default 840; quick 130)",

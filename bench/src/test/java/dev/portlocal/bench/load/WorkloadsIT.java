@@ -83,10 +83,16 @@ class WorkloadsIT {
     void idleConnectionsAreHeldWhileProbing() throws Exception {
         AtomicInteger probes = new AtomicInteger();
         IdleConnectionsWorkload.Result r = new IdleConnectionsWorkload(generator).run(local(backend.sinkPort()),
-                300, 50, 10_000, () -> probes.incrementAndGet() * 1_000L);
+                300, 50, 10_000, baseline -> {
+                    long n = probes.incrementAndGet();
+                    assertEquals(n == 1, baseline, "the first reading is the baseline");
+                    return new IdleConnectionsWorkload.MemorySample(n * 1_000L, n * 600L, baseline ? 500 : 800);
+                });
         assertEquals(300, r.opened());
         assertEquals(2, probes.get());
         assertEquals(1_000.0 / 300, r.kibPerConnection(), 1e-9);
+        assertEquals(600.0 / 300, r.pssKibPerConnection(), 1e-9);
+        assertEquals(300.0 / 300, r.afterGcKibPerConnection(), 1e-9);
     }
 
     @Test

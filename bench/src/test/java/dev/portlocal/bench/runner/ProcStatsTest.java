@@ -27,6 +27,34 @@ class ProcStatsTest {
         String status = "Name:\thaproxy\nVmPeak:\t  100 kB\nVmRSS:\t   31337 kB\nThreads:\t2\n";
         assertEquals(OptionalLong.of(31337), ProcStats.vmRssKiB(status));
         assertEquals(OptionalLong.empty(), ProcStats.vmRssKiB("Name:\tkthreadd\nThreads:\t1\n"));
+        String rollup = "55d4c6e00000-7ffd1a5f2000 ---p 00000000 00:00 0    [rollup]\nRss:    \t  14336 kB\n"
+                + "Pss:               10240 kB\nPss_Anon:           8000 kB\n";
+        assertEquals(OptionalLong.of(10240), ProcStats.pssKiB(rollup));
+        assertEquals(OptionalLong.empty(), ProcStats.pssKiB("Rss: 1 kB\n"));
+        assertEquals(OptionalLong.of(21), ProcStats.threads("Name:\tjava\nThreads:\t21\n"));
+    }
+
+    @Test
+    void countsListeningPortsInARangeFromTheKernelsTable() {
+        String table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout\n"
+                + "   0: 0100007F:F618 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n"
+                + "   1: 0100007F:F618 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n"
+                + "   2: 0100007F:F619 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0\n"
+                + "   3: 0100007F:1451 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n";
+        java.util.BitSet ports = new java.util.BitSet();
+        ProcStats.listening(table, 63000, 63999, ports);
+        assertEquals("{63000}", ports.toString(), "one port however many sockets; not the established one");
+    }
+
+    @Test
+    void seesThisJvmsOwnListener() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            ProcStats stats = new ProcStats(100);
+            assertEquals(1, stats.listeningPorts(ProcessHandle.current().pid(), port, port));
+            assertTrue(stats.threads(ProcessHandle.current().pid()) > 1);
+        }
     }
 
     @Test
@@ -35,6 +63,8 @@ class ProcStatsTest {
         long pid = ProcessHandle.current().pid();
         assertTrue(stats.cpuNanos(pid) > 0);
         assertTrue(stats.rssKiB(pid) > 1024, "a JVM is more than 1 MiB resident");
+        long pss = stats.pssKiB(pid);
+        assertTrue(pss > 0 && pss <= stats.rssKiB(pid) + 1024, "PSS " + pss + " KiB is at most RSS");
         assertEquals(OptionalLong.of(pid), stats.findJava(pid));
     }
 

@@ -23,6 +23,8 @@ class RunnerOptionsTest {
         assertEquals(3, o.runs());
         assertEquals(List.of(1, 4), o.streams());
         assertEquals(9_000, o.idleConnections());
+        assertEquals(1_001, o.footprintMappings(), "as many as the default port range holds");
+        assertEquals(Duration.ofSeconds(10), o.footprintSettle());
         assertEquals(Duration.ofMillis(2500), o.measure());
         assertEquals(new RunnerOptions.UdpOptions(true, List.of(64, 1400), 8, 16, 50, Duration.ofMillis(200)),
                 o.udp());
@@ -43,6 +45,11 @@ class RunnerOptionsTest {
         assertEquals(Duration.ofSeconds(130), quick.deadline());
         assertEquals(List.of(64), quick.udp().sizes());
         assertTrue(quick.udp().enabled());
+        assertEquals(Duration.ofSeconds(3), quick.footprintSettle());
+        assertEquals(0, RunnerOptions.parse(List.of("--footprint", "0")).footprintMappings());
+        IllegalArgumentException big = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RunnerOptions.parse(List.of("--footprint", "5000")));
+        assertTrue(big.getMessage().startsWith("footprint: 5000"), big.getMessage());
 
         RunnerOptions both = RunnerOptions.parse(List.of("--runs", "2", "--quick", "--duration", "2.5"));
         assertEquals(2, both.runs());
