@@ -46,6 +46,11 @@ public record PortPolicy(List<Cidr> allowFrom, OptionalInt maxConnections, Optio
         requireNonNull(accessLog, "accessLog");
     }
 
+    /** The port's own {@code allowFrom}, else {@code defaults} (the daemon's; empty for everyone). */
+    public List<Cidr> allowFromOr(List<Cidr> defaults) {
+        return allowFrom.isEmpty() ? defaults : allowFrom;
+    }
+
     /** @throws FieldException naming {@code field} unless {@code n} is at least 1 (and fits an int) */
     public static int checkMaxConnections(String field, long n) {
         if (n < 1 || n > Integer.MAX_VALUE) {

@@ -66,7 +66,7 @@ public final class UdpMapping {
 
     void retarget(Mapping next) {
         PortPolicy p = next.policy();
-        this.allow = AddressMatcher.of(p.allowFrom().isEmpty() ? defaultAllowFrom : p.allowFrom());
+        this.allow = AddressMatcher.of(p.allowFromOr(defaultAllowFrom));
         this.maxSessions = Math.min(config.maxSessions(), p.maxConnections().orElse(Integer.MAX_VALUE));
         this.mapping = next;
     }

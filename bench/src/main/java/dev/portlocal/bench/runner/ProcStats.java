@@ -8,6 +8,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * CPU time and resident memory of a process and its descendants, from {@code /proc}: utime+stime of
@@ -73,21 +74,24 @@ public final class ProcStats {
 
     /** VmRSS in KiB from the text of {@code /proc/PID/status}; empty for a kernel thread or a zombie. */
     static OptionalLong vmRssKiB(String status) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith("VmRSS:")) {
-                String value = line.substring("VmRSS:".length()).trim();
-                int space = value.indexOf(' ');
-                return OptionalLong.of(Long.parseLong(space < 0 ? value : value.substring(0, space)));
-            }
-        }
-        return OptionalLong.empty();
+        return field(status, "VmRSS:");
     }
 
     /** The {@code Pss:} line in KiB from the text of {@code /proc/PID/smaps_rollup}; empty when absent. */
     static OptionalLong pssKiB(String smapsRollup) {
-        for (String line : smapsRollup.split("\n")) {
-            if (line.startsWith("Pss:")) {
-                String value = line.substring("Pss:".length()).trim();
+        return field(smapsRollup, "Pss:");
+    }
+
+    /** The {@code Threads:} count from the text of {@code /proc/PID/status}; empty when absent. */
+    static OptionalLong threads(String status) {
+        return field(status, "Threads:");
+    }
+
+    /** The number after {@code name} on its line of a /proc text ({@code Name:   1234 kB}); empty when absent. */
+    private static OptionalLong field(String text, String name) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name)) {
+                String value = line.substring(name.length()).trim();
                 int space = value.indexOf(' ');
                 return OptionalLong.of(Long.parseLong(space < 0 ? value : value.substring(0, space)));
             }
@@ -96,51 +100,37 @@ public final class ProcStats {
     }
 
     /**
+     * The sum of {@code parse} over {@code /proc/P/file} of {@code pid} and its live descendants, or -1 if no process
+     * of the tree had the figure (gone, a kernel thread, or a kernel without the file).
+     */
+    private static long sumOverTree(long pid, String file, Function<String, OptionalLong> parse) {
+        long sum = 0;
+        boolean any = false;
+        for (long p : tree(pid)) {
+            Optional<String> text = read(Path.of("/proc", Long.toString(p), file));
+            if (text.isPresent()) {
+                OptionalLong value = parse.apply(text.get());
+                if (value.isPresent()) {
+                    sum += value.getAsLong();
+                    any = true;
+                }
+            }
+        }
+        return any ? sum : -1;
+    }
+
+    /**
      * Proportional set size in KiB of {@code pid} and its live descendants, or -1 if {@code pid} is gone or the
      * kernel has no {@code smaps_rollup} (before 4.14). Shared pages count once across the processes that map them,
      * so a multi-process proxy is not charged twice for its shared code.
      */
     public long pssKiB(long pid) {
-        long kib = 0;
-        boolean any = false;
-        for (long p : tree(pid)) {
-            Optional<String> rollup = read(Path.of("/proc", Long.toString(p), "smaps_rollup"));
-            if (rollup.isPresent()) {
-                OptionalLong pss = pssKiB(rollup.get());
-                if (pss.isPresent()) {
-                    kib += pss.getAsLong();
-                    any = true;
-                }
-            }
-        }
-        return any ? kib : -1;
-    }
-
-    /** The {@code Threads:} count from the text of {@code /proc/PID/status}; empty when absent. */
-    static OptionalLong threads(String status) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith("Threads:")) {
-                return OptionalLong.of(Long.parseLong(line.substring("Threads:".length()).trim()));
-            }
-        }
-        return OptionalLong.empty();
+        return sumOverTree(pid, "smaps_rollup", ProcStats::pssKiB);
     }
 
     /** Threads of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
     public long threads(long pid) {
-        long count = 0;
-        boolean any = false;
-        for (long p : tree(pid)) {
-            Optional<String> status = read(Path.of("/proc", Long.toString(p), "status"));
-            if (status.isPresent()) {
-                OptionalLong n = threads(status.get());
-                if (n.isPresent()) {
-                    count += n.getAsLong();
-                    any = true;
-                }
-            }
-        }
-        return any ? count : -1;
+        return sumOverTree(pid, "status", ProcStats::threads);
     }
 
     /**
@@ -196,19 +186,7 @@ public final class ProcStats {
 
     /** Resident KiB of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
     public long rssKiB(long pid) {
-        long kib = 0;
-        boolean any = false;
-        for (long p : tree(pid)) {
-            Optional<String> status = read(Path.of("/proc", Long.toString(p), "status"));
-            if (status.isPresent()) {
-                OptionalLong rss = vmRssKiB(status.get());
-                if (rss.isPresent()) {
-                    kib += rss.getAsLong();
-                    any = true;
-                }
-            }
-        }
-        return any ? kib : -1;
+        return sumOverTree(pid, "status", ProcStats::vmRssKiB);
     }
 
     /** The first process in the tree whose command name is {@code java}, for {@code jcmd}. */

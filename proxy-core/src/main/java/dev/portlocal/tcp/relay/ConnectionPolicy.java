@@ -49,8 +49,7 @@ public final class ConnectionPolicy {
     public static ConnectionPolicy of(Mapping mapping, RelayConfig relay, List<Cidr> allowFrom, boolean accessLog) {
         requireNonNull(mapping, "mapping");
         PortPolicy p = mapping.policy();
-        List<Cidr> blocks = p.allowFrom().isEmpty() ? allowFrom : p.allowFrom();
-        return new ConnectionPolicy(mapping, AddressMatcher.of(blocks),
+        return new ConnectionPolicy(mapping, AddressMatcher.of(p.allowFromOr(allowFrom)),
                 p.maxConnections().orElse(Integer.MAX_VALUE),
                 p.connectTimeout().orElse(relay.connectTimeout()),
                 mapping.idleTimeout().orElse(relay.idleTimeout()),
@@ -87,5 +86,10 @@ public final class ConnectionPolicy {
     /** Whether connections of this mapping are written to the access log. */
     public boolean accessLog() {
         return accessLog;
+    }
+
+    /** Whether {@code log} gets a line for this mapping's connections: the policy wants one and the log is on. */
+    boolean logsTo(AccessLog log) {
+        return accessLog && log.enabled();
     }
 }

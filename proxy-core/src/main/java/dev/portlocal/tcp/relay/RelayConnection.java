@@ -63,7 +63,7 @@ public final class RelayConnection implements RelayedConnection {
         this.loop = resources.loop();
         this.resources = resources;
         this.policy = policy;
-        this.logged = policy.accessLog() && resources.accessLog().enabled();
+        this.logged = policy.logsTo(resources.accessLog());
         this.proxyProtocol = policy.mapping().proxyProtocol().orElse(null);
         this.config = resources.config();
         this.accessLog = resources.accessLog();
@@ -103,7 +103,7 @@ public final class RelayConnection implements RelayedConnection {
     public static void refuse(LoopResources resources, ConnectionTracker tracker, ConnectionPolicy policy,
                               Socket clientSocket, String reason, Supplier<InetSocketAddress> client) {
         tracker.refused(reason);
-        if (policy.accessLog() && resources.accessLog().enabled()) {
+        if (policy.logsTo(resources.accessLog())) {
             resources.accessLog().refused(policy.mapping(), client.get(), reason);
         }
         SocketHandle.reset(clientSocket);
