@@ -17,6 +17,9 @@ public sealed interface ApiAddress permits ApiAddress.Tcp, ApiAddress.Unix {
     /** The default: loopback only, port 9180. */
     String DEFAULT = "127.0.0.1:9180";
 
+    /** The unix socket under systemd ({@code RuntimeDirectory=portlocal}), where the CLI looks first. */
+    String DEFAULT_SOCKET = "/run/portlocal/api.sock";
+
     /** What {@link #parse} accepts, in words, for error messages. */
     String EXPECTED = "IP:PORT, [IPv6]:PORT or unix:/path.sock";
 

@@ -23,7 +23,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A minimal HTTP/1.1 client for the API, over TCP or a unix socket (which the JDK's HTTP client cannot reach):
- * one request per connection, {@code Connection: close}, the response read to the end. Used by the CLI and tests.
+ * one request per connection, {@code Connection: close}, the response read to the end (at most
+ * {@value #MAX_RESPONSE_BYTES} bytes), its body by {@code Content-Length} or chunked. Used by the CLI and tests.
  *
  * <p>Immutable and thread-safe; each call opens its own connection.
  */
@@ -64,6 +65,10 @@ public final class ApiClient {
             return status + " " + text();
         }
     }
+
+    /** The largest response read: 64 MiB (a scrape of many mappings stays far below). */
+    static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
 
     private final ApiAddress address;
     private final Optional<String> token;
@@ -152,7 +157,16 @@ public final class ApiClient {
         } catch (IOException e) {
             // The server may answer (e.g. 413) and stop reading before the body is sent: read what it said.
         }
-        return parse(in.readAllBytes());
+        return parse(readBounded(in));
+    }
+
+    /** Reads to the end of the stream, at most {@link #MAX_RESPONSE_BYTES}; more is an {@link IOException}. */
+    static byte[] readBounded(InputStream in) throws IOException {
+        byte[] raw = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+        if (raw.length > MAX_RESPONSE_BYTES) {
+            throw new IOException("response larger than " + MAX_RESPONSE_BYTES + " bytes");
+        }
+        return raw;
     }
 
     static Response parse(byte[] raw) throws IOException {
@@ -182,6 +196,9 @@ public final class ApiClient {
         int start = end + 4;
         int length = raw.length - start;
         String declared = headers.get("content-length");
+        if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
+            return new Response(code, headers, dechunk(raw, start));
+        }
         if (declared != null) {
             try {
                 length = Math.min(length, Integer.parseInt(declared));
@@ -194,9 +211,46 @@ public final class ApiClient {
         return new Response(code, headers, body.toByteArray());
     }
 
+    /** Decodes a chunked body from {@code raw} at {@code start}; a chunk cut short is an {@link IOException}. */
+    static byte[] dechunk(byte[] raw, int start) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int at = start;
+        while (true) {
+            int lineEnd = indexOf(raw, CRLF, at);
+            if (lineEnd < 0) {
+                throw new IOException("chunked body cut short (no chunk size line at byte " + at + ")");
+            }
+            String line = new String(raw, at, lineEnd - at, StandardCharsets.ISO_8859_1);
+            int semicolon = line.indexOf(';');
+            String hex = (semicolon >= 0 ? line.substring(0, semicolon) : line).strip();
+            int size;
+            try {
+                size = Integer.parseInt(hex, 16);
+            } catch (NumberFormatException e) {
+                throw new IOException("bad chunk size: " + line, e);
+            }
+            if (size < 0 || size > raw.length) {
+                throw new IOException("bad chunk size: " + line);
+            }
+            at = lineEnd + 2;
+            if (size == 0) {
+                return body.toByteArray();
+            }
+            if (at + size + 2 > raw.length) {
+                throw new IOException("chunked body cut short (a chunk of " + size + " bytes at byte " + at + ")");
+            }
+            body.write(raw, at, size);
+            at += size + 2;
+        }
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
+        return indexOf(haystack, needle, 0);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
         outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
+        for (int i = from; i + needle.length <= haystack.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (haystack[i + j] != needle[j]) {
                     continue outer;

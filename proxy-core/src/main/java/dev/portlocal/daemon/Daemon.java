@@ -1,6 +1,8 @@
 package dev.portlocal.daemon;
 
+import dev.portlocal.api.ApiAccess;
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiCounters;
 import dev.portlocal.api.ApiEndpoints;
 import dev.portlocal.api.ApiRoutes;
 import dev.portlocal.api.ApiServer;
@@ -105,6 +107,9 @@ public final class Daemon implements AutoCloseable {
     private volatile MappingFileWatcher watcher;
     private ScheduledExecutorService control;
     private ApiServer apiServer;
+    /** The unix socket besides a TCP API, or null. */
+    private ApiServer socketServer;
+    private final ApiCounters apiCounters = new ApiCounters();
     private HealthMonitor health;
     /** The Kubernetes source and its client, or null when it is off. */
     private volatile KubernetesSource kubernetes;
@@ -152,20 +157,32 @@ public final class Daemon implements AutoCloseable {
                 config.metricsLatencyPerMapping());
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
         reloaded(ReloadStatus.succeeded(Instant.now()));
-        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, this::isReady, version(),
+        ApiAccess access = new ApiAccess(token, config.apiInsecure());
+        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, access, this::isReady, version(),
                 Optional.of(metrics), () -> reloadStatus);
+        metrics.api(apiCounters);
         try {
-            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
+            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiLimits(), apiCounters);
+            if (config.apiSocket().isPresent()) {
+                socketServer = ApiServer.start(new ApiAddress.Unix(config.apiSocket().get()), routes::handle,
+                        control, config.apiLimits(), apiCounters);
+            }
         } catch (IOException e) {
+            if (apiServer != null) {
+                apiServer.close();
+            }
             throw new UncheckedIOException(e.getMessage(), e);
         }
         if (apiServer.address() instanceof ApiAddress.Tcp tcp && targetPolicy.apiPort().isEmpty()) {
             targetPolicy.apiListening(tcp.address().getPort());
         }
-        if (!config.api().isLocal() && token.isEmpty()) {
+        if (config.apiInsecure() && token.isEmpty() && apiServer.address() instanceof ApiAddress.Tcp) {
             log.atWarn().setMessage("api_insecure")
                     .addKeyValue("api", apiServer.address())
-                    .addKeyValue("risk", "any host that reaches it can change mappings")
+                    .addKeyValue("risk", config.api().isLocal()
+                            ? "any local user or process can change mappings over TCP"
+                            : "any host that reaches it can change mappings")
+                    .addKeyValue("hint", "set --api-token-file, or change mappings through the unix socket")
                     .log();
         }
         List<Endpoint> fromFile = inputs.endpoints().orElse(null);
@@ -205,7 +222,10 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("stateDir", config.stateDir())
                 .addKeyValue("mappingsFile", config.mappingsFile().map(Object::toString).orElse("-"))
                 .addKeyValue("api", apiServer.address())
+                .addKeyValue("apiSocket", socketServer != null ? socketServer.address()
+                        : apiServer.address() instanceof ApiAddress.Unix ? apiServer.address() : "none")
                 .addKeyValue("apiToken", token.isPresent() ? "required" : "none")
+                .addKeyValue("tcpWrites", apiServer.address() instanceof ApiAddress.Tcp ? access.tcpWrites() : "-")
                 .addKeyValue("allowedTargets", config.allowedTargets().isEmpty() ? "any"
                         : config.allowedTargets().stream().map(Object::toString).collect(Collectors.joining(",")))
                 .addKeyValue("allowLoopbackTargets", config.allowLoopbackTargets())
@@ -585,6 +605,11 @@ public final class Daemon implements AutoCloseable {
         return apiServer.address();
     }
 
+    /** The unix socket served besides a TCP API, if any. */
+    public Optional<ApiAddress> apiSocketAddress() {
+        return Optional.ofNullable(socketServer).map(ApiServer::address);
+    }
+
     /** Blocks until {@link #stop()} has finished. */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
@@ -618,6 +643,9 @@ public final class Daemon implements AutoCloseable {
             }
             if (apiServer != null) {
                 apiServer.close();
+            }
+            if (socketServer != null) {
+                socketServer.close();
             }
             if (watcher != null) {
                 watcher.close();

@@ -1,6 +1,7 @@
 package dev.portlocal.daemon;
 
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiLimits;
 import dev.portlocal.api.ApiServer;
 import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.Option;
@@ -161,9 +162,25 @@ public final class DaemonConfig {
         return Optional.ofNullable(get(DaemonOptions.API_TOKEN_FILE));
     }
 
-    /** True if the API may serve other hosts without a token. */
+    /** True if every TCP client may change mappings without a token, and the API may serve other hosts. */
     public boolean apiInsecure() {
         return get(DaemonOptions.API_INSECURE);
+    }
+
+    /** The API's unix socket besides {@link #api()}; empty for none, or when {@link #api()} is that socket. */
+    public Optional<Path> apiSocket() {
+        Optional<Path> socket = get(DaemonOptions.API_SOCKET);
+        if (api() instanceof ApiAddress.Unix unix && socket.isPresent()
+                && unix.path().toAbsolutePath().normalize().equals(socket.get().toAbsolutePath().normalize())) {
+            return Optional.empty();
+        }
+        return socket;
+    }
+
+    /** What bounds each API listener: body size, request timeout, connections. */
+    public ApiLimits apiLimits() {
+        return new ApiLimits(apiMaxBodyBytes, get(DaemonOptions.API_REQUEST_TIMEOUT),
+                get(DaemonOptions.API_MAX_CONNECTIONS));
     }
 
     /** {@code trace}, {@code debug}, {@code info}, {@code warn} or {@code error}. */
@@ -272,6 +289,10 @@ public final class DaemonConfig {
 
         public Builder apiInsecure(boolean value) {
             return set(DaemonOptions.API_INSECURE, value);
+        }
+
+        public Builder apiSocket(Path value) {
+            return set(DaemonOptions.API_SOCKET, Optional.ofNullable(value));
         }
 
         public Builder apiMaxBodyBytes(int value) {

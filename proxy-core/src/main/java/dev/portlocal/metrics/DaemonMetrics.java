@@ -1,5 +1,6 @@
 package dev.portlocal.metrics;
 
+import dev.portlocal.api.ApiCounters;
 import dev.portlocal.api.MetricsSource;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.health.HealthMonitor;
@@ -145,6 +146,26 @@ public final class DaemonMetrics implements MetricsSource {
                     cb.call(dataPlane.tcp().accessLog().written(), "written");
                     cb.call(dataPlane.tcp().accessLog().dropped(), "dropped");
                 })
+                .register(registry);
+    }
+
+    /** Registers the API's series: connections open, refused at the cap, closed at the request deadline. */
+    public void api(ApiCounters counters) {
+        requireNonNull(counters, "counters");
+        GaugeWithCallback.builder()
+                .name("portlocal_api_connections")
+                .help("API connections open now, on TCP and the unix socket.")
+                .callback(cb -> cb.call(counters.open()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_api_connections_refused")
+                .help("API connections closed at once because their listener had apiMaxConnections open.")
+                .callback(cb -> cb.call(counters.refused()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_api_request_timeouts")
+                .help("API connections closed with 408 because a whole request took longer than apiRequestTimeout.")
+                .callback(cb -> cb.call(counters.timedOut()))
                 .register(registry);
     }
 
