@@ -64,6 +64,8 @@ public final class ApiRoutes {
     private final String version;
     private final Optional<MetricsSource> metrics;
     private final Supplier<ReloadStatus> reloadStatus;
+    /** Why the daemon is not fully working though started (a source not watched); set before serving. */
+    private Supplier<List<String>> degraded = List::of;
 
     public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, ApiAccess access,
                      BooleanSupplier ready, String version) {
@@ -89,6 +91,15 @@ public final class ApiRoutes {
         this.access = requireNonNull(access, "access");
         this.ready = requireNonNull(ready, "ready");
         this.version = requireNonNull(version, "version");
+    }
+
+    /**
+     * With {@code reasons}, {@code /readyz} answers 503 naming them while there are any (e.g. the mapping file not
+     * watched while its thread restarts); changes are not refused for them. Call before the server starts.
+     */
+    public ApiRoutes degradedBy(Supplier<List<String>> reasons) {
+        this.degraded = requireNonNull(reasons, "reasons");
+        return this;
     }
 
     /** Answers {@code request}; never throws. */
@@ -126,6 +137,10 @@ public final class ApiRoutes {
             requireMethod(method, path, "GET");
             if (!ready.getAsBoolean()) {
                 throw notReady();
+            }
+            List<String> reasons = degraded.get();
+            if (!reasons.isEmpty()) {
+                throw new ApiException(503, ApiError.of("not ready: " + String.join("; ", reasons)));
             }
             return json(200, new ApiViews.Status("ready"));
         }

@@ -601,6 +601,22 @@ class ApiRoutesTest {
     }
 
     @Test
+    void readyzNamesASourceThatIsNotWatchedAndChangesGoOn() throws IOException {
+        List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+        routes.degradedBy(() -> List.copyOf(reasons));
+        assertEquals(200, call("GET", "/readyz").status());
+        reasons.add("the mapping file /etc/portlocal/endpoints.yaml is not watched (portlocal-file-watcher failed; "
+                + "restarting)");
+        ApiResponse down = call("GET", "/readyz");
+        assertEquals(503, down.status());
+        assertEquals("not ready: the mapping file /etc/portlocal/endpoints.yaml is not watched "
+                + "(portlocal-file-watcher failed; restarting)", json(down).get("error").asText());
+        assertEquals(201, put("/v1/endpoints/shop/web", WEB).status(), "the API still takes changes");
+        reasons.clear();
+        assertEquals(200, call("GET", "/readyz").status());
+    }
+
+    @Test
     void withATokenTheSocketNeedsNoneAndInsecureStillNeedsIt() {
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();

@@ -36,6 +36,7 @@ import dev.portlocal.net.EventLoops;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
 import dev.portlocal.state.StateStore;
+import dev.portlocal.supervision.Supervisor;
 import dev.portlocal.systemd.SystemdNotifier;
 import dev.portlocal.systemd.Watchdog;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -97,6 +98,7 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     private static final long RETRY_SECONDS = 5;
     private static final long HEALTH_SYNC_MILLIS = 500;
+    private static final String CONTROL_THREAD = "portlocal-control";
 
     private final DaemonConfig config;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -110,6 +112,8 @@ public final class Daemon implements AutoCloseable {
     /** The unix socket besides a TCP API, or null. */
     private ApiServer socketServer;
     private final ApiCounters apiCounters = new ApiCounters();
+    /** Restarts the file watcher's thread after a failure, and keeps the control thread's periodic tasks going. */
+    private final Supervisor supervisor = new Supervisor();
     private HealthMonitor health;
     /** The Kubernetes source and its client, or null when it is off. */
     private volatile KubernetesSource kubernetes;
@@ -138,7 +142,7 @@ public final class Daemon implements AutoCloseable {
         targetPolicy = targetPolicy(config);
         parser = new MappingFileParser(range, targetPolicy, config.maxMappingFileBytes());
         control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portlocal-control");
+            Thread t = new Thread(r, CONTROL_THREAD);
             t.setDaemon(true);
             return t;
         });
@@ -159,8 +163,10 @@ public final class Daemon implements AutoCloseable {
         reloaded(ReloadStatus.succeeded(Instant.now()));
         ApiAccess access = new ApiAccess(token, config.apiInsecure());
         ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, access, this::isReady, version(),
-                Optional.of(metrics), () -> reloadStatus);
+                Optional.of(metrics), () -> reloadStatus).degradedBy(this::degraded);
         metrics.api(apiCounters);
+        metrics.supervisor(supervisor);
+        supervisor.onChange(this::supervisionChanged);
         try {
             apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiLimits(), apiCounters);
             if (config.apiSocket().isPresent()) {
@@ -201,10 +207,12 @@ public final class Daemon implements AutoCloseable {
         if (config.kubernetes()) {
             startKubernetes();
         }
-        control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        control.scheduleWithFixedDelay(supervisor.periodic(CONTROL_THREAD, this::retryFailed), RETRY_SECONDS,
+                RETRY_SECONDS, TimeUnit.SECONDS);
         health = new HealthMonitor(control, service::health);
         metrics.health(health, service);
-        control.scheduleWithFixedDelay(this::syncHealth, 0, HEALTH_SYNC_MILLIS, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(supervisor.periodic(CONTROL_THREAD, this::syncHealth), 0, HEALTH_SYNC_MILLIS,
+                TimeUnit.MILLISECONDS);
         ready.set(true);
         notifier = SystemdNotifier.open(config.systemd());
         notifier.ready(statusLine());
@@ -377,7 +385,26 @@ public final class Daemon implements AutoCloseable {
             apply(endpoints);
             reloaded(ReloadStatus.succeeded(Instant.now()));
             notifier.status(statusLine());
-        }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control);
+        }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control, supervisor);
+    }
+
+    /** What keeps the daemon from being fully ready though started: a mapping file not watched. */
+    private List<String> degraded() {
+        MappingFileWatcher current = watcher;
+        if (current != null && ready.get() && !current.watching()) {
+            return List.of("the mapping file " + current.file() + " is not watched (" + MappingFileWatcher.THREAD_NAME
+                    + " failed; restarting)");
+        }
+        return List.of();
+    }
+
+    /** A supervised thread went down or came back: systemd's status says so, from the control thread. */
+    private void supervisionChanged() {
+        try {
+            control.execute(() -> notifier.status(statusLine()));
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     private void apply(List<Endpoint> endpoints) {
@@ -560,12 +587,17 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** systemd's STATUS= line, e.g. {@code 142 mappings, 3 conflicts, 0 errors}. */
+    /**
+     * systemd's STATUS= line, e.g. {@code 142 mappings, 3 conflicts, 0 errors}, then what keeps the daemon from being
+     * fully ready ({@code ; not ready: the mapping file ... is not watched ...}).
+     */
     String statusLine() {
         List<MappingStatus> all = service.mappings();
         long conflict = all.stream().filter(m -> m.state() == MappingState.CONFLICT).count();
         long error = all.stream().filter(m -> m.state() == MappingState.ERROR).count();
-        return all.size() + " mappings, " + conflict + " conflicts, " + error + " errors";
+        List<String> degraded = degraded();
+        return all.size() + " mappings, " + conflict + " conflicts, " + error + " errors"
+                + (degraded.isEmpty() ? "" : "; not ready: " + String.join("; ", degraded));
     }
 
     /** The configuration it started with; a reload changes only the mapping file of it at runtime. */

@@ -11,6 +11,7 @@ import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.proxy.DataPlane;
+import dev.portlocal.supervision.Supervisor;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -166,6 +167,17 @@ public final class DaemonMetrics implements MetricsSource {
                 .name("portlocal_api_request_timeouts")
                 .help("API connections closed with 408 because a whole request took longer than apiRequestTimeout.")
                 .callback(cb -> cb.call(counters.timedOut()))
+                .register(registry);
+    }
+
+    /** Registers the supervised threads' restarts, per thread. */
+    public void supervisor(Supervisor supervisor) {
+        requireNonNull(supervisor, "supervisor");
+        CounterWithCallback.builder()
+                .name("portlocal_thread_restarts")
+                .help("Failures of a control-plane thread (logged as event=thread_failed), each followed by a restart.")
+                .labelNames("thread")
+                .callback(cb -> supervisor.restarts().forEach((thread, count) -> cb.call(count, thread)))
                 .register(registry);
     }
 
