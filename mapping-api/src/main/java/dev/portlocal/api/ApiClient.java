@@ -13,11 +13,21 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import static java.util.Objects.requireNonNull;
 
@@ -73,11 +83,22 @@ public final class ApiClient {
     private final ApiAddress address;
     private final Optional<String> token;
     private final Duration timeout;
+    private final Optional<Path> caFile;
 
     public ApiClient(ApiAddress address, Optional<String> token, Duration timeout) {
+        this(address, token, timeout, Optional.empty());
+    }
+
+    /**
+     * With {@code caFile} (PEM certificates), an {@code https://} address is trusted only if its certificate chains to
+     * one of them; without it, to the JDK's default trust store. The host is verified against the certificate's
+     * names (an IP address needs it as a subjectAltName).
+     */
+    public ApiClient(ApiAddress address, Optional<String> token, Duration timeout, Optional<Path> caFile) {
         this.address = requireNonNull(address, "address");
         this.token = requireNonNull(token, "token");
         this.timeout = requireNonNull(timeout, "timeout");
+        this.caFile = requireNonNull(caFile, "caFile");
     }
 
     public ApiAddress address() {
@@ -121,11 +142,50 @@ public final class ApiClient {
                 return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request, body);
             }
         }
+        ApiAddress.Tcp tcp = (ApiAddress.Tcp) address;
         try (Socket socket = new Socket()) {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-            connect(() -> socket.connect(((ApiAddress.Tcp) address).address(), millis));
+            connect(() -> socket.connect(tcp.address(), millis));
             socket.setSoTimeout(millis);
-            return exchange(socket.getOutputStream(), socket.getInputStream(), request, body);
+            if (!tcp.tls()) {
+                return exchange(socket.getOutputStream(), socket.getInputStream(), request, body);
+            }
+            String host = tcp.address().getAddress().getHostAddress();
+            try (SSLSocket tls = (SSLSocket) tlsContext().getSocketFactory().createSocket(socket, host,
+                    tcp.address().getPort(), true)) {
+                SSLParameters parameters = tls.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                tls.setSSLParameters(parameters);
+                tls.startHandshake();
+                return exchange(tls.getOutputStream(), tls.getInputStream(), request, body);
+            }
+        }
+    }
+
+    /** The TLS context: trusting the certificates of {@link #caFile}, else the JDK's defaults. */
+    private SSLContext tlsContext() throws IOException {
+        try {
+            if (caFile.isEmpty()) {
+                return SSLContext.getDefault();
+            }
+            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            trusted.load(null, null);
+            int n = 0;
+            try (InputStream in = Files.newInputStream(caFile.get())) {
+                for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trusted.setCertificateEntry("ca-" + n++, certificate);
+                }
+            }
+            if (n == 0) {
+                throw new IOException("api-ca: " + caFile.get() + " (expected: PEM certificates)");
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("api-ca: " + caFile.orElse(null) + " (" + e.getMessage() + ")", e);
         }
     }
 

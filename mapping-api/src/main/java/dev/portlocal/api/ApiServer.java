@@ -30,6 +30,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +86,19 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(ApiAddress address, Function<ApiRequest, ApiResponse> routes, Executor control,
                                   ApiLimits limits, ApiCounters counters) throws IOException {
+        return start(address, routes, control, limits, counters, Optional.empty());
+    }
+
+    /**
+     * With {@code tls}, a TCP address speaks HTTPS, each new connection with the certificate {@code tls} holds then.
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public static ApiServer start(ApiAddress address, Function<ApiRequest, ApiResponse> routes, Executor control,
+                                  ApiLimits limits, ApiCounters counters, Optional<ApiTls> tls) throws IOException {
         requireNonNull(address, "address");
+        requireNonNull(tls, "tls");
+        Optional<ApiTls> https = address instanceof ApiAddress.Tcp ? tls : Optional.empty();
         requireNonNull(routes, "routes");
         requireNonNull(control, "control");
         requireNonNull(limits, "limits");
@@ -113,6 +126,7 @@ public final class ApiServer implements AutoCloseable {
                             return;
                         }
                         RequestDeadline deadline = new RequestDeadline(limits.requestTimeout(), counters);
+                        https.ifPresent(t -> ch.pipeline().addLast(t.context().newHandler(ch.alloc())));
                         ch.pipeline().addLast(
                                 new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
                                 deadline.bytes(),
@@ -137,7 +151,7 @@ public final class ApiServer implements AutoCloseable {
                 channel = bootstrap.bind(((ApiAddress.Tcp) address).address()).sync().channel();
             }
             ApiAddress bound = address instanceof ApiAddress.Unix ? address
-                    : new ApiAddress.Tcp((InetSocketAddress) channel.localAddress());
+                    : new ApiAddress.Tcp((InetSocketAddress) channel.localAddress(), https.isPresent());
             log.atInfo().setMessage("api_listening")
                     .addKeyValue("address", bound)
                     .addKeyValue("transport", epoll ? "epoll" : "nio")

@@ -14,7 +14,8 @@ import java.util.Optional;
 /** How a client command reaches the API: {@code --api}, {@code --api-token-file}, {@code --timeout}. */
 final class ApiOptions {
 
-    @Option(names = "--api", paramLabel = "ADDR:PORT|unix:PATH", defaultValue = "${env:PORTLOCAL_API}",
+    @Option(names = "--api", paramLabel = "ADDR:PORT|https://ADDR:PORT|unix:PATH",
+            defaultValue = "${env:PORTLOCAL_API}",
             description = "The daemon's API (default: $PORTLOCAL_API, else unix:" + ApiAddress.DEFAULT_SOCKET
                     + " if it exists, else " + ApiAddress.DEFAULT + ").")
     String api;
@@ -22,6 +23,11 @@ final class ApiOptions {
     @Option(names = "--api-token-file", paramLabel = "FILE", defaultValue = "${env:PORTLOCAL_API_TOKEN_FILE}",
             description = "Send the token in FILE as Authorization: Bearer (default: $PORTLOCAL_API_TOKEN_FILE).")
     Path tokenFile;
+
+    @Option(names = "--api-ca", paramLabel = "FILE", defaultValue = "${env:PORTLOCAL_API_CA}",
+            description = "Trust the PEM certificates in FILE for an https:// API (default: $PORTLOCAL_API_CA, "
+                    + "else the JDK's trust store).")
+    Path caFile;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "Connect and read timeout (default: ${DEFAULT-VALUE}).")
@@ -40,7 +46,7 @@ final class ApiOptions {
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
         }
-        return new ApiClient(address, token, d);
+        return new ApiClient(address, token, d, Optional.ofNullable(caFile));
     }
 
     /**

@@ -235,6 +235,19 @@ public final class DaemonOptions {
                     + "address. For development only; logged as event=api_insecure.")
             .build();
 
+    public static final Option<Path> API_TLS_CERT = Option.builder("apiTlsCert", OptionType.path())
+            .label("FILE")
+            .defaultText("none")
+            .help("Serve the TCP API over HTTPS with this PEM certificate chain (with --api-tls-key); re-read on "
+                    + "SIGHUP.")
+            .build();
+
+    public static final Option<Path> API_TLS_KEY = Option.builder("apiTlsKey", OptionType.path())
+            .label("FILE")
+            .defaultText("none")
+            .help("The PEM (PKCS#8) private key of --api-tls-cert; re-read on SIGHUP.")
+            .build();
+
     public static final Option<Duration> API_REQUEST_TIMEOUT = Option.builder("apiRequestTimeout",
                     OptionType.duration())
             .label("DURATION")
@@ -295,8 +308,8 @@ public final class DaemonOptions {
             LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
             DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, TCP_KEEPALIVE, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
             UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_SOCKET, API_TOKEN_FILE,
-            API_INSECURE, API_REQUEST_TIMEOUT, API_MAX_CONNECTIONS, ACCESS_LOG, METRICS_LATENCY_PER_MAPPING,
-            KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+            API_INSECURE, API_TLS_CERT, API_TLS_KEY, API_REQUEST_TIMEOUT, API_MAX_CONNECTIONS, ACCESS_LOG,
+            METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);

@@ -6,6 +6,7 @@ import dev.portlocal.api.ApiCounters;
 import dev.portlocal.api.ApiEndpoints;
 import dev.portlocal.api.ApiRoutes;
 import dev.portlocal.api.ApiServer;
+import dev.portlocal.api.ApiTls;
 import dev.portlocal.api.BearerToken;
 import dev.portlocal.api.NodeIps;
 import dev.portlocal.api.ReloadStatus;
@@ -114,6 +115,8 @@ public final class Daemon implements AutoCloseable {
     private final ApiCounters apiCounters = new ApiCounters();
     /** Restarts the file watcher's thread after a failure, and keeps the control thread's periodic tasks going. */
     private final Supervisor supervisor = new Supervisor();
+    /** The TCP API's certificate, re-read on SIGHUP; empty for plain HTTP. */
+    private Optional<ApiTls> apiTls = Optional.empty();
     private HealthMonitor health;
     /** The Kubernetes source and its client, or null when it is off. */
     private volatile KubernetesSource kubernetes;
@@ -167,8 +170,10 @@ public final class Daemon implements AutoCloseable {
         metrics.api(apiCounters);
         metrics.supervisor(supervisor);
         supervisor.onChange(this::supervisionChanged);
+        apiTls = config.apiTls().map(files -> ApiTls.load(files.certificate(), files.key()));
         try {
-            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiLimits(), apiCounters);
+            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiLimits(), apiCounters,
+                    apiTls);
             if (config.apiSocket().isPresent()) {
                 socketServer = ApiServer.start(new ApiAddress.Unix(config.apiSocket().get()), routes::handle,
                         control, config.apiLimits(), apiCounters);
@@ -460,6 +465,7 @@ public final class Daemon implements AutoCloseable {
         }
         notifier.reloading();
         long started = System.nanoTime();
+        apiTls.ifPresent(ApiTls::reload);
         ReloadResult result;
         try {
             result = reloadWith(next);

@@ -177,6 +177,17 @@ public final class DaemonConfig {
         return socket;
     }
 
+    /** The TCP API's PEM certificate and key files. */
+    public record TlsFiles(Path certificate, Path key) {
+    }
+
+    /** The TCP API's certificate and key files, when it speaks HTTPS. */
+    public Optional<TlsFiles> apiTls() {
+        Path cert = get(DaemonOptions.API_TLS_CERT);
+        Path key = get(DaemonOptions.API_TLS_KEY);
+        return cert == null || key == null ? Optional.empty() : Optional.of(new TlsFiles(cert, key));
+    }
+
     /** What bounds each API listener: body size, request timeout, connections. */
     public ApiLimits apiLimits() {
         return new ApiLimits(apiMaxBodyBytes, get(DaemonOptions.API_REQUEST_TIMEOUT),
@@ -321,6 +332,10 @@ public final class DaemonConfig {
                     && !options.get(DaemonOptions.API_INSECURE)) {
                 throw new IllegalArgumentException("api: " + api + " is reachable from other hosts (expected: "
                         + "--api-token-file FILE, or --api-insecure to serve it without a token)");
+            }
+            if ((options.get(DaemonOptions.API_TLS_CERT) == null) != (options.get(DaemonOptions.API_TLS_KEY) == null)) {
+                throw new IllegalArgumentException("apiTlsCert, apiTlsKey: one without the other (expected: both "
+                        + "--api-tls-cert FILE and --api-tls-key FILE, or neither)");
             }
             if (options.get(DaemonOptions.KUBERNETES) && options.get(DaemonOptions.KUBERNETES_NODE_NAME) == null) {
                 throw new IllegalArgumentException("kubernetes.nodeName: none (expected: this node's name, from "
