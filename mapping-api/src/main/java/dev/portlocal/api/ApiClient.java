@@ -8,9 +8,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -79,6 +85,12 @@ public final class ApiClient {
     /** The largest response read: 64 MiB (a scrape of many mappings stays far below). */
     static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
+    /** Ends unix-socket exchanges that outlive the timeout; one daemon thread for every client. */
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "portlocal-api-client-timeout");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final ApiAddress address;
     private final Optional<String> token;
@@ -138,8 +150,22 @@ public final class ApiClient {
         byte[] request = head.toString().getBytes(StandardCharsets.ISO_8859_1);
         if (address instanceof ApiAddress.Unix unix) {
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                connect(() -> channel.connect(UnixDomainSocketAddress.of(unix.path())));
-                return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request, body);
+                // A unix socket has no read timeout: closing it from a timer ends a read that would block forever.
+                ScheduledFuture<?> deadline = TIMER.schedule(() -> close(channel), timeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                try {
+                    connect(() -> channel.connect(UnixDomainSocketAddress.of(unix.path())));
+                    return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request,
+                            body);
+                } catch (ClosedChannelException e) {
+                    if (deadline.isDone() && !deadline.isCancelled()) {
+                        throw new SocketTimeoutException("no answer from " + unix + " within " + timeout.toMillis()
+                                + " ms");
+                    }
+                    throw e;
+                } finally {
+                    deadline.cancel(false);
+                }
             }
         }
         ApiAddress.Tcp tcp = (ApiAddress.Tcp) address;
@@ -186,6 +212,14 @@ public final class ApiClient {
             return context;
         } catch (GeneralSecurityException e) {
             throw new IOException("api-ca: " + caFile.orElse(null) + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void close(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing to end a read: nothing more to do
         }
     }
 

@@ -247,6 +247,19 @@ class ApiServerIT {
     }
 
     @Test
+    void aUnixSocketThatNeverAnswersTimesTheClientOut() throws IOException {
+        Path mute = dir.resolve("mute.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(mute));
+            ApiClient client = new ApiClient(ApiAddress.parse("unix:" + mute), Optional.empty(),
+                    Duration.ofMillis(300));
+            java.net.SocketTimeoutException timeout = assertThrows(java.net.SocketTimeoutException.class,
+                    () -> client.get("/healthz"));
+            assertTrue(timeout.getMessage().contains("within 300 ms"), timeout.getMessage());
+        }
+    }
+
+    @Test
     void anUnreachableApiIsAConnectException() {
         ApiClient client;
         try (ApiServer server = tcp()) {
