@@ -17,8 +17,11 @@ public sealed interface ApiAddress permits ApiAddress.Tcp, ApiAddress.Unix {
     /** The default: loopback only, port 9180. */
     String DEFAULT = "127.0.0.1:9180";
 
+    /** The unix socket under systemd ({@code RuntimeDirectory=portlocal}), where the CLI looks first. */
+    String DEFAULT_SOCKET = "/run/portlocal/api.sock";
+
     /** What {@link #parse} accepts, in words, for error messages. */
-    String EXPECTED = "IP:PORT, [IPv6]:PORT or unix:/path.sock";
+    String EXPECTED = "IP:PORT, [IPv6]:PORT, https://IP:PORT or unix:/path.sock";
 
     /**
      * True if only this host can reach the address: a loopback IP or a unix socket. The daemon refuses to serve
@@ -26,13 +29,18 @@ public sealed interface ApiAddress permits ApiAddress.Tcp, ApiAddress.Unix {
      */
     boolean isLocal();
 
-    /** An IP and a TCP port; port 0 lets the kernel choose. */
-    record Tcp(InetSocketAddress address) implements ApiAddress {
+    /** An IP and a TCP port; port 0 lets the kernel choose. With {@code tls}, HTTPS ({@code https://IP:PORT}). */
+    record Tcp(InetSocketAddress address, boolean tls) implements ApiAddress {
         public Tcp {
             requireNonNull(address, "address");
             if (address.isUnresolved()) {
                 throw new IllegalArgumentException("api: " + address + " (expected: " + EXPECTED + ")");
             }
+        }
+
+        /** Plain HTTP. */
+        public Tcp(InetSocketAddress address) {
+            this(address, false);
         }
 
         @Override
@@ -42,7 +50,7 @@ public sealed interface ApiAddress permits ApiAddress.Tcp, ApiAddress.Unix {
 
         @Override
         public String toString() {
-            return Addresses.format(address);
+            return (tls ? "https://" : "") + Addresses.format(address);
         }
     }
 
@@ -70,6 +78,13 @@ public sealed interface ApiAddress permits ApiAddress.Tcp, ApiAddress.Unix {
      */
     static ApiAddress parse(String value) {
         String text = value == null ? "" : value.trim();
+        if (text.startsWith("https://")) {
+            ApiAddress plain = parse(text.substring("https://".length()));
+            if (plain instanceof Tcp tcp) {
+                return new Tcp(tcp.address(), true);
+            }
+            throw new IllegalArgumentException("api: " + value + " (expected: " + EXPECTED + ")");
+        }
         if (text.startsWith("unix:")) {
             String path = text.substring("unix:".length());
             if (path.isEmpty()) {

@@ -8,22 +8,39 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * A minimal HTTP/1.1 client for the API, over TCP or a unix socket (which the JDK's HTTP client cannot reach):
- * one request per connection, {@code Connection: close}, the response read to the end. Used by the CLI and tests.
+ * one request per connection, {@code Connection: close}, the response read to the end (at most
+ * {@value #MAX_RESPONSE_BYTES} bytes), its body by {@code Content-Length} or chunked. Used by the CLI and tests.
  *
  * <p>Immutable and thread-safe; each call opens its own connection.
  */
@@ -65,14 +82,35 @@ public final class ApiClient {
         }
     }
 
+    /** The largest response read: 64 MiB (a scrape of many mappings stays far below). */
+    static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    /** Ends unix-socket exchanges that outlive the timeout; one daemon thread for every client. */
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "portlocal-api-client-timeout");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final ApiAddress address;
     private final Optional<String> token;
     private final Duration timeout;
+    private final Optional<Path> caFile;
 
     public ApiClient(ApiAddress address, Optional<String> token, Duration timeout) {
+        this(address, token, timeout, Optional.empty());
+    }
+
+    /**
+     * With {@code caFile} (PEM certificates), an {@code https://} address is trusted only if its certificate chains to
+     * one of them; without it, to the JDK's default trust store. The host is verified against the certificate's
+     * names (an IP address needs it as a subjectAltName).
+     */
+    public ApiClient(ApiAddress address, Optional<String> token, Duration timeout, Optional<Path> caFile) {
         this.address = requireNonNull(address, "address");
         this.token = requireNonNull(token, "token");
         this.timeout = requireNonNull(timeout, "timeout");
+        this.caFile = requireNonNull(caFile, "caFile");
     }
 
     public ApiAddress address() {
@@ -112,15 +150,76 @@ public final class ApiClient {
         byte[] request = head.toString().getBytes(StandardCharsets.ISO_8859_1);
         if (address instanceof ApiAddress.Unix unix) {
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                connect(() -> channel.connect(UnixDomainSocketAddress.of(unix.path())));
-                return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request, body);
+                // A unix socket has no read timeout: closing it from a timer ends a read that would block forever.
+                ScheduledFuture<?> deadline = TIMER.schedule(() -> close(channel), timeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                try {
+                    connect(() -> channel.connect(UnixDomainSocketAddress.of(unix.path())));
+                    return exchange(Channels.newOutputStream(channel), Channels.newInputStream(channel), request,
+                            body);
+                } catch (ClosedChannelException e) {
+                    if (deadline.isDone() && !deadline.isCancelled()) {
+                        throw new SocketTimeoutException("no answer from " + unix + " within " + timeout.toMillis()
+                                + " ms");
+                    }
+                    throw e;
+                } finally {
+                    deadline.cancel(false);
+                }
             }
         }
+        ApiAddress.Tcp tcp = (ApiAddress.Tcp) address;
         try (Socket socket = new Socket()) {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-            connect(() -> socket.connect(((ApiAddress.Tcp) address).address(), millis));
+            connect(() -> socket.connect(tcp.address(), millis));
             socket.setSoTimeout(millis);
-            return exchange(socket.getOutputStream(), socket.getInputStream(), request, body);
+            if (!tcp.tls()) {
+                return exchange(socket.getOutputStream(), socket.getInputStream(), request, body);
+            }
+            String host = tcp.address().getAddress().getHostAddress();
+            try (SSLSocket tls = (SSLSocket) tlsContext().getSocketFactory().createSocket(socket, host,
+                    tcp.address().getPort(), true)) {
+                SSLParameters parameters = tls.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                tls.setSSLParameters(parameters);
+                tls.startHandshake();
+                return exchange(tls.getOutputStream(), tls.getInputStream(), request, body);
+            }
+        }
+    }
+
+    /** The TLS context: trusting the certificates of {@link #caFile}, else the JDK's defaults. */
+    private SSLContext tlsContext() throws IOException {
+        try {
+            if (caFile.isEmpty()) {
+                return SSLContext.getDefault();
+            }
+            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            trusted.load(null, null);
+            int n = 0;
+            try (InputStream in = Files.newInputStream(caFile.get())) {
+                for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trusted.setCertificateEntry("ca-" + n++, certificate);
+                }
+            }
+            if (n == 0) {
+                throw new IOException("api-ca: " + caFile.get() + " (expected: PEM certificates)");
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("api-ca: " + caFile.orElse(null) + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void close(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing to end a read: nothing more to do
         }
     }
 
@@ -152,7 +251,16 @@ public final class ApiClient {
         } catch (IOException e) {
             // The server may answer (e.g. 413) and stop reading before the body is sent: read what it said.
         }
-        return parse(in.readAllBytes());
+        return parse(readBounded(in));
+    }
+
+    /** Reads to the end of the stream, at most {@link #MAX_RESPONSE_BYTES}; more is an {@link IOException}. */
+    static byte[] readBounded(InputStream in) throws IOException {
+        byte[] raw = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+        if (raw.length > MAX_RESPONSE_BYTES) {
+            throw new IOException("response larger than " + MAX_RESPONSE_BYTES + " bytes");
+        }
+        return raw;
     }
 
     static Response parse(byte[] raw) throws IOException {
@@ -182,6 +290,9 @@ public final class ApiClient {
         int start = end + 4;
         int length = raw.length - start;
         String declared = headers.get("content-length");
+        if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
+            return new Response(code, headers, dechunk(raw, start));
+        }
         if (declared != null) {
             try {
                 length = Math.min(length, Integer.parseInt(declared));
@@ -194,9 +305,46 @@ public final class ApiClient {
         return new Response(code, headers, body.toByteArray());
     }
 
+    /** Decodes a chunked body from {@code raw} at {@code start}; a chunk cut short is an {@link IOException}. */
+    static byte[] dechunk(byte[] raw, int start) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int at = start;
+        while (true) {
+            int lineEnd = indexOf(raw, CRLF, at);
+            if (lineEnd < 0) {
+                throw new IOException("chunked body cut short (no chunk size line at byte " + at + ")");
+            }
+            String line = new String(raw, at, lineEnd - at, StandardCharsets.ISO_8859_1);
+            int semicolon = line.indexOf(';');
+            String hex = (semicolon >= 0 ? line.substring(0, semicolon) : line).strip();
+            int size;
+            try {
+                size = Integer.parseInt(hex, 16);
+            } catch (NumberFormatException e) {
+                throw new IOException("bad chunk size: " + line, e);
+            }
+            if (size < 0 || size > raw.length) {
+                throw new IOException("bad chunk size: " + line);
+            }
+            at = lineEnd + 2;
+            if (size == 0) {
+                return body.toByteArray();
+            }
+            if (at + size + 2 > raw.length) {
+                throw new IOException("chunked body cut short (a chunk of " + size + " bytes at byte " + at + ")");
+            }
+            body.write(raw, at, size);
+            at += size + 2;
+        }
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
+        return indexOf(haystack, needle, 0);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
         outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
+        for (int i = from; i + needle.length <= haystack.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (haystack[i + j] != needle[j]) {
                     continue outer;

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -63,7 +64,8 @@ public final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRe
                 Optional.ofNullable(request.headers().get(HttpHeaderNames.AUTHORIZATION)),
                 ByteBufUtil.getBytes(request.content()), isLocal(ctx.channel().remoteAddress()),
                 Optional.ofNullable(request.headers().get(HttpHeaderNames.ACCEPT)),
-                Optional.ofNullable(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING)));
+                Optional.ofNullable(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING)),
+                ctx.channel() instanceof DomainSocketChannel);
         try {
             CompletableFuture.supplyAsync(() -> routes.apply(apiRequest), control)
                     .whenComplete((response, failure) -> write(ctx, failure == null ? response

@@ -40,9 +40,10 @@ import static java.util.Objects.requireNonNull;
  * then authentication (401), the path (404), the method (405), readiness for changes (503), the content type (415)
  * and the body (400). A request that fails any check changes nothing.
  *
- * <p>Authentication: with a token, every change needs {@code Authorization: Bearer <token>}, and so does every
- * read that does not come from this host. Without a token (allowed on loopback or a unix socket, or with
- * {@code --api-insecure}) everything is open.
+ * <p>Authentication ({@link ApiAccess}): a change through the unix socket needs nothing more, its file mode is the
+ * credential. Over TCP a change needs {@code Authorization: Bearer <token>} (401 without it, or with a wrong one);
+ * without a token configured, TCP is read-only (403) unless {@code --api-insecure}. Reads from this host are open;
+ * reads from other hosts need the token.
  *
  * <p>Threading: not thread-safe; only the control executor calls {@link #handle}, which may block while node
  * ports open or close.
@@ -58,25 +59,27 @@ public final class ApiRoutes {
     private final ApiEndpoints endpoints;
     private final EndpointBodyParser parser;
     private final NodeIps nodeIps;
-    private final Optional<BearerToken> token;
+    private final ApiAccess access;
     private final BooleanSupplier ready;
     private final String version;
     private final Optional<MetricsSource> metrics;
     private final Supplier<ReloadStatus> reloadStatus;
+    /** Why the daemon is not fully working though started (a source not watched); set before serving. */
+    private Supplier<List<String>> degraded = List::of;
 
-    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
+    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, ApiAccess access,
                      BooleanSupplier ready, String version) {
-        this(service, endpoints, nodeIps, token, ready, version, Optional.empty());
+        this(service, endpoints, nodeIps, access, ready, version, Optional.empty());
     }
 
     /** With {@code metrics}, {@code GET /metrics} serves it, under the same token rule as every other read. */
-    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
+    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, ApiAccess access,
                      BooleanSupplier ready, String version, Optional<MetricsSource> metrics) {
-        this(service, endpoints, nodeIps, token, ready, version, metrics, () -> null);
+        this(service, endpoints, nodeIps, access, ready, version, metrics, () -> null);
     }
 
     /** With {@code reloadStatus}, {@code GET /v1/info} shows how the last reload went (the daemon's). */
-    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, Optional<BearerToken> token,
+    public ApiRoutes(MappingService service, ApiEndpoints endpoints, NodeIps nodeIps, ApiAccess access,
                      BooleanSupplier ready, String version, Optional<MetricsSource> metrics,
                      Supplier<ReloadStatus> reloadStatus) {
         this.reloadStatus = requireNonNull(reloadStatus, "reloadStatus");
@@ -85,9 +88,18 @@ public final class ApiRoutes {
         this.endpoints = requireNonNull(endpoints, "endpoints");
         this.parser = new EndpointBodyParser(service.range(), service.targetPolicy());
         this.nodeIps = requireNonNull(nodeIps, "nodeIps");
-        this.token = requireNonNull(token, "token");
+        this.access = requireNonNull(access, "access");
         this.ready = requireNonNull(ready, "ready");
         this.version = requireNonNull(version, "version");
+    }
+
+    /**
+     * With {@code reasons}, {@code /readyz} answers 503 naming them while there are any (e.g. the mapping file not
+     * watched while its thread restarts); changes are not refused for them. Call before the server starts.
+     */
+    public ApiRoutes degradedBy(Supplier<List<String>> reasons) {
+        this.degraded = requireNonNull(reasons, "reasons");
+        return this;
     }
 
     /** Answers {@code request}; never throws. */
@@ -125,6 +137,10 @@ public final class ApiRoutes {
             requireMethod(method, path, "GET");
             if (!ready.getAsBoolean()) {
                 throw notReady();
+            }
+            List<String> reasons = degraded.get();
+            if (!reasons.isEmpty()) {
+                throw new ApiException(503, ApiError.of("not ready: " + String.join("; ", reasons)));
             }
             return json(200, new ApiViews.Status("ready"));
         }
@@ -317,7 +333,7 @@ public final class ApiRoutes {
         List<MappingStatus> all = service.mappings();
         int endpointCount = (int) all.stream().map(status -> status.key().endpoint()).distinct().count();
         return new ApiViews.Info(version, new ApiViews.PortRangeView(range.start(), range.end(), range.size()), free,
-                ips, ready.getAsBoolean(), endpointCount, all.size(), token.isPresent(), reloadStatus.get());
+                ips, ready.getAsBoolean(), endpointCount, all.size(), access.token().isPresent(), reloadStatus.get());
     }
 
     /** The statuses of endpoint {@code name}; 404 if it has none. */
@@ -335,18 +351,28 @@ public final class ApiRoutes {
     }
 
     private void authenticate(ApiRequest request) {
-        if (token.isEmpty()) {
+        boolean change = !READS.contains(request.method());
+        if (request.socket()) {
             return;
         }
-        boolean change = !READS.contains(request.method());
+        Optional<BearerToken> token = access.token();
+        if (token.isEmpty()) {
+            if (change && !access.insecure()) {
+                throw new ApiException(403, ApiError.of("forbidden: the API is read-only over TCP without a token "
+                        + "(expected: a change through the unix socket, e.g. portlocal --api unix:"
+                        + ApiAddress.DEFAULT_SOCKET + ", or a daemon started with --api-token-file FILE and "
+                        + "Authorization: Bearer <token>)", "Authorization", (JsonNode) null));
+            }
+            return;
+        }
         if (!change && request.local() && request.authorization().isEmpty()) {
             return;
         }
         if (!token.get().matches(request.authorization())) {
             String why = request.authorization().isEmpty() ? "missing" : "wrong";
-            String needed = change ? "every change" : "reads from other hosts";
+            String needed = change ? "every change over TCP" : "reads from other hosts";
             throw new ApiException(401, ApiError.of("unauthorized: " + why + " bearer token (" + needed
-                    + " needs Authorization: Bearer <token>)", "Authorization", (JsonNode) null),
+                    + " needs Authorization: Bearer <token>, or the unix socket)", "Authorization", (JsonNode) null),
                     Map.of("WWW-Authenticate", "Bearer realm=\"portlocal\""));
         }
     }

@@ -1,5 +1,6 @@
 package dev.portlocal.api;
 
+import dev.portlocal.model.Durations;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -27,6 +28,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -35,8 +40,10 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The HTTP/1.1 server of the mapping API, on TCP or a unix socket, on its own event loop group of one thread
- * (epoll when available, else NIO; a unix socket needs epoll). Idle connections close after
- * {@link #IDLE_SECONDS} seconds without a read.
+ * (epoll when available, else NIO; a unix socket needs epoll). {@link ApiLimits} bound it: each whole request
+ * must arrive within the request timeout ({@link RequestDeadline}), and past {@code maxConnections} open at once a
+ * new connection is closed at once (logged once per episode, counted in {@link ApiCounters}). A unix socket is made
+ * mode 0660 (its owner and group may connect) before the first connection is accepted.
  *
  * <p>Threading: {@link #start} and {@link #close} are called by the daemon's main thread.
  */
@@ -47,6 +54,8 @@ public final class ApiServer implements AutoCloseable {
     static final int MAX_INITIAL_LINE = 4096;
     static final int MAX_HEADER_SIZE = 8192;
     static final int IDLE_SECONDS = 60;
+    /** rw-rw----: the daemon's user and group may connect, nobody else. */
+    static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-rw----");
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
@@ -67,12 +76,35 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(ApiAddress address, Function<ApiRequest, ApiResponse> routes, Executor control,
                                   int maxBodyBytes) throws IOException {
+        return start(address, routes, control, ApiLimits.DEFAULT.withMaxBodyBytes(maxBodyBytes), new ApiCounters());
+    }
+
+    /**
+     * Binds {@code address} and serves {@code routes} within {@code limits}, counting in {@code counters}.
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public static ApiServer start(ApiAddress address, Function<ApiRequest, ApiResponse> routes, Executor control,
+                                  ApiLimits limits, ApiCounters counters) throws IOException {
+        return start(address, routes, control, limits, counters, Optional.empty());
+    }
+
+    /**
+     * With {@code tls}, a TCP address speaks HTTPS, each new connection with the certificate {@code tls} holds then.
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public static ApiServer start(ApiAddress address, Function<ApiRequest, ApiResponse> routes, Executor control,
+                                  ApiLimits limits, ApiCounters counters, Optional<ApiTls> tls) throws IOException {
         requireNonNull(address, "address");
+        requireNonNull(tls, "tls");
+        Optional<ApiTls> https = address instanceof ApiAddress.Tcp ? tls : Optional.empty();
         requireNonNull(routes, "routes");
         requireNonNull(control, "control");
-        if (maxBodyBytes < 1) {
-            throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: >= 1)");
-        }
+        requireNonNull(limits, "limits");
+        requireNonNull(counters, "counters");
+        int maxBodyBytes = limits.maxBodyBytes();
+        ConnectionCap cap = new ConnectionCap(address, limits.maxConnections(), counters);
         boolean epoll = Epoll.isAvailable();
         if (address instanceof ApiAddress.Unix && !epoll) {
             throw new IOException("api: " + address + " needs epoll, which is unavailable here ("
@@ -90,9 +122,16 @@ public final class ApiServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (!cap.admit(ch)) {
+                            return;
+                        }
+                        RequestDeadline deadline = new RequestDeadline(limits.requestTimeout(), counters);
+                        https.ifPresent(t -> ch.pipeline().addLast(t.context().newHandler(ch.alloc())));
                         ch.pipeline().addLast(
                                 new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
+                                deadline.bytes(),
                                 new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192),
+                                deadline,
                                 new ApiRequestAggregator(maxBodyBytes),
                                 new ApiHttpHandler(routes, control));
                     }
@@ -102,15 +141,23 @@ public final class ApiServer implements AutoCloseable {
             if (address instanceof ApiAddress.Unix unix) {
                 removeStaleSocket(unix.path());
                 channel = bootstrap.bind(new DomainSocketAddress(unix.path().toFile())).sync().channel();
+                try {
+                    Files.setPosixFilePermissions(unix.path(), SOCKET_MODE);
+                } catch (IOException | UnsupportedOperationException e) {
+                    channel.close().syncUninterruptibly();
+                    throw new IOException("cannot set mode 0660 on " + unix.path() + " (" + e + ")", e);
+                }
             } else {
                 channel = bootstrap.bind(((ApiAddress.Tcp) address).address()).sync().channel();
             }
             ApiAddress bound = address instanceof ApiAddress.Unix ? address
-                    : new ApiAddress.Tcp((InetSocketAddress) channel.localAddress());
+                    : new ApiAddress.Tcp((InetSocketAddress) channel.localAddress(), https.isPresent());
             log.atInfo().setMessage("api_listening")
                     .addKeyValue("address", bound)
                     .addKeyValue("transport", epoll ? "epoll" : "nio")
                     .addKeyValue("maxBodyBytes", maxBodyBytes)
+                    .addKeyValue("requestTimeout", Durations.format(limits.requestTimeout()))
+                    .addKeyValue("maxConnections", limits.maxConnections())
                     .log();
             return new ApiServer(group, channel, bound);
         } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package dev.portlocal.file;
 
 import dev.portlocal.model.Endpoint;
+import dev.portlocal.supervision.Supervisor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,9 @@ import static java.util.Objects.requireNonNull;
  * if shorter), so a rewrite in place is not seen half-written: an empty file caught between the truncate and the
  * write would otherwise remove every mapping for a moment.
  *
+ * <p>A failure of the watcher's thread (whatever its loop throws, a callback's {@link Error} on that thread too) is
+ * logged, counted and restarted with backoff by its {@link Supervisor}; {@link #watching()} is false meanwhile.
+ *
  * <p>Threading: a daemon thread named {@value #THREAD_NAME} detects changes and reads them; the callbacks run on
  * the delivery executor (by default that thread), one at a time. {@link #load()} runs on the caller's thread; call it
  * on the delivery executor once started, so that its result and the deliveries are applied in the order read: a
@@ -63,6 +67,7 @@ public final class MappingFileWatcher implements AutoCloseable {
     private final long settleNanos;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicLong checks = new AtomicLong();
+    private final Supervisor supervisor;
 
     // Guarded by this.
     private Thread thread;
@@ -93,6 +98,14 @@ public final class MappingFileWatcher implements AutoCloseable {
     /** With {@code deliverOn}, the callbacks run there; the daemon passes its control thread. */
     public MappingFileWatcher(Path file, MappingFileParser parser, Consumer<List<Endpoint>> onValid,
                               Consumer<MappingFileException> onInvalid, Duration pollInterval, Executor deliverOn) {
+        this(file, parser, onValid, onInvalid, pollInterval, deliverOn, new Supervisor());
+    }
+
+    /** With {@code supervisor}, which restarts the watcher's thread after a failure: the daemon's one. */
+    public MappingFileWatcher(Path file, MappingFileParser parser, Consumer<List<Endpoint>> onValid,
+                              Consumer<MappingFileException> onInvalid, Duration pollInterval, Executor deliverOn,
+                              Supervisor supervisor) {
+        this.supervisor = requireNonNull(supervisor, "supervisor");
         this.file = requireNonNull(file, "file").toAbsolutePath();
         this.fileName = String.valueOf(file.getFileName());
         this.parser = requireNonNull(parser, "parser");
@@ -148,7 +161,7 @@ public final class MappingFileWatcher implements AutoCloseable {
             if (lastDigest == null) {
                 first = read(true);
             }
-            thread = new Thread(this::run, THREAD_NAME);
+            thread = new Thread(this::supervised, THREAD_NAME);
             thread.setDaemon(true);
         }
         if (first != null) {
@@ -190,6 +203,38 @@ public final class MappingFileWatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * True while the file is watched: started, not closed, and the watcher's thread not down after a failure
+     * (between the failure and its restart).
+     */
+    public boolean watching() {
+        synchronized (this) {
+            if (thread == null || closed) {
+                return false;
+            }
+        }
+        return !supervisor.down().contains(THREAD_NAME);
+    }
+
+    /**
+     * The watcher's thread: {@link #run} under the supervisor, which restarts it after anything it throws. A restart
+     * forgets the last version read, so the file's current version is delivered again: the one whose delivery
+     * failed is not lost.
+     */
+    private void supervised() {
+        boolean[] restarted = {false};
+        supervisor.run(THREAD_NAME, () -> {
+            if (restarted[0]) {
+                synchronized (this) {
+                    lastDigest = null;
+                    pendingDigest = null;
+                }
+            }
+            restarted[0] = true;
+            run();
+        }, () -> closed, millis -> closing.await(millis, TimeUnit.MILLISECONDS));
     }
 
     /** How many times the file was read; lets tests wait for polls without sleeping. */

@@ -70,7 +70,7 @@ class ApiRoutesTest {
         service.restore();
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();
-        return new ApiRoutes(service, endpoints, nodeIps, token, ready::get, "1.2.3");
+        return new ApiRoutes(service, endpoints, nodeIps, new ApiAccess(token, true), ready::get, "1.2.3");
     }
 
     @AfterEach
@@ -574,6 +574,61 @@ class ApiRoutesTest {
     }
 
     @Test
+    void byDefaultTcpIsReadOnlyAndTheSocketMayChange() throws IOException {
+        ApiEndpoints endpoints = new ApiEndpoints(service);
+        endpoints.restore();
+        routes = new ApiRoutes(service, endpoints, NodeIps.of(List.of()), ApiAccess.of(Optional.empty()), ready::get,
+                "1.2.3");
+        String before = snapshot();
+        ApiRequest putRequest = ApiRequest.of("PUT", "/v1/endpoints/shop/web", true)
+                .withBody("application/json", WEB.getBytes(StandardCharsets.UTF_8));
+
+        ApiResponse refused = routes.handle(putRequest);
+        assertEquals(403, refused.status(), refused.toString());
+        assertEquals("forbidden: the API is read-only over TCP without a token (expected: a change through the unix "
+                + "socket, e.g. portlocal --api unix:/run/portlocal/api.sock, or a daemon started with "
+                + "--api-token-file FILE and Authorization: Bearer <token>)", json(refused).get("error").asText());
+        assertEquals("Authorization", json(refused).get("field").asText());
+        assertEquals(403, routes.handle(ApiRequest.of("DELETE", "/v1/endpoints/shop/web", true)).status());
+        assertEquals(403, routes.handle(putRequest.withAuthorization("Bearer anything")).status(),
+                "no token configured: none is right");
+        assertEquals(before, snapshot(), "refused changes change nothing");
+        assertEquals(200, routes.handle(ApiRequest.of("GET", "/v1/mappings", true)).status(), "reads stay open");
+
+        assertEquals(201, routes.handle(putRequest.withSocket(true)).status(), "the socket's mode is the credential");
+        assertEquals(200, routes.handle(ApiRequest.of("DELETE", "/v1/endpoints/shop/web", true).withSocket(true))
+                .status());
+    }
+
+    @Test
+    void readyzNamesASourceThatIsNotWatchedAndChangesGoOn() throws IOException {
+        List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+        routes.degradedBy(() -> List.copyOf(reasons));
+        assertEquals(200, call("GET", "/readyz").status());
+        reasons.add("the mapping file /etc/portlocal/endpoints.yaml is not watched (portlocal-file-watcher failed; "
+                + "restarting)");
+        ApiResponse down = call("GET", "/readyz");
+        assertEquals(503, down.status());
+        assertEquals("not ready: the mapping file /etc/portlocal/endpoints.yaml is not watched "
+                + "(portlocal-file-watcher failed; restarting)", json(down).get("error").asText());
+        assertEquals(201, put("/v1/endpoints/shop/web", WEB).status(), "the API still takes changes");
+        reasons.clear();
+        assertEquals(200, call("GET", "/readyz").status());
+    }
+
+    @Test
+    void withATokenTheSocketNeedsNoneAndInsecureStillNeedsIt() {
+        ApiEndpoints endpoints = new ApiEndpoints(service);
+        endpoints.restore();
+        routes = new ApiRoutes(service, endpoints, NodeIps.of(List.of()),
+                new ApiAccess(Optional.of(BearerToken.of("t0ken")), true), ready::get, "1.2.3");
+        ApiRequest putRequest = ApiRequest.of("PUT", "/v1/endpoints/shop/web", true)
+                .withBody("application/json", WEB.getBytes(StandardCharsets.UTF_8));
+        assertEquals(401, routes.handle(putRequest).status(), "insecure does not waive a configured token");
+        assertEquals(201, routes.handle(putRequest.withSocket(true)).status());
+    }
+
+    @Test
     void anApiEndpointTheNewPolicyRefusesIsLeftOutAtTheRestore() {
         put("/v1/endpoints/inside", "{\"ip\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}");
         put("/v1/endpoints/outside", "{\"ip\":\"192.0.2.1\",\"ports\":[{\"port\":80}]}");
@@ -584,7 +639,8 @@ class ApiRoutesTest {
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();
         assertEquals(List.of("inside"), endpoints.all().stream().map(Endpoint::name).toList());
-        routes = new ApiRoutes(service, endpoints, NodeIps.of(List.of()), Optional.empty(), ready::get, "1.2.3");
+        routes = new ApiRoutes(service, endpoints, NodeIps.of(List.of()), new ApiAccess(Optional.empty(), true),
+                ready::get, "1.2.3");
         ApiResponse refused = put("/v1/endpoints/outside", "{\"ip\":\"192.0.2.1\",\"ports\":[{\"port\":80}]}");
         assertEquals(400, refused.status());
         assertEquals("ip: 192.0.2.1 (expected: inside allowedTargets: 10.0.0.0/8)",

@@ -53,7 +53,7 @@ class ApiServerIT {
         ApiEndpoints endpoints = new ApiEndpoints(service);
         endpoints.restore();
         ApiRoutes apiRoutes = new ApiRoutes(service, endpoints, NodeIps.resolve(List.of(), List.of()),
-                Optional.empty(), () -> true, "test");
+                new ApiAccess(Optional.empty(), true), () -> true, "test");
         routes = request -> {
             routeThreads.add(Thread.currentThread().getName());
             return apiRoutes.handle(request);
@@ -147,6 +147,116 @@ class ApiServerIT {
                 ApiAddress.parse("unix:" + regular), routes, control, ApiServer.DEFAULT_MAX_BODY).close());
         assertTrue(refused.getMessage().contains("is not a socket"), refused.getMessage());
         assertEquals("keep me", Files.readString(regular));
+    }
+
+    @Test
+    void theSocketIsMode0660AndItsRequestsComeThroughTheSocket() throws IOException {
+        Path socket = dir.resolve("mode.sock");
+        List<ApiRequest> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Function<ApiRequest, ApiResponse> recording = request -> {
+            seen.add(request);
+            return routes.apply(request);
+        };
+        try (ApiServer server = ApiServer.start(ApiAddress.parse("unix:" + socket), recording, control,
+                ApiServer.DEFAULT_MAX_BODY)) {
+            assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(socket)));
+            assertEquals(200, client(server).get("/v1/mappings").status());
+            assertTrue(seen.get(0).socket() && seen.get(0).local(), seen.toString());
+        }
+        try (ApiServer server = ApiServer.start(new ApiAddress.Tcp(new InetSocketAddress(
+                InetAddress.getLoopbackAddress(), 0)), recording, control, ApiServer.DEFAULT_MAX_BODY)) {
+            assertEquals(200, client(server).get("/v1/mappings").status());
+            assertFalse(seen.get(1).socket(), "TCP, even from loopback, is not the socket");
+        }
+    }
+
+    /** Sends {@code prefix}, then one byte every 200 ms: the deadline of 1 s must close it with a 408. */
+    @Test
+    void aSlowRequestIsClosedAtTheDeadlineWhateverItSends() throws Exception {
+        ApiCounters counters = new ApiCounters();
+        ApiLimits limits = new ApiLimits(ApiServer.DEFAULT_MAX_BODY, Duration.ofSeconds(1), 8);
+        try (ApiServer server = ApiServer.start(new ApiAddress.Tcp(new InetSocketAddress(
+                InetAddress.getLoopbackAddress(), 0)), routes, control, limits, counters);
+             java.net.Socket slow = new java.net.Socket()) {
+            slow.connect(((ApiAddress.Tcp) server.address()).address(), 2000);
+            slow.setSoTimeout(10_000);
+            java.io.OutputStream out = slow.getOutputStream();
+            out.write("GET /v1/mappings HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            long started = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < 50 && !closed; i++) {
+                try {
+                    out.write('X');
+                    out.flush();
+                    Thread.sleep(200);
+                } catch (IOException e) {
+                    closed = true;
+                }
+                if (slow.getInputStream().available() > 0) {
+                    break;
+                }
+            }
+            String answer = new String(slow.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("request timeout: no whole request within 1s"), answer);
+            assertTrue(tookMs < 5000, "closed at the deadline, not restarted by each byte: " + tookMs + " ms");
+            assertEquals(1, counters.timedOut());
+            assertEquals(200, client(server).get("/healthz").status(), "others are served");
+        }
+    }
+
+    @Test
+    void pastTheCapNewConnectionsAreClosedAtOnceAndCounted() throws Exception {
+        ApiCounters counters = new ApiCounters();
+        ApiLimits limits = new ApiLimits(ApiServer.DEFAULT_MAX_BODY, Duration.ofSeconds(30), 4);
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try (ApiServer server = ApiServer.start(new ApiAddress.Tcp(new InetSocketAddress(
+                InetAddress.getLoopbackAddress(), 0)), routes, control, limits, counters)) {
+            InetSocketAddress address = ((ApiAddress.Tcp) server.address()).address();
+            for (int i = 0; i < 4; i++) {
+                java.net.Socket s = new java.net.Socket();
+                s.connect(address, 2000);
+                held.add(s);
+            }
+            awaitOpen(counters, 4);
+            for (int i = 0; i < 3; i++) {
+                try (java.net.Socket extra = new java.net.Socket()) {
+                    extra.connect(address, 2000);
+                    extra.setSoTimeout(10_000);
+                    assertEquals(-1, extra.getInputStream().read(), "closed at once, nothing read");
+                }
+            }
+            assertEquals(3, counters.refused());
+            held.remove(0).close();
+            awaitOpen(counters, 3);
+            assertEquals(200, client(server).get("/healthz").status(), "served again below the cap");
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    private static void awaitOpen(ApiCounters counters, int expected) throws InterruptedException {
+        for (int i = 0; i < 500 && counters.open() != expected; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(expected, counters.open(), "API connections open");
+    }
+
+    @Test
+    void aUnixSocketThatNeverAnswersTimesTheClientOut() throws IOException {
+        Path mute = dir.resolve("mute.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(mute));
+            ApiClient client = new ApiClient(ApiAddress.parse("unix:" + mute), Optional.empty(),
+                    Duration.ofMillis(300));
+            java.net.SocketTimeoutException timeout = assertThrows(java.net.SocketTimeoutException.class,
+                    () -> client.get("/healthz"));
+            assertTrue(timeout.getMessage().contains("within 300 ms"), timeout.getMessage());
+        }
     }
 
     @Test

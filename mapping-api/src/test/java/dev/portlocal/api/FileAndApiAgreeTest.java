@@ -91,8 +91,8 @@ class FileAndApiAgreeTest {
                 HostPorts.none())) {
             ApiEndpoints endpoints = new ApiEndpoints(service);
             ApiRoutes routes = new ApiRoutes(service, endpoints, NodeIps.resolve(List.of(), List.of()),
-                    Optional.empty(), () -> true, "test");
-            ApiResponse response = routes.handle(ApiRequest.of("PUT", "/v1/endpoints/" + name, true)
+                    ApiAccess.of(Optional.empty()), () -> true, "test");
+            ApiResponse response = routes.handle(ApiRequest.of("PUT", "/v1/endpoints/" + name, true).withSocket(true)
                     .withBody("application/json", ApiJson.mapper().writeValueAsBytes(entry)));
 
             if (json.errors().isEmpty()) {

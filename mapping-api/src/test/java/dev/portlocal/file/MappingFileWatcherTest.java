@@ -2,6 +2,7 @@ package dev.portlocal.file;
 
 import dev.portlocal.model.Endpoint;
 import dev.portlocal.model.PortRange;
+import dev.portlocal.supervision.Supervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -95,6 +96,35 @@ class MappingFileWatcherTest {
             assertTrue(System.nanoTime() < deadline, "watcher stopped polling");
             assertNull(deliveries.poll(10, TimeUnit.MILLISECONDS), "unexpected delivery while waiting for polls");
         }
+    }
+
+    /**
+     * A callback that throws an {@link Error} on the watcher's thread ends its loop: the supervisor logs and counts
+     * it, and restarts the loop, which delivers the version whose delivery failed again; later edits are seen.
+     */
+    @Test
+    void aFailureOfTheWatcherThreadIsRestartedAndTheFailedVersionDeliveredAgain() throws Exception {
+        Path file = Files.writeString(dir.resolve("endpoints.yaml"), fileWith("a"));
+        Supervisor supervisor = new Supervisor();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        watcher = new MappingFileWatcher(file, parser, endpoints -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new StackOverflowError("a callback that blew its stack");
+            }
+            deliveries.add(endpoints);
+        }, deliveries::add, FAST_POLL, Runnable::run, supervisor);
+        watcher.start();
+        assertEquals(List.of("a"), nextValidNames());
+        assertTrue(watcher.watching());
+
+        Files.writeString(file, fileWith("a", "b"));
+        assertEquals(List.of("a", "b"), nextValidNames(), "delivered again after the restart");
+        assertEquals(java.util.Map.of(MappingFileWatcher.THREAD_NAME, 1L), supervisor.restarts());
+        assertTrue(watcher.watching(), "watched again");
+        Files.writeString(file, fileWith("c"));
+        assertEquals(List.of("c"), nextValidNames(), "later edits are seen");
+        watcher.close();
+        assertFalse(watcher.watching());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.portlocal.cli;
 
+import dev.portlocal.api.ApiAddress;
 import dev.portlocal.api.ApiClient;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -69,6 +70,11 @@ final class ApiCall {
             case 401:
                 err.println(prefix + "the API at " + client.address() + " refused the token (401: " + message
                         + "). Pass the daemon's token with --api-token-file or $PORTLOCAL_API_TOKEN_FILE.");
+                break;
+            case 403:
+                err.println(prefix + "the API at " + client.address() + " is read-only here (403: " + message
+                        + "). Use the daemon's unix socket (--api unix:PATH, e.g. unix:"
+                        + ApiAddress.DEFAULT_SOCKET + ") or its token (--api-token-file).");
                 break;
             case 503:
                 err.println(prefix + "the API is not available (503: " + message + "). Try again shortly.");

@@ -1,6 +1,7 @@
 package dev.portlocal.config;
 
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiLimits;
 import dev.portlocal.file.MappingFileInput;
 import dev.portlocal.file.MappingFileParser;
 import dev.portlocal.logging.LogSetup;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -212,15 +214,54 @@ public final class DaemonOptions {
             .help("Where the HTTP API listens.")
             .build();
 
+    public static final Option<Optional<Path>> API_SOCKET = Option.builder("apiSocket",
+                    OptionType.text(DaemonOptions::socketPath, p -> p.map(Path::toString).orElse("none")))
+            .label("PATH|none")
+            .defaultValue(DaemonOptions::defaultSocket, "$RUNTIME_DIRECTORY/api.sock under systemd, else none")
+            .help("A unix socket for the API besides --api, mode 0660: its owner and group may change mappings "
+                    + "without a token.")
+            .build();
+
     public static final Option<Path> API_TOKEN_FILE = Option.builder("apiTokenFile", OptionType.path())
             .label("FILE")
             .defaultValue(DaemonOptions::credentialToken, "$CREDENTIALS_DIRECTORY/api-token if present, else none")
-            .help("Require Authorization: Bearer <the token in FILE> on every change, and on reads from other hosts.")
+            .help("Require Authorization: Bearer <the token in FILE> on every change over TCP, and on reads from "
+                    + "other hosts. Without a token, TCP is read-only and changes go through the unix socket.")
             .build();
 
     public static final Option<Boolean> API_INSECURE = Option.builder("apiInsecure", OptionType.bool())
             .defaultValue(false)
-            .help("Allow the API on a non-loopback address without a token.")
+            .help("Trust every TCP client without a token: changes over TCP, and the API on a non-loopback "
+                    + "address. For development only; logged as event=api_insecure.")
+            .build();
+
+    public static final Option<Path> API_TLS_CERT = Option.builder("apiTlsCert", OptionType.path())
+            .label("FILE")
+            .defaultText("none")
+            .help("Serve the TCP API over HTTPS with this PEM certificate chain (with --api-tls-key); re-read on "
+                    + "SIGHUP.")
+            .build();
+
+    public static final Option<Path> API_TLS_KEY = Option.builder("apiTlsKey", OptionType.path())
+            .label("FILE")
+            .defaultText("none")
+            .help("The PEM (PKCS#8) private key of --api-tls-cert; re-read on SIGHUP.")
+            .build();
+
+    public static final Option<Duration> API_REQUEST_TIMEOUT = Option.builder("apiRequestTimeout",
+                    OptionType.duration())
+            .label("DURATION")
+            .defaultValue(ApiLimits.DEFAULT_REQUEST_TIMEOUT)
+            .check(DaemonOptions::positive)
+            .help("The time an API connection has for a whole request (headers and body), from the connect or the "
+                    + "last response; then 408 and closed.")
+            .build();
+
+    public static final Option<Integer> API_MAX_CONNECTIONS = Option.builder("apiMaxConnections",
+                    OptionType.integer(1, 65536))
+            .label("N")
+            .defaultValue(ApiLimits.DEFAULT_MAX_CONNECTIONS)
+            .help("API connections open at once, per listener; past it a new one is closed at once and counted.")
             .build();
 
     public static final Option<Boolean> ACCESS_LOG = Option.builder("accessLog", OptionType.bool())
@@ -284,9 +325,9 @@ public final class DaemonOptions {
     public static final List<Option<?>> ALL = List.of(MAPPINGS, MAX_MAPPING_FILE_BYTES, PORT_RANGE,
             LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
             DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, TCP_KEEPALIVE, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
-            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_TOKEN_FILE, API_INSECURE,
-            ACCESS_LOG, ALLOW_FROM, MAX_CONNECTIONS, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME,
-            KUBERNETES_KUBECONFIG);
+            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_SOCKET, API_TOKEN_FILE,
+            API_INSECURE, API_TLS_CERT, API_TLS_KEY, API_REQUEST_TIMEOUT, API_MAX_CONNECTIONS, ACCESS_LOG, ALLOW_FROM,
+            MAX_CONNECTIONS, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);
@@ -332,6 +373,33 @@ public final class DaemonOptions {
         }
         Path token = Path.of(dir, "api-token");
         return Files.isRegularFile(token) ? token : null;
+    }
+
+    private static Optional<Path> socketPath(String field, String text) {
+        if (text.equals("none")) {
+            return Optional.empty();
+        }
+        if (!text.startsWith("/")) {
+            throw new IllegalArgumentException(field + ": " + text + " (expected: an absolute path, or none)");
+        }
+        return Optional.of(Path.of(text));
+    }
+
+    /**
+     * {@code $RUNTIME_DIRECTORY/api.sock} when systemd made the runtime directory ({@code RuntimeDirectory=}), else
+     * {@code /run/portlocal/api.sock} when that directory exists and systemd started the daemon
+     * ({@code $INVOCATION_ID}); else none.
+     */
+    private static Optional<Path> defaultSocket() {
+        String runtime = blankToNull(System.getenv("RUNTIME_DIRECTORY"));
+        if (runtime != null) {
+            return Optional.of(Path.of(runtime.split(":")[0], "api.sock"));
+        }
+        Path run = Path.of(ApiAddress.DEFAULT_SOCKET);
+        if (blankToNull(System.getenv("INVOCATION_ID")) != null && Files.isDirectory(run.getParent())) {
+            return Optional.of(run);
+        }
+        return Optional.empty();
     }
 
     private static Boolean strictBoolean(String field, String text) {

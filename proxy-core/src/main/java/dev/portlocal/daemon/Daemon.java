@@ -1,9 +1,12 @@
 package dev.portlocal.daemon;
 
+import dev.portlocal.api.ApiAccess;
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiCounters;
 import dev.portlocal.api.ApiEndpoints;
 import dev.portlocal.api.ApiRoutes;
 import dev.portlocal.api.ApiServer;
+import dev.portlocal.api.ApiTls;
 import dev.portlocal.api.BearerToken;
 import dev.portlocal.api.NodeIps;
 import dev.portlocal.api.ReloadStatus;
@@ -34,6 +37,7 @@ import dev.portlocal.net.EventLoops;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
 import dev.portlocal.state.StateStore;
+import dev.portlocal.supervision.Supervisor;
 import dev.portlocal.systemd.SystemdNotifier;
 import dev.portlocal.systemd.Watchdog;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -95,6 +99,7 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     private static final long RETRY_SECONDS = 5;
     private static final long HEALTH_SYNC_MILLIS = 500;
+    private static final String CONTROL_THREAD = "portlocal-control";
 
     private final DaemonConfig config;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -105,6 +110,13 @@ public final class Daemon implements AutoCloseable {
     private volatile MappingFileWatcher watcher;
     private ScheduledExecutorService control;
     private ApiServer apiServer;
+    /** The unix socket besides a TCP API, or null. */
+    private ApiServer socketServer;
+    private final ApiCounters apiCounters = new ApiCounters();
+    /** Restarts the file watcher's thread after a failure, and keeps the control thread's periodic tasks going. */
+    private final Supervisor supervisor = new Supervisor();
+    /** The TCP API's certificate, re-read on SIGHUP; empty for plain HTTP. */
+    private Optional<ApiTls> apiTls = Optional.empty();
     private HealthMonitor health;
     /** The Kubernetes source and its client, or null when it is off. */
     private volatile KubernetesSource kubernetes;
@@ -133,7 +145,7 @@ public final class Daemon implements AutoCloseable {
         targetPolicy = targetPolicy(config);
         parser = new MappingFileParser(range, targetPolicy, config.maxMappingFileBytes());
         control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portlocal-control");
+            Thread t = new Thread(r, CONTROL_THREAD);
             t.setDaemon(true);
             return t;
         });
@@ -153,20 +165,36 @@ public final class Daemon implements AutoCloseable {
                 config.metricsLatencyPerMapping());
         ApiEndpoints apiEndpoints = new ApiEndpoints(service);
         reloaded(ReloadStatus.succeeded(Instant.now()));
-        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, token, this::isReady, version(),
-                Optional.of(metrics), () -> reloadStatus);
+        ApiAccess access = new ApiAccess(token, config.apiInsecure());
+        ApiRoutes routes = new ApiRoutes(service, apiEndpoints, nodeIps, access, this::isReady, version(),
+                Optional.of(metrics), () -> reloadStatus).degradedBy(this::degraded);
+        metrics.api(apiCounters);
+        metrics.supervisor(supervisor);
+        supervisor.onChange(this::supervisionChanged);
+        apiTls = config.apiTls().map(files -> ApiTls.load(files.certificate(), files.key()));
         try {
-            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiMaxBodyBytes());
+            apiServer = ApiServer.start(config.api(), routes::handle, control, config.apiLimits(), apiCounters,
+                    apiTls);
+            if (config.apiSocket().isPresent()) {
+                socketServer = ApiServer.start(new ApiAddress.Unix(config.apiSocket().get()), routes::handle,
+                        control, config.apiLimits(), apiCounters);
+            }
         } catch (IOException e) {
+            if (apiServer != null) {
+                apiServer.close();
+            }
             throw new UncheckedIOException(e.getMessage(), e);
         }
         if (apiServer.address() instanceof ApiAddress.Tcp tcp && targetPolicy.apiPort().isEmpty()) {
             targetPolicy.apiListening(tcp.address().getPort());
         }
-        if (!config.api().isLocal() && token.isEmpty()) {
+        if (config.apiInsecure() && token.isEmpty() && apiServer.address() instanceof ApiAddress.Tcp) {
             log.atWarn().setMessage("api_insecure")
                     .addKeyValue("api", apiServer.address())
-                    .addKeyValue("risk", "any host that reaches it can change mappings")
+                    .addKeyValue("risk", config.api().isLocal()
+                            ? "any local user or process can change mappings over TCP"
+                            : "any host that reaches it can change mappings")
+                    .addKeyValue("hint", "set --api-token-file, or change mappings through the unix socket")
                     .log();
         }
         List<Endpoint> fromFile = inputs.endpoints().orElse(null);
@@ -185,10 +213,12 @@ public final class Daemon implements AutoCloseable {
         if (config.kubernetes()) {
             startKubernetes();
         }
-        control.scheduleWithFixedDelay(this::retryFailed, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        control.scheduleWithFixedDelay(supervisor.periodic(CONTROL_THREAD, this::retryFailed), RETRY_SECONDS,
+                RETRY_SECONDS, TimeUnit.SECONDS);
         health = new HealthMonitor(control, service::health);
         metrics.health(health, service);
-        control.scheduleWithFixedDelay(this::syncHealth, 0, HEALTH_SYNC_MILLIS, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(supervisor.periodic(CONTROL_THREAD, this::syncHealth), 0, HEALTH_SYNC_MILLIS,
+                TimeUnit.MILLISECONDS);
         ready.set(true);
         notifier = SystemdNotifier.open(config.systemd());
         notifier.ready(statusLine());
@@ -206,7 +236,10 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("stateDir", config.stateDir())
                 .addKeyValue("mappingsFile", config.mappingsFile().map(Object::toString).orElse("-"))
                 .addKeyValue("api", apiServer.address())
+                .addKeyValue("apiSocket", socketServer != null ? socketServer.address()
+                        : apiServer.address() instanceof ApiAddress.Unix ? apiServer.address() : "none")
                 .addKeyValue("apiToken", token.isPresent() ? "required" : "none")
+                .addKeyValue("tcpWrites", apiServer.address() instanceof ApiAddress.Tcp ? access.tcpWrites() : "-")
                 .addKeyValue("allowedTargets", config.allowedTargets().isEmpty() ? "any"
                         : config.allowedTargets().stream().map(Object::toString).collect(Collectors.joining(",")))
                 .addKeyValue("allowLoopbackTargets", config.allowLoopbackTargets())
@@ -358,7 +391,26 @@ public final class Daemon implements AutoCloseable {
             apply(endpoints);
             reloaded(ReloadStatus.succeeded(Instant.now()));
             notifier.status(statusLine());
-        }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control);
+        }, this::rejected, MappingFileWatcher.DEFAULT_POLL_INTERVAL, control, supervisor);
+    }
+
+    /** What keeps the daemon from being fully ready though started: a mapping file not watched. */
+    private List<String> degraded() {
+        MappingFileWatcher current = watcher;
+        if (current != null && ready.get() && !current.watching()) {
+            return List.of("the mapping file " + current.file() + " is not watched (" + MappingFileWatcher.THREAD_NAME
+                    + " failed; restarting)");
+        }
+        return List.of();
+    }
+
+    /** A supervised thread went down or came back: systemd's status says so, from the control thread. */
+    private void supervisionChanged() {
+        try {
+            control.execute(() -> notifier.status(statusLine()));
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     private void apply(List<Endpoint> endpoints) {
@@ -414,6 +466,7 @@ public final class Daemon implements AutoCloseable {
         }
         notifier.reloading();
         long started = System.nanoTime();
+        apiTls.ifPresent(ApiTls::reload);
         ReloadResult result;
         try {
             result = reloadWith(next);
@@ -541,12 +594,17 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** systemd's STATUS= line, e.g. {@code 142 mappings, 3 conflicts, 0 errors}. */
+    /**
+     * systemd's STATUS= line, e.g. {@code 142 mappings, 3 conflicts, 0 errors}, then what keeps the daemon from being
+     * fully ready ({@code ; not ready: the mapping file ... is not watched ...}).
+     */
     String statusLine() {
         List<MappingStatus> all = service.mappings();
         long conflict = all.stream().filter(m -> m.state() == MappingState.CONFLICT).count();
         long error = all.stream().filter(m -> m.state() == MappingState.ERROR).count();
-        return all.size() + " mappings, " + conflict + " conflicts, " + error + " errors";
+        List<String> degraded = degraded();
+        return all.size() + " mappings, " + conflict + " conflicts, " + error + " errors"
+                + (degraded.isEmpty() ? "" : "; not ready: " + String.join("; ", degraded));
     }
 
     /** The configuration it started with; a reload changes only the mapping file of it at runtime. */
@@ -586,6 +644,11 @@ public final class Daemon implements AutoCloseable {
         return apiServer.address();
     }
 
+    /** The unix socket served besides a TCP API, if any. */
+    public Optional<ApiAddress> apiSocketAddress() {
+        return Optional.ofNullable(socketServer).map(ApiServer::address);
+    }
+
     /** Blocks until {@link #stop()} has finished. */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
@@ -619,6 +682,9 @@ public final class Daemon implements AutoCloseable {
             }
             if (apiServer != null) {
                 apiServer.close();
+            }
+            if (socketServer != null) {
+                socketServer.close();
             }
             if (watcher != null) {
                 watcher.close();

@@ -1,6 +1,7 @@
 package dev.portlocal.daemon;
 
 import dev.portlocal.api.ApiAddress;
+import dev.portlocal.api.ApiLimits;
 import dev.portlocal.api.ApiServer;
 import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.Option;
@@ -172,9 +173,36 @@ public final class DaemonConfig {
         return Optional.ofNullable(get(DaemonOptions.API_TOKEN_FILE));
     }
 
-    /** True if the API may serve other hosts without a token. */
+    /** True if every TCP client may change mappings without a token, and the API may serve other hosts. */
     public boolean apiInsecure() {
         return get(DaemonOptions.API_INSECURE);
+    }
+
+    /** The API's unix socket besides {@link #api()}; empty for none, or when {@link #api()} is that socket. */
+    public Optional<Path> apiSocket() {
+        Optional<Path> socket = get(DaemonOptions.API_SOCKET);
+        if (api() instanceof ApiAddress.Unix unix && socket.isPresent()
+                && unix.path().toAbsolutePath().normalize().equals(socket.get().toAbsolutePath().normalize())) {
+            return Optional.empty();
+        }
+        return socket;
+    }
+
+    /** The TCP API's PEM certificate and key files. */
+    public record TlsFiles(Path certificate, Path key) {
+    }
+
+    /** The TCP API's certificate and key files, when it speaks HTTPS. */
+    public Optional<TlsFiles> apiTls() {
+        Path cert = get(DaemonOptions.API_TLS_CERT);
+        Path key = get(DaemonOptions.API_TLS_KEY);
+        return cert == null || key == null ? Optional.empty() : Optional.of(new TlsFiles(cert, key));
+    }
+
+    /** What bounds each API listener: body size, request timeout, connections. */
+    public ApiLimits apiLimits() {
+        return new ApiLimits(apiMaxBodyBytes, get(DaemonOptions.API_REQUEST_TIMEOUT),
+                get(DaemonOptions.API_MAX_CONNECTIONS));
     }
 
     /** {@code trace}, {@code debug}, {@code info}, {@code warn} or {@code error}. */
@@ -285,6 +313,10 @@ public final class DaemonConfig {
             return set(DaemonOptions.API_INSECURE, value);
         }
 
+        public Builder apiSocket(Path value) {
+            return set(DaemonOptions.API_SOCKET, Optional.ofNullable(value));
+        }
+
         public Builder apiMaxBodyBytes(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("apiMaxBodyBytes: " + value + " (expected: >= 1)");
@@ -311,6 +343,10 @@ public final class DaemonConfig {
                     && !options.get(DaemonOptions.API_INSECURE)) {
                 throw new IllegalArgumentException("api: " + api + " is reachable from other hosts (expected: "
                         + "--api-token-file FILE, or --api-insecure to serve it without a token)");
+            }
+            if ((options.get(DaemonOptions.API_TLS_CERT) == null) != (options.get(DaemonOptions.API_TLS_KEY) == null)) {
+                throw new IllegalArgumentException("apiTlsCert, apiTlsKey: one without the other (expected: both "
+                        + "--api-tls-cert FILE and --api-tls-key FILE, or neither)");
             }
             if (options.get(DaemonOptions.KUBERNETES) && options.get(DaemonOptions.KUBERNETES_NODE_NAME) == null) {
                 throw new IllegalArgumentException("kubernetes.nodeName: none (expected: this node's name, from "

@@ -1,5 +1,6 @@
 package dev.portlocal.metrics;
 
+import dev.portlocal.api.ApiCounters;
 import dev.portlocal.api.MetricsSource;
 import dev.portlocal.control.MappingService;
 import dev.portlocal.health.HealthMonitor;
@@ -10,6 +11,7 @@ import dev.portlocal.model.MappingState;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.Protocol;
 import dev.portlocal.proxy.DataPlane;
+import dev.portlocal.supervision.Supervisor;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -145,6 +147,37 @@ public final class DaemonMetrics implements MetricsSource {
                     cb.call(dataPlane.tcp().accessLog().written(), "written");
                     cb.call(dataPlane.tcp().accessLog().dropped(), "dropped");
                 })
+                .register(registry);
+    }
+
+    /** Registers the API's series: connections open, refused at the cap, closed at the request deadline. */
+    public void api(ApiCounters counters) {
+        requireNonNull(counters, "counters");
+        GaugeWithCallback.builder()
+                .name("portlocal_api_connections")
+                .help("API connections open now, on TCP and the unix socket.")
+                .callback(cb -> cb.call(counters.open()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_api_connections_refused")
+                .help("API connections closed at once because their listener had apiMaxConnections open.")
+                .callback(cb -> cb.call(counters.refused()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("portlocal_api_request_timeouts")
+                .help("API connections closed with 408 because a whole request took longer than apiRequestTimeout.")
+                .callback(cb -> cb.call(counters.timedOut()))
+                .register(registry);
+    }
+
+    /** Registers the supervised threads' restarts, per thread. */
+    public void supervisor(Supervisor supervisor) {
+        requireNonNull(supervisor, "supervisor");
+        CounterWithCallback.builder()
+                .name("portlocal_thread_restarts")
+                .help("Failures of a control-plane thread (logged as event=thread_failed), each followed by a restart.")
+                .labelNames("thread")
+                .callback(cb -> supervisor.restarts().forEach((thread, count) -> cb.call(count, thread)))
                 .register(registry);
     }
 

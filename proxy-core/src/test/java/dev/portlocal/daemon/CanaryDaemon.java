@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
@@ -33,11 +35,17 @@ final class CanaryDaemon {
         return entry(name, ip, port) + "        nodePort: " + nodePort + "\n";
     }
 
-    /** {@code portlocal run} on {@code mappings} with the API at {@code api}; returns once it has started. */
-    static DaemonProcess start(Path dir, Path mappings, PortRange range, String api) throws IOException {
-        DaemonProcess d = DaemonProcess.start(dir.resolve("daemon.log"), "run", "--mappings", mappings.toString(),
+    /**
+     * {@code portlocal run} on {@code mappings} with the API at {@code api}, then {@code more} flags; returns once it
+     * has started.
+     */
+    static DaemonProcess start(Path dir, Path mappings, PortRange range, String api, String... more)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("run", "--mappings", mappings.toString(),
                 "--port-range", range.toString(), "--listen-address", "127.0.0.1",
-                "--state-dir", dir.resolve("state").toString(), "--threads", "1", "--api", api);
+                "--state-dir", dir.resolve("state").toString(), "--threads", "1", "--api", api));
+        args.addAll(List.of(more));
+        DaemonProcess d = DaemonProcess.start(dir.resolve("daemon.log"), args.toArray(String[]::new));
         d.awaitOutput("event=started", WAIT);
         return d;
     }

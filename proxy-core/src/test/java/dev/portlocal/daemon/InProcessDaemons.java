@@ -17,8 +17,9 @@ import java.util.function.Consumer;
 
 /**
  * A JUnit 5 extension that starts real daemons in this JVM: node ports and the API on loopback, the API on port 0,
- * one event loop, a random slice of the default port range so parallel runs rarely meet. Every daemon started is
- * stopped after each test.
+ * one event loop, a random slice of the default port range so parallel runs rarely meet. The API trusts every
+ * TCP client ({@code apiInsecure}), since these tests write over TCP; a test of the default sets it false. Every
+ * daemon started is stopped after each test.
  */
 final class InProcessDaemons implements AfterEachCallback {
 
@@ -36,6 +37,7 @@ final class InProcessDaemons implements AfterEachCallback {
         DaemonConfig.Builder b = DaemonConfig.builder()
                 .listenAddresses(List.of(loopback))
                 .api(new ApiAddress.Tcp(new InetSocketAddress(loopback, 0)))
+                .apiInsecure(true)
                 .threads(1)
                 .drainTimeout(Duration.ofSeconds(5));
         customize.accept(b);

@@ -53,10 +53,17 @@ class TargetPolicyIT {
             Path mappings = dir.resolve("endpoints.yaml");
             String canary = "endpoints:\n" + CanaryDaemon.entry("canary", "127.0.0.1", backend, range.start());
             Files.writeString(mappings, canary);
-            try (DaemonProcess d = CanaryDaemon.start(dir, mappings, range, api)) {
+            Path socket = dir.resolve("api.sock");
+            try (DaemonProcess d = CanaryDaemon.start(dir, mappings, range, api, "--api-socket", socket.toString())) {
                 CanaryDaemon.assertEchoes(range.start());
 
-                ApiClient client = new ApiClient(ApiAddress.parse(api), Optional.empty(), Duration.ofSeconds(10));
+                ApiClient tcp = new ApiClient(ApiAddress.parse(api), Optional.empty(), Duration.ofSeconds(10));
+                ApiClient.Response readOnly = tcp.put("/v1/endpoints/loop",
+                        ("{\"ip\":\"127.0.0.1\",\"ports\":[{\"port\":" + backend + "}]}")
+                                .getBytes(StandardCharsets.UTF_8));
+                assertEquals(403, readOnly.status(), "TCP without a token is read-only: " + readOnly);
+                ApiClient client = new ApiClient(new ApiAddress.Unix(socket), Optional.empty(),
+                        Duration.ofSeconds(10));
                 ApiClient.Response self = client.put("/v1/endpoints/loop",
                         ("{\"ip\":\"127.0.0.1\",\"ports\":[{\"port\":" + apiPort + "}]}")
                                 .getBytes(StandardCharsets.UTF_8));
