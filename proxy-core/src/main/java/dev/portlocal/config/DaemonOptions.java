@@ -19,10 +19,13 @@ import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.tcp.relay.TcpKeepalive;
 import dev.portlocal.udp.UdpConfig;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -222,6 +225,14 @@ public final class DaemonOptions {
                     + "without a token.")
             .build();
 
+    public static final Option<String> API_SOCKET_GROUP = Option.builder("apiSocketGroup",
+                    OptionType.text(DaemonOptions::existingGroup))
+            .label("NAME")
+            .defaultText("the daemon's group")
+            .help("Give the API's unix socket to this group after the bind (mode 0660 stays): its members may "
+                    + "change mappings without a token. The group must exist, with the daemon's user in it.")
+            .build();
+
     public static final Option<Path> API_TOKEN_FILE = Option.builder("apiTokenFile", OptionType.path())
             .label("FILE")
             .defaultValue(DaemonOptions::credentialToken, "$CREDENTIALS_DIRECTORY/api-token if present, else none")
@@ -325,9 +336,10 @@ public final class DaemonOptions {
     public static final List<Option<?>> ALL = List.of(MAPPINGS, MAX_MAPPING_FILE_BYTES, PORT_RANGE,
             LISTEN_ADDRESSES, NODE_IPS, ALLOWED_TARGETS, ALLOW_LOOPBACK_TARGETS, STATE_DIR, TRANSPORT, THREADS,
             DRAIN_TIMEOUT, CONNECT_TIMEOUT, IDLE_TIMEOUT, TCP_KEEPALIVE, SPLICE, PIPE_SIZE, MAX_PIPES_PER_LOOP,
-            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_SOCKET, API_TOKEN_FILE,
-            API_INSECURE, API_TLS_CERT, API_TLS_KEY, API_REQUEST_TIMEOUT, API_MAX_CONNECTIONS, ACCESS_LOG, ALLOW_FROM,
-            MAX_CONNECTIONS, METRICS_LATENCY_PER_MAPPING, KUBERNETES, KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
+            UDP_IDLE_TIMEOUT, UDP_MAX_SESSIONS, HEALTH_CHECK, LOG_LEVEL, LOG_FORMAT, API, API_SOCKET,
+            API_SOCKET_GROUP, API_TOKEN_FILE, API_INSECURE, API_TLS_CERT, API_TLS_KEY, API_REQUEST_TIMEOUT,
+            API_MAX_CONNECTIONS, ACCESS_LOG, ALLOW_FROM, MAX_CONNECTIONS, METRICS_LATENCY_PER_MAPPING, KUBERNETES,
+            KUBERNETES_NODE_NAME, KUBERNETES_KUBECONFIG);
 
     /** The reader of the {@code --config} file. */
     public static final ConfigFile FILE = new ConfigFile(ALL);
@@ -383,6 +395,23 @@ public final class DaemonOptions {
             throw new IllegalArgumentException(field + ": " + text + " (expected: an absolute path, or none)");
         }
         return Optional.of(Path.of(text));
+    }
+
+    /** The name of a group this host knows (getent group NAME). */
+    private static String existingGroup(String field, String text) {
+        String name = text.strip();
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException(field + ": \"" + text + "\" (expected: a group name, e.g. portlocal)");
+        }
+        try {
+            FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+        } catch (UserPrincipalNotFoundException e) {
+            throw new IllegalArgumentException(field + ": " + name + " (expected: an existing group; no group "
+                    + name + " on this host: create it with groupadd --system " + name + ")");
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalArgumentException(field + ": " + name + " (cannot look the group up: " + e + ")");
+        }
+        return name;
     }
 
     /**

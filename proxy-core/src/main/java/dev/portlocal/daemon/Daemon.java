@@ -10,6 +10,7 @@ import dev.portlocal.api.ApiTls;
 import dev.portlocal.api.BearerToken;
 import dev.portlocal.api.NodeIps;
 import dev.portlocal.api.ReloadStatus;
+import dev.portlocal.config.DaemonOptions;
 import dev.portlocal.config.InvalidConfigException;
 import dev.portlocal.config.Option;
 import dev.portlocal.control.ApplyResult;
@@ -48,10 +49,15 @@ import org.slf4j.spi.LoggingEventBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -185,6 +191,7 @@ public final class Daemon implements AutoCloseable {
             }
             throw new UncheckedIOException(e.getMessage(), e);
         }
+        config.apiSocketGroup().ifPresent(this::giveSocketsTo);
         if (apiServer.address() instanceof ApiAddress.Tcp tcp && targetPolicy.apiPort().isEmpty()) {
             targetPolicy.apiListening(tcp.address().getPort());
         }
@@ -245,6 +252,34 @@ public final class Daemon implements AutoCloseable {
                 .addKeyValue("allowLoopbackTargets", config.allowLoopbackTargets())
                 .addKeyValue("kubernetes", config.kubernetesNodeName().filter(n -> config.kubernetes()).orElse("off")))
                 .log();
+    }
+
+    /**
+     * Gives each unix socket of the API to {@code name} (mode 0660 stays), so the group's members may connect.
+     *
+     * @throws IllegalArgumentException naming the option if the group cannot be given the socket
+     */
+    private void giveSocketsTo(String name) {
+        for (ApiServer server : Arrays.asList(apiServer, socketServer)) {
+            if (server == null || !(server.address() instanceof ApiAddress.Unix unix)) {
+                continue;
+            }
+            try {
+                GroupPrincipal group = unix.path().getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByGroupName(name);
+                Files.getFileAttributeView(unix.path(), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setGroup(group);
+            } catch (IOException | UnsupportedOperationException e) {
+                String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+                throw new IllegalArgumentException(DaemonOptions.API_SOCKET_GROUP.key() + ": " + name
+                        + " (cannot give " + unix.path() + " to it: " + why
+                        + "; expected: a group the daemon's user is in, e.g. SupplementaryGroups=" + name + ")", e);
+            }
+            log.atInfo().setMessage("api_socket_group")
+                    .addKeyValue("path", unix.path())
+                    .addKeyValue("group", name)
+                    .log();
+        }
     }
 
     /**

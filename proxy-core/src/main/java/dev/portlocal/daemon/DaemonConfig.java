@@ -188,6 +188,11 @@ public final class DaemonConfig {
         return socket;
     }
 
+    /** The group the API's unix sockets are given to after the bind; empty to keep the daemon's. */
+    public Optional<String> apiSocketGroup() {
+        return Optional.ofNullable(get(DaemonOptions.API_SOCKET_GROUP));
+    }
+
     /** The TCP API's PEM certificate and key files. */
     public record TlsFiles(Path certificate, Path key) {
     }
@@ -315,6 +320,10 @@ public final class DaemonConfig {
 
         public Builder apiSocket(Path value) {
             return set(DaemonOptions.API_SOCKET, Optional.ofNullable(value));
+        }
+
+        public Builder apiSocketGroup(String value) {
+            return set(DaemonOptions.API_SOCKET_GROUP, value);
         }
 
         public Builder apiMaxBodyBytes(int value) {

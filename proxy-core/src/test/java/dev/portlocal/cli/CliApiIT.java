@@ -4,6 +4,7 @@ import dev.portlocal.api.ApiAddress;
 import dev.portlocal.daemon.Daemon;
 import dev.portlocal.daemon.DaemonConfig;
 import dev.portlocal.model.PortRange;
+import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,8 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,6 +131,47 @@ class CliApiIT {
                 "--proxy-protocol", "v1", api, tokenFile);
         assertEquals(ExitCodes.INVALID, udpProxy.code(), udpProxy.out());
         assertTrue(udpProxy.err().startsWith("portlocal endpoints put: ports[0].proxyProtocol: v1"), udpProxy.err());
+    }
+
+    @Test
+    void perPortPolicyOptionsOfPutReachTheDaemon() throws Exception {
+        try (BlockingBackend headerEcho = BlockingBackend.start(s -> {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            for (int b = in.read(), n = 0; b >= 0 && n < 200; b = in.read(), n++) {
+                out.write(b);
+                if (b == '\n') {
+                    break;
+                }
+            }
+            out.flush();
+        })) {
+            int nodePort = range.start() + 7;
+            CliTest.Run put = run("endpoints", "put", "shop/policy", "--ip", "127.0.0.1",
+                    "--port", headerEcho.address().getPort() + "/tcp=" + nodePort,
+                    "--allow-from", "127.0.0.0/8,192.0.2.0/24", "--allow-from", "198.51.100.0/24",
+                    "--max-connections", "7", "--connect-timeout", "2s", "--idle-timeout", "45s",
+                    "--access-log", "false", "--proxy-protocol", "v1",
+                    "--port", "53/udp", "--allow-from", "127.0.0.1/32", "--max-connections", "3",
+                    "--idle-timeout", "2m", api, tokenFile);
+            assertEquals(ExitCodes.OK, put.code(), put.err());
+            CliTest.Run get = run("endpoints", "get", "shop/policy", api, "-o", "json");
+            assertEquals(ExitCodes.OK, get.code(), get.err());
+            String out = get.out().replaceAll("\\s+", "");
+            assertTrue(out.contains("{\"port\":" + headerEcho.address().getPort() + ",\"protocol\":\"tcp\","
+                    + "\"ipFamily\":\"IPv4\",\"nodePort\":" + nodePort + ",\"state\":\"listening\",\"message\":\"\","
+                    + "\"idleTimeout\":\"45s\",\"allowFrom\":[\"127.0.0.0/8\",\"192.0.2.0/24\",\"198.51.100.0/24\"],"
+                    + "\"maxConnections\":7,\"connectTimeout\":\"2s\",\"accessLog\":false}"), get.out());
+            assertTrue(out.contains("{\"port\":53,\"protocol\":\"udp\",\"ipFamily\":\"IPv4\","), get.out());
+            assertTrue(out.contains("\"idleTimeout\":\"2m\",\"allowFrom\":[\"127.0.0.1/32\"],\"maxConnections\":3}"),
+                    get.out());
+            // The API does not show proxyProtocol; the endpoint sees it: its first bytes are the v1 header.
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), nodePort)) {
+                s.setSoTimeout(10_000);
+                String header = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(header.startsWith("PROXY TCP4 127.0.0.1 127.0.0.1 ") && header.endsWith("\r\n"), header);
+            }
+        }
     }
 
     @Test

@@ -112,6 +112,9 @@ class DebianPackageIT {
         assertEquals(List.of("/etc/portlocal/config.yaml"), conffiles);
         assertTrue(Files.readString(control.resolve("postinst")).contains(
                 "install -m 644 /usr/share/portlocal/endpoints.yaml /etc/portlocal/endpoints.yaml"));
+        String postinst = Files.readString(control.resolve("postinst"));
+        assertTrue(postinst.contains("addgroup --system portlocal") && postinst.contains("groupadd --system portlocal"),
+                "postinst creates the API socket's group");
         String fields = Files.readString(control.resolve("control"));
         assertTrue(fields.contains("Package: portlocal\n") && fields.contains("Depends: default-jre-headless"),
                 fields);
@@ -120,7 +123,9 @@ class DebianPackageIT {
         String unit = Files.readString(root.resolve("lib/systemd/system/portlocal.service"));
         for (String line : List.of("Type=notify", "Restart=on-failure",
                 "WatchdogSec=", "StateDirectory=portlocal", "ConfigurationDirectory=portlocal", "LimitNOFILE=",
-                "DynamicUser=yes", "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n",
+                "DynamicUser=yes", "SupplementaryGroups=portlocal\n", "--api-socket-group portlocal\n",
+                "RuntimeDirectoryMode=0755\n", "NoNewPrivileges=yes", "ProtectSystem=strict",
+                "CapabilityBoundingSet=\n",
                 "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service",
                 "ExecReload=/usr/bin/portlocal check --config /etc/portlocal/config.yaml\n"
                         + "ExecReload=/bin/kill -HUP $MAINPID\n")) {
