@@ -1,5 +1,6 @@
 package dev.portlocal.tcp;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.portlocal.model.Cidr;
 import dev.portlocal.model.IpFamily;
 import dev.portlocal.model.Mapping;
@@ -10,9 +11,12 @@ import dev.portlocal.net.EventLoops;
 import dev.portlocal.net.IoTransport;
 import dev.portlocal.proxy.DataPlane;
 import dev.portlocal.proxy.DataPlaneConfig;
+import dev.portlocal.tcp.relay.ConnectFailure;
 import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.testing.BlockingBackend;
 import dev.portlocal.testing.FreePorts;
+import dev.portlocal.testing.LogCapture;
+import dev.portlocal.testing.Waits;
 import dev.portlocal.udp.UdpConfig;
 import dev.portlocal.udp.UdpCounters;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +29,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -44,9 +49,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * allowFrom, maxConnections and a per-port idleTimeout on the real data plane, on loopback with two client source
- * addresses (127.0.0.1 and 127.0.0.2, and ::1), on epoll and NIO: an allowed client relays byte-exact, a refused
- * one gets a reset and the endpoint never sees an accept, and each refusal is counted per mapping.
+ * allowFrom, maxConnections and a per-port idleTimeout and connectTimeout on the real data plane, on loopback with
+ * two client source addresses (127.0.0.1 and 127.0.0.2, and ::1), on epoll and NIO: an allowed client relays
+ * byte-exact, a refused one gets a reset and the endpoint never sees an accept, each refusal is counted per
+ * mapping, and a connect that never completes ends at the port's own timeout.
  */
 @Timeout(value = 50, unit = TimeUnit.SECONDS)
 class AdmissionIT {
@@ -86,10 +92,15 @@ class AdmissionIT {
     }
 
     private void start(IoTransport transport, RelayConfig relay, List<Cidr> allowFrom, int maxConnections) {
+        start(transport, relay, allowFrom, maxConnections, false);
+    }
+
+    private void start(IoTransport transport, RelayConfig relay, List<Cidr> allowFrom, int maxConnections,
+                       boolean accessLog) {
         EventLoops loops = new EventLoops(transport, 2);
         closers.add(loops::close);
         dataPlane = new DataPlane(loops, new DataPlaneConfig(List.of(V4, V6), relay, Duration.ofSeconds(1),
-                UdpConfig.DEFAULT, false, allowFrom, maxConnections));
+                UdpConfig.DEFAULT, accessLog, allowFrom, maxConnections));
         closers.add(dataPlane::close);
     }
 
@@ -266,6 +277,76 @@ class AdmissionIT {
             assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(250), "closed after its idle timeout: " + waited);
             assertEchoes(s); // idle as long, and still open under the daemon's 30 s
         }
+    }
+
+    /**
+     * A loopback endpoint whose connect never completes: a listener with a backlog of 1 that never accepts, its
+     * accept queue filled by connections of our own; Linux then drops every further SYN, so a connect hangs (the
+     * SYN is retried) until the connecting side gives up. Returns its address once a filler's connect hung.
+     */
+    private InetSocketAddress blackHole() throws IOException {
+        ServerSocket server = new ServerSocket(0, 1, V4);
+        closers.add(server);
+        InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+        for (int i = 0; i < 16; i++) {
+            Socket filler = new Socket();
+            closers.add(filler);
+            try {
+                filler.connect(address, 500);
+            } catch (SocketTimeoutException full) {
+                return address;
+            }
+        }
+        throw new AssertionError("the accept queue of " + address + " never filled");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = IoTransport.class, names = {"EPOLL", "NIO"})
+    void aPortsConnectTimeoutResetsTheClientAtItsOwnValueWhileAnotherKeepsTheDefault(IoTransport transport)
+            throws Exception {
+        LogCapture logs = LogCapture.start();
+        closers.add(logs);
+        start(transport, RelayConfig.DEFAULT.withConnectTimeout(Duration.ofSeconds(30)), List.of(),
+                Integer.MAX_VALUE, true);
+        InetSocketAddress hole = blackHole();
+        InetSocketAddress quick = open("quick", Protocol.TCP, hole, Optional.empty(),
+                PortPolicy.NONE.withConnectTimeout(Duration.ofMillis(300)));
+        InetSocketAddress slow = open("slow", Protocol.TCP, hole, Optional.empty(), PortPolicy.NONE);
+        try (Socket s = connectFrom(V4, slow); Socket q = connectFrom(V4, quick)) {
+            assertTrue(s.isConnected());
+            q.setSoTimeout(10_000); // far below the daemon's 30 s, far above the port's 300 ms
+            q.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            int end;
+            try {
+                end = q.getInputStream().read();
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the port's connect timeout did not end the client's connection", e);
+            } catch (SocketException reset) {
+                end = -1;
+            }
+            long waited = System.nanoTime() - start;
+            assertEquals(-1, end, "the client was reset or closed, with no byte");
+            assertTrue(waited < TimeUnit.SECONDS.toNanos(10), "ended before the daemon's default: " + waited);
+            Waits.until("the timeout counted", Duration.ofSeconds(5),
+                    () -> counts("quick").connectErrors()[ConnectFailure.TIMEOUT.ordinal()] == 1);
+            assertEquals(0, counts("quick").active());
+            assertEquals(1, counts("slow").active(), "the other port still waits, under the daemon's 30 s");
+            assertEquals(0, counts("slow").connectErrors()[ConnectFailure.TIMEOUT.ordinal()]);
+        }
+        if (transport == IoTransport.EPOLL) { // the NIO relay writes no access lines
+            Waits.until("the access line of quick", Duration.ofSeconds(5), () -> !accessLines(logs, "quick").isEmpty());
+            assertEquals("connect_timeout", accessLines(logs, "quick").get(0).getKeyValuePairs().stream()
+                    .filter(kv -> kv.key.equals("end")).findFirst().orElseThrow().value);
+        }
+    }
+
+    /** The access log's lines of the endpoint {@code name}. */
+    private static List<ILoggingEvent> accessLines(LogCapture logs, String name) {
+        return logs.events("access").stream()
+                .filter(e -> e.getKeyValuePairs() != null && e.getKeyValuePairs().stream()
+                        .anyMatch(kv -> kv.key.equals("endpoint") && name.equals(kv.value)))
+                .toList();
     }
 
     @ParameterizedTest
