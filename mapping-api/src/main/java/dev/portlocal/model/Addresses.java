@@ -3,12 +3,16 @@ package dev.portlocal.model;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.regex.Pattern;
 
 /** Formatting and strict parsing of IP literals. Never resolves host names. */
 public final class Addresses {
 
     /** What {@link #parseIp} accepts, in words, for error messages. */
     public static final String IP_EXPECTED = "an IPv4 or IPv6 address";
+
+    private static final Pattern V4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern V6_LITERAL = Pattern.compile("[0-9A-Fa-f:.%a-zA-Z_\\-]+");
 
     private Addresses() {
     }
@@ -26,8 +30,8 @@ public final class Addresses {
         if (text.startsWith("[") && text.endsWith("]")) {
             text = text.substring(1, text.length() - 1);
         }
-        boolean v4Literal = text.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6Literal = text.indexOf(':') >= 0 && text.matches("[0-9A-Fa-f:.%a-zA-Z_\\-]+");
+        boolean v4Literal = V4_LITERAL.matcher(text).matches();
+        boolean v6Literal = text.indexOf(':') >= 0 && V6_LITERAL.matcher(text).matches();
         if (!v4Literal && !v6Literal) {
             throw new FieldException(field, value + " (expected: " + IP_EXPECTED + ")");
         }
