@@ -59,7 +59,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <p>Each pod answers with its own name first (TCP greeting, UDP reply prefix), so a reply proves which pod, and
  * through which node, it came from. Endpoints reach the daemons through a {@link NodeEndpointSource}: mapping files
- * here; {@link #newSource} is the hook for the Kubernetes source.
+ * here; {@link KubernetesMultiNodeIT} runs the same scenario with the Kubernetes source ({@link #newSource} and
+ * {@link #pool()} are its hooks).
  *
  * <p>Skipped where network namespaces cannot be created (not root); CI runs it.
  */
@@ -102,7 +103,7 @@ class MultiNodeIT {
     }
 
     /** How endpoints reach the daemons; the Kubernetes variant overrides this. */
-    protected NodeEndpointSource newSource(Path root) {
+    protected NodeEndpointSource newSource(Path root) throws IOException {
         return new MappingFileSource(root);
     }
 
@@ -110,12 +111,14 @@ class MultiNodeIT {
     void buildTheCluster() throws Exception {
         Optional<String> unavailable = NetnsSupport.unavailableReason();
         assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
-        plan = TopologyPlan.builder(RunId.generate())
+        source = newSource(Files.createDirectories(dir.resolve("sources")));
+        plan = source.layout(TopologyPlan.builder(RunId.generate())
                 .node("web-0", "web-1")
                 .node("web-2", "web-1b")
-                .node()
+                .node())
                 .build();
         topology = Topology.create(plan);
+        source.start(topology);
         for (NodePlan node : plan.nodes()) {
             for (PodPlan pod : node.pods()) {
                 AgentClient agent = agent(pod.namespace(), pod.name());
@@ -124,7 +127,6 @@ class MultiNodeIT {
             }
         }
         lb = agent(plan.lb().namespace(), "lb");
-        source = newSource(dir.resolve("sources"));
         Path token = dir.resolve("api-token");
         Files.writeString(token, TOKEN + "\n");
         for (NodePlan node : plan.nodes()) {
@@ -161,6 +163,9 @@ class MultiNodeIT {
             }
             for (AgentClient a : agents) {
                 a.close();
+            }
+            if (source != null) {
+                source.close();
             }
         } finally {
             if (topology != null) {
@@ -342,7 +347,7 @@ class MultiNodeIT {
      * The pool, as a load balancer controller builds it: every node's endpoints and their annotations. An endpoint
      * removed between the list and its annotation (404) is left out, as a controller would.
      */
-    private Map<String, List<Member>> pool() {
+    protected Map<String, List<Member>> pool() {
         Map<String, List<Member>> pool = new LinkedHashMap<>();
         for (NodePlan node : plan.nodes()) {
             for (JsonNode endpoint : get(node, "/v1/endpoints")) {

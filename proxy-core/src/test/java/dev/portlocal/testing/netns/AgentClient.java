@@ -106,6 +106,19 @@ public final class AgentClient implements AutoCloseable {
         ok("serve-udp " + port + " " + identity);
     }
 
+    /**
+     * Accepts TCP on {@code port} (every address of the agent's namespace) and carries each connection to the Unix
+     * socket {@code socket}, which something outside the namespace listens on (a {@link Relay} to loopback).
+     */
+    public void relayToUnixSocket(int port, Path socket) {
+        String path = socket.toAbsolutePath().toString();
+        if (path.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("socket: " + path + " (expected: a path without whitespace, as the "
+                    + "agent's commands are split on spaces)");
+        }
+        ok("relay-unix " + port + " " + path);
+    }
+
     /** The outcome of a connect: {@code ok} with the greeting's identity, {@code refused}, {@code timeout}, ... */
     public record Outcome(String kind, String identity) {
         public boolean refused() {

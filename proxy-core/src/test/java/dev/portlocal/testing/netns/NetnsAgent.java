@@ -18,6 +18,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,6 +40,10 @@ import java.util.concurrent.ExecutionException;
  * <p>Backends: {@code serve-tcp PORT IDENTITY} accepts on every address; each connection first gets
  * {@code IDENTITY\n}, then everything it sends echoed back, then FIN after the client's FIN. {@code serve-udp PORT
  * IDENTITY} answers each datagram with {@code IDENTITY } and the datagram. Answers {@code ok}.
+ *
+ * <p>Relays: {@code relay-unix PORT PATH} accepts TCP on every address of the namespace and carries each
+ * connection to the Unix socket {@code PATH} ({@link Relay}); answers {@code ok}. The test's end of that socket is
+ * outside the namespace, on the test JVM's loopback.
  *
  * <p>Clients ({@code HOST PORT} is where to connect; answers are {@code refused}, {@code timeout}, {@code error
  * MESSAGE} or {@code ok ...}):
@@ -125,6 +130,10 @@ public final class NetnsAgent {
                 try (held) {
                     yield "ok " + held.identity + " " + held.transfer(Long.parseLong(c[2]), Long.parseLong(c[3]));
                 }
+            }
+            case "relay-unix" -> {
+                Relay.start(new InetSocketAddress(Integer.parseInt(c[1])), UnixDomainSocketAddress.of(c[2]));
+                yield "ok";
             }
             case "udp" -> udp(c[1], Integer.parseInt(c[2]), c[3]);
             case "http" -> http(c[1], c[2], c[3], c[4]);

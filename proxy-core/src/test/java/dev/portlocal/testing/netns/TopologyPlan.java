@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
@@ -17,12 +18,15 @@ import static java.util.Objects.requireNonNull;
  * Behind node {@code i}, each pod namespace has {@code eth0} with a /32 from 198.19.{@code i}.0/24 ({@code .9+k} for
  * its {@code k}-th pod), on a veth pair whose node end ({@code pod<k>}) carries the node's pod gateway
  * 198.19.{@code i}.1/32, as point-to-point CNIs lay pods out. The node forwards between its pods and the bridge.
+ * With {@link Builder#apiServerHost}, an {@code api} namespace joins the bridge at .2: where a test puts what stands
+ * in for the cluster's API server (see {@link AgentClient#relayToUnixSocket}).
  *
  * <p>Every address is in 198.18.0.0/15 (the benchmark range) and no namespace has a default route: a packet for any
  * other address fails with "network unreachable" inside the namespace. {@code lb} reaches pods only through their
  * node, and only when {@link #lbRoutesToPods()} is set (the benchmark's direct path); otherwise only node addresses.
  */
-public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> nodes, boolean lbRoutesToPods) {
+public record TopologyPlan(RunId runId, Host lb, Optional<Host> apiServer, String fabric, List<NodePlan> nodes,
+                           boolean lbRoutesToPods) {
 
     /** The only range the topology uses. */
     public static final String RANGE = "198.18.0.0/15";
@@ -36,6 +40,7 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
     public TopologyPlan {
         requireNonNull(runId, "runId");
         requireNonNull(lb, "lb");
+        requireNonNull(apiServer, "apiServer");
         requireNonNull(fabric, "fabric");
         nodes = List.copyOf(nodes);
         Set<String> podNames = new HashSet<>();
@@ -49,7 +54,7 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
         }
     }
 
-    /** A namespace with one address: {@code lb}. */
+    /** A namespace with one address on the bridge: {@code lb}, or the API server's {@code api}. */
     public record Host(String namespace, String address) {
         public Host {
             requireNonNull(namespace, "namespace");
@@ -117,6 +122,7 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
         }
         nodes.forEach(n -> all.add(n.namespace()));
         all.add(lb.namespace());
+        apiServer.ifPresent(api -> all.add(api.namespace()));
         all.add(fabric);
         return all;
     }
@@ -133,6 +139,7 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
         cmds.add(List.of("ip", "-n", fabric, "link", "add", "br0", "type", "bridge"));
         cmds.add(List.of("ip", "-n", fabric, "link", "set", "br0", "up"));
         attachToBridge(cmds, lb.namespace(), "lb", lb.address());
+        apiServer.ifPresent(api -> attachToBridge(cmds, api.namespace(), "api", api.address()));
         for (NodePlan node : nodes) {
             attachToBridge(cmds, node.namespace(), "n" + node.index(), node.address());
             // Per-namespace sysctl, written from inside the namespace; sh is everywhere, sysctl(8) is not.
@@ -190,6 +197,7 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
         private final RunId runId;
         private final List<List<String>> podsPerNode = new ArrayList<>();
         private boolean lbRoutesToPods;
+        private boolean apiServerHost;
 
         private Builder(RunId runId) {
             this.runId = requireNonNull(runId, "runId");
@@ -221,6 +229,15 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
             return this;
         }
 
+        /**
+         * Whether the bridge also has an {@code api} namespace at 198.18.0.2, reachable from {@code lb} and every
+         * node, for a test's API server (default: no).
+         */
+        public Builder apiServerHost(boolean api) {
+            this.apiServerHost = api;
+            return this;
+        }
+
         public TopologyPlan build() {
             if (podsPerNode.isEmpty()) {
                 throw new IllegalArgumentException("nodes: 0 (expected: 1-" + MAX_NODES + ")");
@@ -237,7 +254,9 @@ public record TopologyPlan(RunId runId, Host lb, String fabric, List<NodePlan> n
                 }
                 nodes.add(new NodePlan(i, nodeNs, "198.18.0." + (10 + i), "198.19." + i + ".1", pods));
             }
-            return new TopologyPlan(runId, new Host(runId.namespace("lb"), "198.18.0.1"), runId.namespace("sw"),
+            Optional<Host> api = apiServerHost ? Optional.of(new Host(runId.namespace("api"), "198.18.0.2"))
+                    : Optional.empty();
+            return new TopologyPlan(runId, new Host(runId.namespace("lb"), "198.18.0.1"), api, runId.namespace("sw"),
                     nodes, lbRoutesToPods);
         }
     }

@@ -117,6 +117,21 @@ class TopologyPlanTest {
     }
 
     @Test
+    void theApiServerHostIsOnTheBridgeOnlyWhenAskedFor() {
+        assertEquals(java.util.Optional.empty(), threeNodes(false).apiServer());
+        TopologyPlan plan = TopologyPlan.builder(ID).node("web-0").apiServerHost(true).build();
+        assertEquals(new TopologyPlan.Host("plnet-77x00ab-api", "198.18.0.2"), plan.apiServer().orElseThrow());
+        assertEquals(List.of("plnet-77x00ab-n1-web-0", "plnet-77x00ab-n1", "plnet-77x00ab-lb", "plnet-77x00ab-api",
+                "plnet-77x00ab-sw"), plan.namespaces());
+        List<String> lines = lines(plan);
+        assertTrue(lines.contains("ip link add eth0 netns plnet-77x00ab-api type veth peer name api netns "
+                + "plnet-77x00ab-sw"), lines.toString());
+        assertTrue(lines.contains("ip -n plnet-77x00ab-sw link set api master br0"));
+        assertTrue(lines.contains("ip -n plnet-77x00ab-api addr add 198.18.0.2/24 dev eth0"));
+        assertTrue(plan.teardownScript().contains("ip netns del plnet-77x00ab-api "));
+    }
+
+    @Test
     void badPlansAreRefusedNamingTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TopologyPlan.builder(ID).node("Web_0"));
