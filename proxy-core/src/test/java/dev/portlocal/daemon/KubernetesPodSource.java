@@ -22,6 +22,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -202,19 +203,17 @@ final class KubernetesPodSource implements NodeEndpointSource {
         return pool;
     }
 
+    /** Closes in the reverse order of {@link #start}: the agent in the namespace, the relay, the client, the server. */
     @Override
     public void close() {
-        if (apiHost != null) {
-            apiHost.close();
-        }
-        if (relay != null) {
-            relay.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (api != null) {
-            api.close();
+        for (AutoCloseable c : Arrays.asList(apiHost, relay, cluster, api)) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("close: " + c, e);
+            }
         }
     }
 
