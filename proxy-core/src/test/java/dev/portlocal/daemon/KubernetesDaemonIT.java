@@ -389,6 +389,9 @@ class KubernetesDaemonIT {
                 assertEquals("web-2 PROXY TCP4 127.0.0.1 127.0.0.1 " + s.getLocalPort() + " "
                         + web2Member.getPort(), readLine(s.getInputStream()));
             }
+            String view = get("/v1/endpoints/shop/web-2");
+            assertTrue(view.contains("\"proxyProtocol\":\"v1\",\"allowFrom\":[\"127.0.0.0/8\"]"),
+                    "the API shows the policy in force: " + view);
             assertEquals(pool, lbPool("web"), "policy changes never move a node port");
             assertTrue(get("/metrics").contains("reason=\"not_allowed\""), "the refusals were counted");
             assertEquals(0, d.terminate(Duration.ofSeconds(20)), d.output());
