@@ -46,9 +46,10 @@ import static java.util.Objects.requireNonNull;
  * port that only TCP has ({@code healthCheck}, {@code proxyProtocol}, {@code connectTimeout}, {@code accessLog})
  * applies to the TCP ports; written under a UDP port, it is a problem.
  *
- * <p>A field whose value does not read is a problem naming the annotation, the field and the value, and is left
- * out; the other fields apply. {@link Memory} keeps what was in force when a changed value has a problem. Pure
- * apart from {@link Memory}.
+ * <p>A field whose value does not read is a problem naming the annotation, the field and the value. {@link #parse}
+ * reports every problem and keeps the fields that read; {@link Memory}, which the source uses, applies an annotation
+ * only whole, as a mapping file or an API request is: one with a problem changes nothing. Pure apart from
+ * {@link Memory}.
  */
 public final class PortPolicyAnnotation {
 
@@ -259,10 +260,11 @@ public final class PortPolicyAnnotation {
     }
 
     /**
-     * What is in force per annotated object, so that a changed annotation with a problem does not undo what applied
-     * before the change: while the daemon runs, the value in force before such a change stays in force (and the
-     * problem is reported); an object seen for the first time, or after a restart, gets the fields that read.
-     * Parses each distinct value once. Objects not asked for in a round are forgotten at {@link #endRound}.
+     * What is in force per annotated object. An annotation applies whole or not at all: one with a problem is
+     * reported and changes nothing, so the policy in force before the change stays in force while the daemon runs;
+     * an object whose first value the daemon sees (a new object, or any after a restart) has a problem gets no
+     * policy from it until it is fixed. Parses each distinct value once. Objects not asked for in a round are
+     * forgotten at {@link #endRound}.
      *
      * <p>Thread-safe.
      */
@@ -291,9 +293,10 @@ public final class PortPolicyAnnotation {
                     entry = new Entry(raw, parsed, List.of());
                 } else if (entry != null) {
                     entry = new Entry(raw, entry.inForce(), suffixed(parsed.problems(),
-                            "; the value in force before this change stays in force"));
+                            "; the annotation is not applied: the policy in force before this change stays"));
                 } else {
-                    entry = new Entry(raw, parsed, suffixed(parsed.problems(), "; left out, the rest applies"));
+                    entry = new Entry(raw, Policy.NONE, suffixed(parsed.problems(),
+                            "; the annotation is not applied until it is fixed"));
                 }
                 bySubject.put(subject, entry);
             }

@@ -196,7 +196,7 @@ class PortPolicyAnnotationTest {
                 "a typo never widens who may connect");
         assertEquals(List.of(new Notice("shop/web-1", "policy_invalid", "portlocal.dev/port-policy: "
                 + "allowFrom[0]: 192.0.2.0/33 (expected: an address block such as 10.244.0.0/16 or fd00::/8, a prefix "
-                + "length 0-32); the value in force before this change stays in force")),
+                + "length 0-32); the annotation is not applied: the policy in force before this change stays")),
                 noticesOf(broken, "policy_invalid"));
 
         Translation again = NplTranslator.translate(List.of(fixed), List.of(svc), V4, memory);
@@ -204,10 +204,12 @@ class PortPolicyAnnotationTest {
                 onlyPort(again, 8080, Protocol.TCP).policy().allowFrom());
         assertEquals(List.of(), again.notices());
 
-        // A daemon that meets the typo first (a restart) applies what reads: here nothing, so the defaults.
-        Translation fresh = NplTranslator.translate(List.of(typo), List.of(svc), V4, new Memory());
-        assertEquals(List.of(), onlyPort(fresh, 8080, Protocol.TCP).policy().allowFrom());
-        assertTrue(noticesOf(fresh, "policy_invalid").get(0).reason().endsWith("; left out, the rest applies"));
+        // A daemon that meets a bad value first (a restart) applies none of it, as a file or a request is whole.
+        Pod partly = annotated(good, "{maxConnections: 5, allowFrom: [192.0.2.0/33]}");
+        Translation fresh = NplTranslator.translate(List.of(partly), List.of(svc), V4, new Memory());
+        assertEquals(new EndpointPort(8080, Protocol.TCP), onlyPort(fresh, 8080, Protocol.TCP));
+        assertTrue(noticesOf(fresh, "policy_invalid").get(0).reason()
+                .endsWith("; the annotation is not applied until it is fixed"));
     }
 
     @Test
@@ -231,7 +233,7 @@ class PortPolicyAnnotationTest {
         List<String> reasons = new ArrayList<>();
         noticesOf(t, "policy_invalid").forEach(n -> reasons.add(n.subject() + " " + n.reason()));
         assertEquals(List.of("shop/web portlocal.dev/port-policy: maxConnections: 0 (expected: an integer, at least "
-                + "1); left out, the rest applies"), reasons);
+                + "1); the annotation is not applied until it is fixed"), reasons);
         assertEquals(new EndpointPort(8080, Protocol.TCP), onlyPort(t, 8080, Protocol.TCP), "the Pod is served");
     }
 
