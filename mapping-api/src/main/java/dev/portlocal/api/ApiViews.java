@@ -8,6 +8,7 @@ import dev.portlocal.model.Durations;
 import dev.portlocal.model.HealthCheck;
 import dev.portlocal.model.MappingStatus;
 import dev.portlocal.model.PortPolicy;
+import dev.portlocal.model.ProxyProtocol;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -36,14 +37,15 @@ public final class ApiViews {
     /**
      * One port of an endpoint: {@code nodePort} is the bound port, else the pinned one, else null;
      * {@code healthCheck} the check in force (the port's own or the daemon's default), absent without one;
-     * {@code idleTimeout}, {@code allowFrom}, {@code maxConnections}, {@code connectTimeout} and {@code accessLog}
-     * the port's own, absent when the daemon's default applies.
+     * {@code idleTimeout}, {@code proxyProtocol}, {@code allowFrom}, {@code maxConnections}, {@code connectTimeout}
+     * and {@code accessLog} the port's own, absent when the daemon's default applies.
      */
     @JsonPropertyOrder({"port", "protocol", "ipFamily", "nodePort", "state", "message", "healthCheck", "idleTimeout",
-            "allowFrom", "maxConnections", "connectTimeout", "accessLog"})
+            "proxyProtocol", "allowFrom", "maxConnections", "connectTimeout", "accessLog"})
     public record PortView(int port, String protocol, String ipFamily, Integer nodePort, String state,
                            String message, @JsonInclude(JsonInclude.Include.NON_NULL) HealthCheckView healthCheck,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String idleTimeout,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) String proxyProtocol,
                            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> allowFrom,
                            @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxConnections,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String connectTimeout,
@@ -56,7 +58,8 @@ public final class ApiViews {
             return new PortView(status.key().port(), status.key().protocol().wireName(),
                     status.key().family().name(), nodePort, status.state().wireName(), status.message(),
                     status.healthCheck().map(HealthCheckView::of).orElse(null),
-                    status.idleTimeout().map(Durations::format).orElse(null), allowFrom,
+                    status.idleTimeout().map(Durations::format).orElse(null),
+                    status.proxyProtocol().map(ProxyProtocol::wireName).orElse(null), allowFrom,
                     p.maxConnections().isPresent() ? p.maxConnections().getAsInt() : null,
                     p.connectTimeout().map(Durations::format).orElse(null), p.accessLog().orElse(null));
         }

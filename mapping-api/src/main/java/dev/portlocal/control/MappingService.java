@@ -1357,7 +1357,7 @@ public final class MappingService implements AutoCloseable {
                     : !healthy ? MappingState.ENDPOINT_DOWN
                     : MappingState.LISTENING;
             return new MappingStatus(key, source, target, shown, shownState,
-                    Objects.requireNonNullElse(message, ""), ready, healthCheck, idleTimeout, policy);
+                    Objects.requireNonNullElse(message, ""), ready, healthCheck, idleTimeout, policy, proxyProtocol);
         }
     }
 }

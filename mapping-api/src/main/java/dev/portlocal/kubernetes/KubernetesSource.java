@@ -105,6 +105,8 @@ public final class KubernetesSource implements AutoCloseable {
     private boolean watchingAll;
     private NodeIps lastNodeIps;
     private Set<Notice> lastNotices = Set.of();
+    /** The port policies in force, from one reconcile to the next; the reconcile thread's. */
+    private final PortPolicyAnnotation.Memory policies = new PortPolicyAnnotation.Memory();
     private Set<String> offered = new HashSet<>();
 
     public KubernetesSource(KubernetesClient client, KubernetesOptions options, MappingService service,
@@ -315,7 +317,7 @@ public final class KubernetesSource implements AutoCloseable {
             loadHints(podList);
             hintsLoaded = true;
         }
-        Translation translation = NplTranslator.translate(podList, serviceList, nodeIps);
+        Translation translation = NplTranslator.translate(podList, serviceList, nodeIps, policies);
         ApplyResult result = service.apply(Source.KUBERNETES, translation.endpoints());
         metrics.translated(translation.enabledServices(), translation.plans().size(), true);
         logNotices(translation.notices());

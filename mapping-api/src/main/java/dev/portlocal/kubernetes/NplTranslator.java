@@ -1,8 +1,13 @@
 package dev.portlocal.kubernetes;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portlocal.api.ApiViews.AnnotationEntry;
 import dev.portlocal.api.NodeIps;
 import dev.portlocal.kubernetes.PortPins.PodPort;
+import dev.portlocal.kubernetes.PortPolicyAnnotation.Memory;
+import dev.portlocal.kubernetes.PortPolicyAnnotation.Policy;
 import dev.portlocal.kubernetes.Translation.Notice;
 import dev.portlocal.kubernetes.Translation.PodPlan;
 import dev.portlocal.kubernetes.Translation.Published;
@@ -53,7 +58,9 @@ import java.util.TreeMap;
  *       node port and allocates nothing.</li>
  * </ul>
  * Beyond NodePortLocal: the Pod's Ready condition is carried as {@link Endpoint#ready()} (a not-ready Pod keeps
- * its mappings), and {@link PortPins} on the Pod pin node ports.
+ * its mappings), {@link PortPins} on the Pod pin node ports, and {@link PortPolicyAnnotation} on the Service and the
+ * Pod sets each port's policy: for a Pod port, the fields of every selecting Service that exposes it (the first by
+ * {@code namespace/name} where two disagree, with a {@code policy_conflict} notice), then the Pod's own over them.
  *
  * <p>An {@link Endpoint} maps every port in every family of its IPs, so when two Services select one dual-stack
  * Pod with different families, a port may also listen in a family nothing publishes; the plan publishes exactly the
@@ -72,7 +79,17 @@ public final class NplTranslator {
     }
 
     public static Translation translate(Collection<Pod> pods, Collection<Service> services, NodeIps nodeIps) {
+        return translate(pods, services, nodeIps, new Memory());
+    }
+
+    /**
+     * As {@link #translate(Collection, Collection, NodeIps)}, with the port policies in force kept in {@code memory}
+     * from one translation to the next (see {@link Memory}).
+     */
+    public static Translation translate(Collection<Pod> pods, Collection<Service> services, NodeIps nodeIps,
+                                        Memory memory) {
         List<Notice> notices = new ArrayList<>();
+        Map<String, Policy> servicePolicies = new HashMap<>();
         Map<String, List<Service>> enabledByNamespace = new HashMap<>();
         int enabled = 0;
         List<Service> sortedServices = new ArrayList<>(services);
@@ -80,6 +97,8 @@ public final class NplTranslator {
         for (Service service : sortedServices) {
             if (qualifies(service, notices)) {
                 enabled++;
+                servicePolicies.put(key(service), policy(memory, "Service", key(service),
+                        service.getMetadata().getAnnotations(), notices));
                 enabledByNamespace.computeIfAbsent(service.getMetadata().getNamespace(), ns -> new ArrayList<>())
                         .add(service);
             }
@@ -95,9 +114,11 @@ public final class NplTranslator {
         for (Pod pod : sortedPods) {
             List<Service> candidates = enabledByNamespace.getOrDefault(pod.getMetadata().getNamespace(), List.of());
             if (!candidates.isEmpty() && isRunnable(pod)) {
-                translatePod(pod, candidates, nodeIps, nodeFamilies, endpoints, plans, notices);
+                translatePod(pod, candidates, servicePolicies, memory, nodeIps, nodeFamilies, endpoints, plans,
+                        notices);
             }
         }
+        memory.endRound();
         return new Translation(endpoints, plans, notices, enabled);
     }
 
@@ -133,7 +154,19 @@ public final class NplTranslator {
         return !"Succeeded".equals(phase) && !"Failed".equals(phase);
     }
 
-    private static void translatePod(Pod pod, List<Service> candidates, NodeIps nodeIps, Set<IpFamily> nodeFamilies,
+    private static Policy policy(Memory memory, String kind, String subject, Map<String, String> annotations,
+                                 List<Notice> notices) {
+        List<String> problems = new ArrayList<>();
+        Policy policy = memory.of(kind + " " + subject,
+                annotations == null ? null : annotations.get(PortPolicyAnnotation.KEY), problems);
+        for (String problem : problems) {
+            notices.add(new Notice(subject, "policy_invalid", problem));
+        }
+        return policy;
+    }
+
+    private static void translatePod(Pod pod, List<Service> candidates, Map<String, Policy> servicePolicies,
+                                     Memory memory, NodeIps nodeIps, Set<IpFamily> nodeFamilies,
                                      List<Endpoint> endpoints, Map<String, PodPlan> plans, List<Notice> notices) {
         Map<IpFamily, InetAddress> podIps = podIps(pod);
         if (podIps.isEmpty()) {
@@ -142,6 +175,7 @@ public final class NplTranslator {
         String name = key(pod);
         Map<String, String> labels = Objects.requireNonNullElse(pod.getMetadata().getLabels(), Map.of());
         Map<PodPort, Set<IpFamily>> allocated = new TreeMap<>(PORT_ORDER);
+        Map<PodPort, List<Service>> exposedBy = new HashMap<>();
         Map<Published, Integer> hostPorts = new TreeMap<>(Comparator.comparingInt(Published::podPort)
                 .thenComparing(Published::protocol).thenComparing(Published::family));
         for (Service service : candidates) {
@@ -171,6 +205,10 @@ public final class NplTranslator {
                         hostPorts.put(new Published(port.port(), port.protocol(), family), hostPort.getAsInt());
                     } else {
                         allocated.computeIfAbsent(port, p -> EnumSet.noneOf(IpFamily.class)).add(family);
+                        List<Service> by = exposedBy.computeIfAbsent(port, p -> new ArrayList<>());
+                        if (!by.contains(service)) {
+                            by.add(service);
+                        }
                     }
                 }
             }
@@ -184,14 +222,16 @@ public final class NplTranslator {
             return;
         }
         Map<PodPort, Integer> pins = pins(pod, name, allocated, hostPorts, notices);
+        Policy podPolicy = allocated.isEmpty() ? Policy.NONE
+                : policy(memory, "Pod", name, pod.getMetadata().getAnnotations(), notices);
         List<Published> published = new ArrayList<>();
         Set<IpFamily> mappedFamilies = EnumSet.noneOf(IpFamily.class);
         List<EndpointPort> ports = new ArrayList<>();
         for (Map.Entry<PodPort, Set<IpFamily>> entry : allocated.entrySet()) {
             PodPort port = entry.getKey();
             Integer pin = pins.get(port);
-            ports.add(new EndpointPort(port.port(), port.protocol(),
-                    pin == null ? OptionalInt.empty() : OptionalInt.of(pin)));
+            ports.add(port(name, port, pin == null ? OptionalInt.empty() : OptionalInt.of(pin),
+                    exposedBy.getOrDefault(port, List.of()), servicePolicies, podPolicy, notices));
             for (IpFamily family : entry.getValue()) {
                 published.add(new Published(port.port(), port.protocol(), family));
                 mappedFamilies.add(family);
@@ -215,6 +255,42 @@ public final class NplTranslator {
         }
         plans.put(name, new PodPlan(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), published,
                 hostEntries));
+    }
+
+    /**
+     * The port with its policy: each field from the first selecting Service that sets it (a different value from a
+     * later one is a {@code policy_conflict}), the Pod's own fields over them.
+     */
+    private static EndpointPort port(String name, PodPort port, OptionalInt pin, List<Service> exposedBy,
+                                     Map<String, Policy> servicePolicies, Policy podPolicy, List<Notice> notices) {
+        ObjectNode fields = JsonNodeFactory.instance.objectNode();
+        Map<String, String> setBy = new HashMap<>();
+        for (Service service : exposedBy) {
+            Policy policy = servicePolicies.getOrDefault(key(service), Policy.NONE);
+            if (policy.isEmpty()) {
+                continue;
+            }
+            for (Map.Entry<String, JsonNode> field : policy.fieldsFor(port).properties()) {
+                JsonNode before = fields.get(field.getKey());
+                if (before == null) {
+                    fields.set(field.getKey(), field.getValue());
+                    setBy.put(field.getKey(), key(service));
+                } else if (!before.equals(field.getValue())) {
+                    notices.add(new Notice(name, "policy_conflict", PortPolicyAnnotation.KEY + " " + field.getKey()
+                            + " of port " + port + ": Service " + key(service) + " says " + field.getValue()
+                            + ", Service " + setBy.get(field.getKey()) + " says " + before + "; "
+                            + setBy.get(field.getKey()) + "'s applies (the first by namespace/name; the Pod's "
+                            + "annotation decides)"));
+                }
+            }
+        }
+        fields.setAll(podPolicy.fieldsFor(port));
+        List<String> problems = new ArrayList<>();
+        Optional<EndpointPort> read = PortPolicyAnnotation.port(port, pin, fields, problems);
+        for (String problem : problems) {
+            notices.add(new Notice(name, "policy_invalid", problem + "; port " + port + " has no policy"));
+        }
+        return read.orElseGet(() -> new EndpointPort(port.port(), port.protocol(), pin));
     }
 
     private static Map<PodPort, Integer> pins(Pod pod, String name, Map<PodPort, Set<IpFamily>> allocated,

@@ -11,12 +11,20 @@ import static java.util.Objects.requireNonNull;
  * A snapshot of one desired mapping. {@code nodePort} is the held port when the state
  * {@linkplain MappingState#holdsPort() holds one}, else the pinned port if there is one. {@code message} is empty
  * when listening and says why otherwise. {@code ready} is the endpoint's readiness as its source declared it;
- * {@code healthCheck} is the mapping's active check, if it has one; {@code idleTimeout} and {@code policy} are the
- * port's own (absent: the daemon's defaults).
+ * {@code healthCheck} is the mapping's active check, if it has one; {@code idleTimeout}, {@code policy} and
+ * {@code proxyProtocol} are the port's own (absent: the daemon's defaults; no header).
  */
 public record MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
                             MappingState state, String message, boolean ready, Optional<HealthCheck> healthCheck,
-                            Optional<Duration> idleTimeout, PortPolicy policy) {
+                            Optional<Duration> idleTimeout, PortPolicy policy, Optional<ProxyProtocol> proxyProtocol) {
+
+    /** The status of a mapping without a PROXY protocol header. */
+    public MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
+                         MappingState state, String message, boolean ready, Optional<HealthCheck> healthCheck,
+                         Optional<Duration> idleTimeout, PortPolicy policy) {
+        this(key, source, target, nodePort, state, message, ready, healthCheck, idleTimeout, policy,
+                Optional.empty());
+    }
 
     /** The status of a mapping without an idle timeout or policy of its own. */
     public MappingStatus(MappingKey key, Source source, InetSocketAddress target, OptionalInt nodePort,
@@ -43,6 +51,7 @@ public record MappingStatus(MappingKey key, Source source, InetSocketAddress tar
         requireNonNull(nodePort, "nodePort");
         requireNonNull(state, "state");
         requireNonNull(message, "message");
+        requireNonNull(proxyProtocol, "proxyProtocol");
         if (state.holdsPort() && nodePort.isEmpty()) {
             throw new IllegalArgumentException("nodePort: empty (expected: the bound port of a " + state
                     + " mapping)");

@@ -203,6 +203,22 @@ public final class EndpointReader {
         }
     }
 
+    /**
+     * Reads one port entry on its own, with the rules and messages of a port in {@link #read}; the paths in the
+     * messages start at the entry ({@code healthCheck.interval}). The Kubernetes source reads the port policy of
+     * its annotations this way.
+     *
+     * @return the port, or empty with the reasons in {@code problems}
+     */
+    public Optional<EndpointPort> readPort(JsonNode node, Problems problems) {
+        requireNonNull(problems, "problems");
+        try {
+            return Optional.of(port(new Cursor(node, problems)));
+        } catch (Cursor.Invalid | Problems.Stop e) {
+            return Optional.empty();
+        }
+    }
+
     private Endpoint endpoint(Cursor at, Optional<String> givenName) {
         Draft draft = (givenName.isPresent() ? fieldsNamed(givenName.get()) : namedFields).read(at, Draft::new);
         String name = givenName.orElse(draft.name);

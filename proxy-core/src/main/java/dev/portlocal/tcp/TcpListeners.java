@@ -4,6 +4,7 @@ import dev.portlocal.net.EventLoops;
 import dev.portlocal.net.IoTransport;
 import dev.portlocal.net.ListenSockets;
 import dev.portlocal.tcp.nio.NioAcceptHandler;
+import dev.portlocal.tcp.relay.AccessLog;
 import dev.portlocal.tcp.relay.LoopResources;
 import dev.portlocal.tcp.relay.RelayConfig;
 import dev.portlocal.tcp.relay.TcpKeepalive;
@@ -45,8 +46,10 @@ import java.util.List;
 abstract class TcpListeners {
 
     /** The binder for the loops' transport, chosen once when the TCP plane is built. */
-    static TcpListeners forTransport(EventLoops loops, List<LoopResources> resources, RelayConfig relay) {
-        return loops.transport() == IoTransport.EPOLL ? new Epoll(resources, relay) : new Nio(loops, relay);
+    static TcpListeners forTransport(EventLoops loops, List<LoopResources> resources, RelayConfig relay,
+                                     AccessLog accessLog) {
+        return loops.transport() == IoTransport.EPOLL ? new Epoll(resources, relay)
+                : new Nio(loops, relay, accessLog);
     }
 
     /**
@@ -164,10 +167,12 @@ abstract class TcpListeners {
 
         private final EventLoops loops;
         private final RelayConfig relay;
+        private final AccessLog accessLog;
 
-        Nio(EventLoops loops, RelayConfig relay) {
+        Nio(EventLoops loops, RelayConfig relay, AccessLog accessLog) {
             this.loops = loops;
             this.relay = relay;
+            this.accessLog = accessLog;
         }
 
         @Override
@@ -189,7 +194,7 @@ abstract class TcpListeners {
                         .childHandler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel ch) {
-                                ch.pipeline().addLast(new NioAcceptHandler(mapping, relay));
+                                ch.pipeline().addLast(new NioAcceptHandler(mapping, relay, accessLog));
                             }
                         });
                     if (relay.keepalive().enabled()) {

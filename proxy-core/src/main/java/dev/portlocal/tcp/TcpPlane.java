@@ -54,7 +54,7 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
         this(loops, relay, drainTimeout, false);
     }
 
-    /** With {@code accessLog}, one line per connection when it ends (epoll relay; see {@link AccessLog}). */
+    /** With {@code accessLog}, one line per connection when it ends (see {@link AccessLog}). */
     public TcpPlane(EventLoops loops, RelayConfig relay, Duration drainTimeout, boolean accessLog) {
         this(loops, relay, drainTimeout, accessLog, List.of(), Integer.MAX_VALUE);
     }
@@ -73,7 +73,7 @@ public final class TcpPlane implements ProtocolPlane<TcpSnapshot> {
         for (IoEventLoop loop : loops.loops()) {
             loopResources.add(new LoopResources(loop, relay, PooledByteBufAllocator.DEFAULT, this.accessLog));
         }
-        this.listeners = TcpListeners.forTransport(loops, loopResources, relay);
+        this.listeners = TcpListeners.forTransport(loops, loopResources, relay, this.accessLog);
     }
 
     @Override

@@ -160,12 +160,13 @@ class CliApiIT {
             String out = get.out().replaceAll("\\s+", "");
             assertTrue(out.contains("{\"port\":" + headerEcho.address().getPort() + ",\"protocol\":\"tcp\","
                     + "\"ipFamily\":\"IPv4\",\"nodePort\":" + nodePort + ",\"state\":\"listening\",\"message\":\"\","
-                    + "\"idleTimeout\":\"45s\",\"allowFrom\":[\"127.0.0.0/8\",\"192.0.2.0/24\",\"198.51.100.0/24\"],"
+                    + "\"idleTimeout\":\"45s\",\"proxyProtocol\":\"v1\","
+                    + "\"allowFrom\":[\"127.0.0.0/8\",\"192.0.2.0/24\",\"198.51.100.0/24\"],"
                     + "\"maxConnections\":7,\"connectTimeout\":\"2s\",\"accessLog\":false}"), get.out());
             assertTrue(out.contains("{\"port\":53,\"protocol\":\"udp\",\"ipFamily\":\"IPv4\","), get.out());
             assertTrue(out.contains("\"idleTimeout\":\"2m\",\"allowFrom\":[\"127.0.0.1/32\"],\"maxConnections\":3}"),
                     get.out());
-            // The API does not show proxyProtocol; the endpoint sees it: its first bytes are the v1 header.
+            // The endpoint sees the header the API shows: its first bytes are the v1 header.
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), nodePort)) {
                 s.setSoTimeout(10_000);
                 String header = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);

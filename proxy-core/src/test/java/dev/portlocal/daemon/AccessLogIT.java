@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code --access-log} on the real daemon: one {@code event=access} line per connection when it ends, naming the
  * client's address and port, the node port, the endpoint, the bytes each way, the relay mode and why it ended
- * (client FIN, endpoint FIN, a refused connect, the idle timeout), through copy and through splice.
+ * (client FIN, endpoint FIN, a refused connect, the idle timeout), through copy and through splice on epoll, and
+ * on the NIO transport (which always copies).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class AccessLogIT {
@@ -48,9 +49,10 @@ class AccessLogIT {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "splice {0}")
-    @CsvSource({"never, copy", "always, splice"})
-    void oneLinePerConnectionSaysWhoAndHowMuchAndWhyItEnded(String splice, String mode) throws Exception {
+    @ParameterizedTest(name = "{2}, splice {0}")
+    @CsvSource({"never, copy, epoll", "always, splice, epoll", "never, copy, nio"})
+    void oneLinePerConnectionSaysWhoAndHowMuchAndWhyItEnded(String splice, String mode, String transport)
+            throws Exception {
         int refused = FreePorts.refused();
         int apiPort = FreePorts.next();
         try (BlockingBackend echo = BlockingBackend.start(s -> s.getInputStream().transferTo(s.getOutputStream()));
@@ -75,7 +77,7 @@ class AccessLogIT {
                     "run", "--mappings", mappings.toString(), "--port-range", range.toString(),
                     "--listen-address", "127.0.0.1", "--state-dir", dir.resolve("state").toString(),
                     "--threads", "1", "--api", "127.0.0.1:" + apiPort, "--access-log", "--splice", splice,
-                    "--idle-timeout", "1s")) {
+                    "--transport", transport, "--idle-timeout", "1s")) {
                 d.awaitOutput("event=started", Duration.ofSeconds(30));
 
                 // The client sends a bulk payload, half-closes, reads the echo, closes: the client's FIN came first.

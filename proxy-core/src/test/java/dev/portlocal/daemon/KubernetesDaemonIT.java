@@ -341,6 +341,80 @@ class KubernetesDaemonIT {
         }
     }
 
+    /**
+     * The port policy from annotations, end to end: a Service's {@code portlocal.dev/port-policy} gives every Pod it
+     * selects a PROXY protocol v1 header; a Pod's own annotation adds an allowlist that leaves this client out; a
+     * typo in it keeps the allowlist in force (and is logged naming the field and value); the fix opens the port.
+     * The node ports never change.
+     */
+    @Test
+    void portPolicyAnnotationsOnTheServiceAndThePodReachTheDataPlane() throws Exception {
+        backends.add(new Backend("127.0.0.2", podPort, "web-1", true));
+        backends.add(new Backend("127.0.0.3", podPort, "web-2", true));
+        Service svc = service("shop", "web", WEB, servicePort(80, podPort, "TCP"));
+        svc.getMetadata().getAnnotations().put("portlocal.dev/port-policy", "proxyProtocol: v1");
+        cluster.services().resource(svc).create();
+        cluster.pods().resource(webPod("web-1", NODE, "127.0.0.2")).create();
+        Pod web2 = webPod("web-2", NODE, "127.0.0.3");
+        web2.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of("portlocal.dev/port-policy",
+                "ports: {\"" + podPort + "\": {allowFrom: [192.0.2.0/24]}}")));
+        cluster.pods().resource(web2).create();
+        try (DaemonProcess d = startDaemon()) {
+            Waits.until("both Pods annotated", DEADLINE,
+                    () -> annotation("web-1").isPresent() && annotation("web-2").isPresent());
+            Map<String, InetSocketAddress> pool = lbPool("web");
+            InetSocketAddress web1 = pool.get("web-1");
+            InetSocketAddress web2Member = pool.get("web-2");
+
+            try (Socket s = new Socket()) {
+                s.connect(web1, 2000);
+                s.setSoTimeout(5000);
+                assertEquals("web-1 PROXY TCP4 127.0.0.1 127.0.0.1 " + s.getLocalPort() + " " + web1.getPort(),
+                        readLine(s.getInputStream()), "the Service's proxyProtocol reaches its Pod");
+            }
+            assertTrue(resetAfterAccept(web2Member), "web-2's allowlist leaves 127.0.0.1 out");
+
+            // A typo in the Pod's annotation: the allowlist in force stays, and the log says what is wrong.
+            patchPolicy("web-2", "ports: {\"" + podPort + "\": {allowFrom: [192.0.2.0/33]}}");
+            d.awaitOutput("192.0.2.0/33", DEADLINE);
+            assertTrue(d.output().contains("event=policy_invalid"), d.output());
+            assertTrue(resetAfterAccept(web2Member), "a typo never widens who may connect");
+
+            // The fix: this client may connect, and the Service's header still applies to the Pod's port.
+            patchPolicy("web-2", "ports: {\"" + podPort + "\": {allowFrom: [127.0.0.0/8]}}");
+            Waits.until("web-2 serves 127.0.0.1", DEADLINE, () -> !resetAfterAccept(web2Member));
+            try (Socket s = new Socket()) {
+                s.connect(web2Member, 2000);
+                s.setSoTimeout(5000);
+                assertEquals("web-2 PROXY TCP4 127.0.0.1 127.0.0.1 " + s.getLocalPort() + " "
+                        + web2Member.getPort(), readLine(s.getInputStream()));
+            }
+            String view = get("/v1/endpoints/shop/web-2");
+            assertTrue(view.contains("\"proxyProtocol\":\"v1\",\"allowFrom\":[\"127.0.0.0/8\"]"),
+                    "the API shows the policy in force: " + view);
+            assertEquals(pool, lbPool("web"), "policy changes never move a node port");
+            assertTrue(get("/metrics").contains("reason=\"not_allowed\""), "the refusals were counted");
+            assertEquals(0, d.terminate(Duration.ofSeconds(20)), d.output());
+        }
+    }
+
+    private void patchPolicy(String pod, String policy) {
+        Pod p = cluster.pods().inNamespace("shop").withName(pod).get();
+        p.getMetadata().getAnnotations().put("portlocal.dev/port-policy", policy);
+        cluster.pods().resource(p).update();
+    }
+
+    /** True when the node port accepts the handshake and then resets or closes before any byte (a refusal). */
+    private static boolean resetAfterAccept(InetSocketAddress member) {
+        try (Socket s = new Socket()) {
+            s.connect(member, 2000);
+            s.setSoTimeout(5000);
+            return s.getInputStream().read() < 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private static byte[] digestOf(Socket s, long total) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -374,12 +448,20 @@ class KubernetesDaemonIT {
         }
     }
 
-    /** A thread-per-connection server on one loopback address: greets with its name, then echoes. */
+    /**
+     * A thread-per-connection server on one loopback address: greets with its name, then echoes. One that
+     * {@code readsHeader} first reads the connection's first line (a PROXY protocol v1 header) and greets with its
+     * name and that line.
+     */
     private static final class Backend implements AutoCloseable {
         private final ServerSocket server;
         private final Thread acceptor;
 
         Backend(String ip, int port, String name) throws IOException {
+            this(ip, port, name, false);
+        }
+
+        Backend(String ip, int port, String name, boolean readsHeader) throws IOException {
             server = new ServerSocket();
             server.setReuseAddress(true);
             server.bind(new InetSocketAddress(InetAddress.getByName(ip), port));
@@ -387,7 +469,7 @@ class KubernetesDaemonIT {
                 while (!server.isClosed()) {
                     try {
                         Socket s = server.accept();
-                        Thread t = new Thread(() -> serve(s, name), "backend-" + name);
+                        Thread t = new Thread(() -> serve(s, name, readsHeader), "backend-" + name);
                         t.setDaemon(true);
                         t.start();
                     } catch (IOException e) {
@@ -399,10 +481,11 @@ class KubernetesDaemonIT {
             acceptor.start();
         }
 
-        private static void serve(Socket s, String name) {
+        private static void serve(Socket s, String name, boolean readsHeader) {
             try (s) {
                 OutputStream out = s.getOutputStream();
-                out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
+                String greeting = readsHeader ? name + " " + readLine(s.getInputStream()).strip() : name;
+                out.write((greeting + "\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 s.getInputStream().transferTo(out);
             } catch (IOException e) {

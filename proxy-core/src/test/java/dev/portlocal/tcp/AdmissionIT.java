@@ -334,11 +334,9 @@ class AdmissionIT {
             assertEquals(1, counts("slow").active(), "the other port still waits, under the daemon's 30 s");
             assertEquals(0, counts("slow").connectErrors()[ConnectFailure.TIMEOUT.ordinal()]);
         }
-        if (transport == IoTransport.EPOLL) { // the NIO relay writes no access lines
-            Waits.until("the access line of quick", Duration.ofSeconds(5), () -> !accessLines(logs, "quick").isEmpty());
-            assertEquals("connect_timeout", accessLines(logs, "quick").get(0).getKeyValuePairs().stream()
-                    .filter(kv -> kv.key.equals("end")).findFirst().orElseThrow().value);
-        }
+        Waits.until("the access line of quick", Duration.ofSeconds(5), () -> !accessLines(logs, "quick").isEmpty());
+        assertEquals("connect_timeout", accessLines(logs, "quick").get(0).getKeyValuePairs().stream()
+                .filter(kv -> kv.key.equals("end")).findFirst().orElseThrow().value);
     }
 
     /** The access log's lines of the endpoint {@code name}. */

@@ -1,5 +1,6 @@
 package dev.portlocal.tcp.nio;
 
+import dev.portlocal.tcp.relay.AccessLog;
 import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.tcp.relay.ConnectionTracker;
 import dev.portlocal.tcp.relay.RelayConfig;
@@ -21,10 +22,12 @@ public final class NioAcceptHandler extends ChannelInboundHandlerAdapter {
 
     private final ConnectionTracker tracker;
     private final RelayConfig config;
+    private final AccessLog accessLog;
 
-    public NioAcceptHandler(ConnectionTracker tracker, RelayConfig config) {
+    public NioAcceptHandler(ConnectionTracker tracker, RelayConfig config, AccessLog accessLog) {
         this.tracker = tracker;
         this.config = config;
+        this.accessLog = accessLog;
     }
 
     @Override
@@ -34,13 +37,17 @@ public final class NioAcceptHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress(); // NIO built it at the accept already
         String refusal = remote != null && policy.allows(remote.getAddress()) ? tracker.admit(policy)
                 : ConnectionPolicy.NOT_ALLOWED;
+        boolean logged = policy.accessLog() && accessLog.enabled();
         if (refusal != null) {
             tracker.refused(refusal);
+            if (logged) {
+                accessLog.refused(policy.mapping(), remote, refusal);
+            }
             ch.config().setOption(ChannelOption.SO_LINGER, 0);
             ch.close();
             return;
         }
-        NioRelay relay = new NioRelay(ch, tracker);
+        NioRelay relay = new NioRelay(ch, tracker, logged ? accessLog : null, remote);
         ctx.pipeline().replace(this, "idle", new IdleStateHandler(0, 0,
                 policy.idleTimeoutNanos(), TimeUnit.NANOSECONDS));
         ctx.pipeline().addLast("relay", new NioSideHandler(relay, true));

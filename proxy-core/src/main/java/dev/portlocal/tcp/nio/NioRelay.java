@@ -2,6 +2,7 @@ package dev.portlocal.tcp.nio;
 
 import dev.portlocal.model.Mapping;
 import dev.portlocal.model.ProxyProtocol;
+import dev.portlocal.tcp.relay.AccessLog;
 import dev.portlocal.tcp.relay.ConnectFailure;
 import dev.portlocal.tcp.relay.ConnectionPolicy;
 import dev.portlocal.tcp.relay.ConnectionTracker;
@@ -42,14 +43,29 @@ final class NioRelay implements RelayedConnection {
     private boolean closed;
     private long bytesUp;
     private long bytesDown;
+    /** The access log when this connection is logged, else null; and what the line needs. */
+    private final AccessLog accessLog;
+    private final InetSocketAddress clientAddress;
+    private final long startNanos = System.nanoTime();
+    private Mapping mapping;
+    /** Why it ended, as the epoll relay says it: the first FIN, a reset, a timeout, a drain; null until known. */
+    private String end;
 
+    /** A connection that is not access-logged. */
     NioRelay(Channel client, ConnectionTracker tracker) {
+        this(client, tracker, null, null);
+    }
+
+    NioRelay(Channel client, ConnectionTracker tracker, AccessLog accessLog, InetSocketAddress clientAddress) {
         this.client = client;
         this.tracker = tracker;
+        this.accessLog = accessLog;
+        this.clientAddress = clientAddress;
     }
 
     void connect(ConnectionPolicy policy, RelayConfig config) {
         Mapping mapping = policy.mapping();
+        this.mapping = mapping;
         tracker.opened(this);
         long start = System.nanoTime();
         Bootstrap b = new Bootstrap()
@@ -71,7 +87,9 @@ final class NioRelay implements RelayedConnection {
         }
         b.connect(mapping.target()).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                tracker.connectFailed(ConnectFailure.of(f.cause()));
+                ConnectFailure failure = ConnectFailure.of(f.cause());
+                tracker.connectFailed(failure);
+                endAs("connect_" + failure.label());
                 abort();
                 return;
             }
@@ -147,6 +165,7 @@ final class NioRelay implements RelayedConnection {
 
     /** src sent FIN: after everything it sent is written, forward the FIN; close once both sides are done. */
     void onInputShutdown(boolean fromClient) {
+        endAs(fromClient ? "client_fin" : "backend_fin"); // whoever's FIN came first ended the connection
         if (fromClient) {
             clientInputDone = true;
         } else {
@@ -177,6 +196,7 @@ final class NioRelay implements RelayedConnection {
 
     /** Nothing moved either way for the idle timeout: close both sides normally. */
     void idleTimeout() {
+        endAs("idle_timeout");
         finish();
     }
 
@@ -198,7 +218,10 @@ final class NioRelay implements RelayedConnection {
 
     @Override
     public void forceClose() {
-        client.eventLoop().execute(this::abort);
+        client.eventLoop().execute(() -> {
+            endAs("drain");
+            abort();
+        });
     }
 
     void abort() {
@@ -209,6 +232,7 @@ final class NioRelay implements RelayedConnection {
         reset(client);
         reset(backend);
         tracker.closed(this);
+        logged("reset");
     }
 
     private void finish() {
@@ -221,6 +245,20 @@ final class NioRelay implements RelayedConnection {
             backend.close();
         }
         tracker.closed(this);
+        logged("closed");
+    }
+
+    private void endAs(String why) {
+        if (end == null) {
+            end = why;
+        }
+    }
+
+    /** The access log line, once, when the connection is logged; {@code otherwise} when no reason was recorded. */
+    private void logged(String otherwise) {
+        if (accessLog != null) {
+            accessLog.ended(mapping, clientAddress, startNanos, bytesUp, bytesDown, end == null ? otherwise : end);
+        }
     }
 
     private static void reset(Channel ch) {

@@ -87,6 +87,15 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
+     * One connection of the NIO relay ended, which counts its own bytes and never splices ({@code end}: why).
+     * Event loop; never blocks.
+     */
+    public void ended(Mapping mapping, InetSocketAddress client, long startNanos, long bytesUp, long bytesDown,
+                      String end) {
+        offer(new Entry(mapping, client, System.nanoTime() - startNanos, bytesUp, bytesDown, false, end));
+    }
+
+    /**
      * A connection refused at the accept ({@code reason}: {@link ConnectionPolicy#NOT_ALLOWED} or
      * {@link ConnectionPolicy#OVER_LIMIT}); no bytes moved. Event loop; never blocks.
      */
