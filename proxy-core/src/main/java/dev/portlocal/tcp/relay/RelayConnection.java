@@ -73,6 +73,8 @@ public final class RelayConnection implements RelayedConnection {
         this.backend = new SocketHandle(backendSocket, this);
         this.upstream = new Direction(client, backend, resources);
         this.downstream = new Direction(backend, client, resources);
+        upstream.pairWith(downstream);
+        downstream.pairWith(upstream);
     }
 
     /**
@@ -123,7 +125,8 @@ public final class RelayConnection implements RelayedConnection {
                 onConnected();
             } else {
                 backend.interest(Interest.of(false, true));
-                timer = loop.schedule(this::onConnectTimeout, policy.connectTimeoutNanos(), TimeUnit.NANOSECONDS);
+                // One timer per connection: once connected, this one becomes the first idle check (onTimer).
+                timer = loop.schedule(this::onTimer, policy.connectTimeoutNanos(), TimeUnit.NANOSECONDS);
             }
         } catch (IOException | RuntimeException e) {
             connectFailed(e);
@@ -141,10 +144,17 @@ public final class RelayConnection implements RelayedConnection {
 
     private void onConnected() throws IOException {
         connected = true;
-        cancelTimer();
         lastActivityNanos = System.nanoTime();
         tracker.connected(lastActivityNanos - connectStartNanos);
-        scheduleIdleCheck(policy.idleTimeoutNanos());
+        // The connect timer fires at connectStart + connectTimeout. If that is no later than the first idle deadline,
+        // keep it as the first idle check (it re-arms for what is left of the idle timeout): a connection then costs
+        // one timer, not a cancel and a second schedule. Otherwise, or with no timer (connect() returned at once),
+        // schedule the idle check now.
+        long connectDeadline = connectStartNanos + policy.connectTimeoutNanos();
+        if (timer == null || connectDeadline - (lastActivityNanos + policy.idleTimeoutNanos()) > 0) {
+            cancelTimer();
+            scheduleIdleCheck(policy.idleTimeoutNanos());
+        }
         if (proxyProtocol != null) {
             header = PendingHeader.of(resources, proxyProtocol, client.socket);
             if (header == null) {
@@ -159,11 +169,17 @@ public final class RelayConnection implements RelayedConnection {
         pumpAll();
     }
 
-    private void onConnectTimeout() {
-        if (!connected && !closed) {
-            connectFailed(ConnectFailure.TIMEOUT,
-                    new IOException("connect timed out after " + policy.connectTimeoutNanos() / 1_000_000 + " ms"));
+    /** The connect timeout while connecting; the idle check once connected. */
+    private void onTimer() {
+        if (closed) {
+            return;
         }
+        if (connected) {
+            onIdleCheck();
+            return;
+        }
+        connectFailed(ConnectFailure.TIMEOUT,
+                new IOException("connect timed out after " + policy.connectTimeoutNanos() / 1_000_000 + " ms"));
     }
 
     private void connectFailed(Exception e) {
