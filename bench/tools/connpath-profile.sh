@@ -8,7 +8,7 @@
 #   strace-LABEL.txt     strace -c -f of the whole process over one 10-s wrk run (counts / connections in README)
 #   jfr-LABEL.txt        jdk.ExecutionSample and jdk.ObjectAllocationSample summary (JFR settings=profile, 10 s)
 #   perf-LABEL.svg       flame graph of perf record -F 999 -g over 10 s (-XX:+PreserveFramePointer, perf map at exit)
-#   perf-LABEL-top.txt   its hottest frames; perf-LABEL.folded the folded stacks
+#   perf-LABEL-top.txt   its hottest frames; perf-LABEL-syscalls.txt its samples by syscall; perf-LABEL.folded the stacks
 #   wrk-*.txt            every wrk output
 #
 #   bench/tools/connpath-profile.sh OUTDIR BEFORE_JAR AFTER_JAR [ROUNDS] [LABEL_BEFORE] [LABEL_AFTER]
@@ -193,6 +193,7 @@ for t in "$lb" "$la"; do
   python3 "$tools/flamegraph.py" svg --title "portlocal $t: connection per request, wrk -t1 -c20, perf -F 999 -g" \
     < "$out/perf-$t.folded" > "$out/perf-$t.svg"
   python3 "$tools/flamegraph.py" top 40 < "$out/perf-$t.folded" > "$out/perf-$t-top.txt"
+  python3 "$tools/flamegraph.py" syscalls < "$out/perf-$t.folded" > "$out/perf-$t-syscalls.txt"
   echo "connections=$(wrk_reqs "$out/wrk-perf-$t.txt") loadavg=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/perf-$t-top.txt"
 done
 echo "done: $out"

@@ -4,6 +4,7 @@
   flamegraph.py fold  < perf-script.txt  > stacks.folded   (root;...;leaf COUNT per line, one per distinct stack)
   flamegraph.py svg --title T < stacks.folded > graph.svg  (an SVG with a <title> tooltip per frame)
   flamegraph.py top [N] < stacks.folded                    (self and total samples of the N hottest frames)
+  flamegraph.py syscalls < stacks.folded                   (share of samples under each syscall, and outside any)
 
 `fold` keeps the thread's name as the root frame, so the event loop and the JVM's own threads stand apart.
 """
@@ -133,7 +134,7 @@ def top(stacks, n):
         self_counts[frames[-1]] += count
         for frame in set(frames):
             total_counts[frame] += count
-    lines = ["samples: %d" % total, "", "self%%   frame"]
+    lines = ["samples: %d" % total, "", "self%   frame"]
     for frame, c in sorted(self_counts.items(), key=lambda kv: -kv[1])[:n]:
         lines.append("%5.1f%%  %s" % (100.0 * c / total, frame))
     lines += ["", "total%  frame"]
@@ -142,9 +143,29 @@ def top(stacks, n):
     return "\n".join(lines) + "\n"
 
 
+def syscalls(stacks):
+    by, total = defaultdict(int), sum(stacks.values()) or 1
+    for stack, count in stacks.items():
+        name = "(user space: no syscall frame)"
+        for frame in stack.split(";"):
+            m = re.match(r"__(?:x64|se)_sys_(\w+)", frame)
+            if m:
+                name = m.group(1)
+                break
+            if frame.startswith("entry_SYSCALL_64"):
+                name = "(kernel entry, syscall not named)"
+        by[name] += count
+    lines = ["samples: %d" % total, "", "share   under"]
+    lines += ["%5.1f%%  %s" % (100.0 * c / total, n) for n, c in sorted(by.items(), key=lambda kv: -kv[1])]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("fold", "svg", "top"):
-        sys.exit("usage: flamegraph.py fold|svg [--title T]|top [N]  (stdin -> stdout)")
+    if len(argv) < 2 or argv[1] not in ("fold", "svg", "top", "syscalls"):
+        sys.exit("usage: flamegraph.py fold|svg [--title T]|top [N]|syscalls  (stdin -> stdout)")
+    if argv[1] == "syscalls":
+        sys.stdout.write(syscalls(read_folded(sys.stdin)))
+        return
     if argv[1] == "fold":
         for stack, count in sorted(fold(sys.stdin).items()):
             sys.stdout.write("%s %d\n" % (stack, count))
