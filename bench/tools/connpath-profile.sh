@@ -13,6 +13,7 @@
 #
 #   bench/tools/connpath-profile.sh OUTDIR BEFORE_JAR AFTER_JAR [ROUNDS] [LABEL_BEFORE] [LABEL_AFTER]
 #
+# RATES_ONLY=1 stops after the conn/s rounds (rates.tsv, threads-*.tsv).
 # Traffic is to 127.0.0.1 only; every child is bounded by timeout and stopped by PID at the end.
 set -euo pipefail
 
@@ -159,6 +160,8 @@ for r in $(seq 1 "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")
 done
 stop_pid "${PROC[$lb]}"; stop_pid "${PROC[$la]}"
+
+if [[ ${RATES_ONLY:-0} == 1 ]]; then echo "done (rates only): $out"; exit 0; fi
 
 # --- 2. strace -c -f of HAProxy
 strace_run() { # label pid port
