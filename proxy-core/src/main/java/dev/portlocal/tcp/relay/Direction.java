@@ -15,7 +15,8 @@ import java.io.IOException;
  *   <li>If the conduit holds bytes, write them to dst. If dst takes only part, wait for EPOLLOUT on dst and stop
  *       reading src.</li>
  *   <li>Fill the conduit from src only when it is empty. A fill of 0 after src hung up means end of stream.</li>
- *   <li>At end of stream, once the conduit is drained, shut down dst's output (FIN). The other direction goes on.</li>
+ *   <li>At end of stream, once the conduit is drained, shut down dst's output (FIN). The other direction goes on.
+ *       If it has finished already, the close that follows sends the FIN ({@link #forwardFin}).</li>
  *   <li>Each event gets a budget of rounds, so one busy connection cannot starve the loop.</li>
  * </ol>
  *
