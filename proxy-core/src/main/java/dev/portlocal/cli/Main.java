@@ -1,5 +1,6 @@
 package dev.portlocal.cli;
 
+import io.netty.util.ResourceLeakDetector;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -23,7 +24,20 @@ public final class Main {
     public static void main(String[] args) {
         // Starts logback, so that LogSetup configures it before any command logs.
         LoggerFactory.getILoggerFactory();
+        leakDetectionOffUnlessAsked();
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Netty's leak detector samples one buffer in 128 by default and records a stack trace for it, about 1% of the
+     * event loop's CPU on short connections; the daemon's buffers are checked by the tests at the paranoid level.
+     * So it is off, unless the JVM is told a level ({@code -Dio.netty.leakDetection.level=...}), which then applies.
+     */
+    static void leakDetectionOffUnlessAsked() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
     }
 
     /**
