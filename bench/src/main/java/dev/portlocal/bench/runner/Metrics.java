@@ -126,8 +126,37 @@ final class Metrics {
         return new Metric("idle.rss_mib", workload, "process RSS before", "MiB", Better.LOWER, 1);
     }
 
+    /** From the fork to the probe's first sight of every listener; its poll interval and read cost included. */
     static Metric footprintStart(String workload) {
-        return new Metric("fp.start_ms", workload, "start to all listening", "ms", Better.LOWER, 0);
+        return new Metric("fp.start_ms", workload, "start to all listening (probe)", "ms", Better.LOWER, 0);
+    }
+
+    /** From the fork to the daemon's sd_notify READY=1 (portlocal only: the peers do not speak sd_notify). */
+    static Metric footprintReady(String workload) {
+        return new Metric("fp.ready_ms", workload, "start to READY (sd_notify)", "ms", Better.LOWER, 0);
+    }
+
+    /** The probe's mean cost of one read of the socket tables, for the reader to judge the figure above. */
+    static Metric footprintProbeCost(String workload) {
+        return new Metric("fp.probe_ms", workload, "probe: one read of the socket tables", "ms", Better.LOWER, 2);
+    }
+
+    static Metric footprintLoadRss(String workload) {
+        return new Metric("fp.load.rss_mib", workload, "RSS under keep-alive load", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintLoadPss(String workload) {
+        return new Metric("fp.load.pss_mib", workload, "PSS under keep-alive load", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintLoadThreads(String workload) {
+        return new Metric("fp.load.threads", workload, "threads under keep-alive load", "threads", Better.LOWER,
+                0);
+    }
+
+    static Metric footprintLoadRate(String workload) {
+        return new Metric("fp.load.rate", workload, "keep-alive req/s through mapping 1", "req/s", Better.HIGHER,
+                0);
     }
 
     static Metric footprintRss(String workload) {

@@ -5,9 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -134,39 +137,96 @@ public final class ProcStats {
     }
 
     /**
-     * How many distinct TCP ports in {@code [from, to]} are in LISTEN state in the network namespace of {@code pid}
-     * ({@code /proc/PID/net/tcp} and {@code tcp6}), or -1 if {@code pid} is gone. Reading the kernel's table
+     * How many distinct TCP ports in {@code [from, to]} are in LISTEN state on {@code host} (or on the wildcard
+     * address) in the network namespaces of {@code pid} and its live descendants ({@code /proc/P/net/tcp} and
+     * {@code tcp6}, each namespace read once), or -1 if {@code pid} is gone. The tree matters: a child runs as
+     * {@code timeout ... ip netns exec NS proxy}, so the PID the runner holds is the {@code timeout} wrapper, still in
+     * the runner's namespace, while the proxy listens in {@code NS}. The address matters too: the wrapper's
+     * namespace is another one's, whose listeners on other addresses are not the proxy's. Reading the kernel's table
      * disturbs no target, unlike a connect to each port.
      */
-    public int listeningPorts(long pid, int from, int to) {
+    public int listeningPorts(long pid, String host, int from, int to) {
+        String hex = ipv4Hex(host);
         BitSet ports = new BitSet();
+        Set<String> seen = new HashSet<>();
         boolean any = false;
-        for (String table : List.of("tcp", "tcp6")) {
-            Optional<String> text = read(Path.of("/proc", Long.toString(pid), "net", table));
-            if (text.isPresent()) {
-                any = true;
-                listening(text.get(), from, to, ports);
+        for (long p : tree(pid)) {
+            String ns = netns(p);
+            if (ns == null || !seen.add(ns)) {
+                continue;
+            }
+            for (String table : List.of("tcp", "tcp6")) {
+                Optional<String> text = read(Path.of("/proc", Long.toString(p), "net", table));
+                if (text.isPresent()) {
+                    any = true;
+                    listening(text.get(), hex, from, to, ports);
+                }
             }
         }
         return any ? ports.cardinality() : -1;
     }
 
-    /** Sets in {@code ports} each local port in {@code [from, to]} of a LISTEN row of a /proc/net/tcp table. */
-    static void listening(String table, int from, int to, BitSet ports) {
-        for (String line : table.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            // sl local_address rem_address st ...; LISTEN is st 0A.
-            if (f.length < 4 || !"0A".equals(f[3])) {
-                continue;
+    /** The network namespace of {@code pid} ({@code net:[4026531840]}), or null if it is gone. */
+    private static String netns(long pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "net")).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** An IPv4 address as /proc/net/tcp writes it: {@code 127.0.0.1} is {@code 0100007F} (little-endian hex). */
+    static String ipv4Hex(String host) {
+        String[] parts = host.split("\\.");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("host: " + host + " (expected: an IPv4 address)");
+        }
+        StringBuilder sb = new StringBuilder(8);
+        for (int i = 3; i >= 0; i--) {
+            int octet = Integer.parseInt(parts[i]);
+            if (octet < 0 || octet > 255) {
+                throw new IllegalArgumentException("host: " + host + " (expected: an IPv4 address)");
             }
-            int colon = f[1].lastIndexOf(':');
-            if (colon < 0) {
-                continue;
+            sb.append(String.format(Locale.ROOT, "%02X", octet));
+        }
+        return sb.toString();
+    }
+
+    private static final String ANY_V4 = "00000000";
+    private static final String ANY_V6 = "00000000000000000000000000000000";
+
+    /**
+     * Sets in {@code ports} each local port in {@code [from, to]} of a LISTEN row of a /proc/net/tcp or tcp6 table
+     * whose local address is {@code hostHex}, the IPv4 wildcard, the IPv6 wildcard (dual-stack) or
+     * {@code hostHex} as an IPv4-mapped IPv6 address. Parses by position, without a regular expression per line:
+     * the table can hold tens of thousands of TIME_WAIT rows after a run, and the probe reads it every few ms.
+     */
+    static void listening(String table, String hostHex, int from, int to, BitSet ports) {
+        String mapped = "0000000000000000FFFF0000" + hostHex;
+        int pos = table.indexOf('\n') + 1; // the header
+        while (pos > 0 && pos < table.length()) {
+            int end = table.indexOf('\n', pos);
+            if (end < 0) {
+                end = table.length();
             }
-            int port = Integer.parseInt(f[1].substring(colon + 1), 16);
-            if (port >= from && port <= to) {
-                ports.set(port);
+            // "  sl: local_address rem_address st ..."
+            int colon = table.indexOf(": ", pos);
+            if (colon > 0 && colon < end) {
+                int local = colon + 2;
+                int localEnd = table.indexOf(' ', local);
+                int remEnd = localEnd < 0 ? -1 : table.indexOf(' ', localEnd + 1);
+                if (remEnd > 0 && remEnd + 3 <= end && table.startsWith("0A", remEnd + 1)) {
+                    int portColon = table.lastIndexOf(':', localEnd);
+                    String addr = table.substring(local, portColon);
+                    if (addr.equals(hostHex) || addr.equals(ANY_V4) || addr.equals(ANY_V6) || addr.equals(mapped)) {
+                        int port = Integer.parseInt(table, portColon + 1, localEnd, 16);
+                        if (port >= from && port <= to) {
+                            ports.set(port);
+                        }
+                    }
+                }
             }
+            pos = end + 1;
         }
     }
 
@@ -187,6 +247,21 @@ public final class ProcStats {
     /** Resident KiB of {@code pid} and its live descendants, or -1 if {@code pid} is gone. */
     public long rssKiB(long pid) {
         return sumOverTree(pid, "status", ProcStats::vmRssKiB);
+    }
+
+    /**
+     * The process a child's figures are about: the runner starts every child as {@code timeout ... program} (see
+     * {@link ChildProcess}), so when {@code pid} is that wrapper, its one child (the program, which
+     * {@code ip netns exec} became); else {@code pid} itself. The wrapper's own megabyte and thread are the
+     * harness's, not the proxy's.
+     */
+    public long withoutWrapper(long pid) {
+        Optional<String> comm = read(Path.of("/proc", Long.toString(pid), "comm"));
+        if (comm.isEmpty() || !comm.get().trim().equals("timeout")) {
+            return pid;
+        }
+        List<ProcessHandle> children = ProcessHandle.of(pid).map(p -> p.children().toList()).orElse(List.of());
+        return children.size() == 1 ? children.get(0).pid() : pid;
     }
 
     /** The first process in the tree whose command name is {@code java}, for {@code jcmd}. */
