@@ -373,8 +373,9 @@ public final class Runner {
      * notify socket, see {@link ReadyListener}): the daemon's own word that its state is restored and every
      * listener bound, JVM start included;</li>
      * <li>for every target, the time from the fork until the probe first sees every port listening on the proxy's
-     * address in the kernel's socket tables of the namespace where the proxy runs (polled every
-     * {@link #PROBE_INTERVAL_MS} ms; the mean cost of one read is reported beside it);</li>
+     * address in the namespace where the proxy runs ({@link ProcStats#listeningPorts}; for portlocal one look after
+     * READY, for the peers polled every {@link #PROBE_INTERVAL_MS} ms or more; the mean cost of one look is
+     * reported beside it, as the figure's resolution);</li>
      * <li>after the settle time, idle, the process tree's RSS, PSS and threads;</li>
      * <li>then the same under the keep-alive closed loop (C as {@code --connections}) through the first mapping,
      * read at the end of the measured interval while the connections are open, and the req/s it served.</li>
@@ -431,9 +432,9 @@ public final class Runner {
                         allListening = t1;
                         break;
                     }
-                    // At most a fifth of a core: a read of the tables costs 10-60 ms on a busy 2-core machine
-                    // (every socket of the namespace, TIME_WAIT ones included), and a probe that polls flat out
-                    // takes that CPU from the process it times.
+                    // At most a fifth of a core: one look costs about 25 ms with ss, and 70-370 ms from /proc
+                    // when the namespace holds tens of thousands of TIME_WAIT sockets (see ProcStats), and a probe
+                    // that polls flat out takes that CPU from the process it times.
                     Thread.sleep(Math.max(PROBE_INTERVAL_MS, 4 * (t1 - t0) / 1_000_000));
                 }
                 if (allListening < 0) {
@@ -458,7 +459,7 @@ public final class Runner {
                 table.add(target.name(), Metrics.footprintPss(workload), 1, pss / 1024.0);
                 table.add(target.name(), Metrics.footprintThreads(workload), 1, threads);
                 log.log("  %-22s footprint %d mappings: READY after %.0f ms, all listening seen after %.0f ms "
-                        + "(%d probe reads, %.2f ms each); idle %.1f MiB RSS, %.1f MiB PSS, %d threads; load %s",
+                        + "(%d probe looks, %.2f ms each); idle %.1f MiB RSS, %.1f MiB PSS, %d threads; load %s",
                         target.name(), count, readyMillis, startMillis, reads, probeMillis, rss / 1024.0,
                         pss / 1024.0, threads, loadAverage());
                 footprintLoad(generator, target, child, workload);

@@ -67,6 +67,18 @@ class ProcStatsTest {
     }
 
     @Test
+    void countsTheSameFromSsOutput() {
+        String ss = "LISTEN 0      4096      198.18.1.1:63000      0.0.0.0:*\n"
+                + "LISTEN 0      4096       127.0.0.1:63001      0.0.0.0:*\n"
+                + "LISTEN 0      4096         0.0.0.0:63002      0.0.0.0:*\n"
+                + "LISTEN 0      4096 [::ffff:198.18.1.1]:63003        *:*\n"
+                + "LISTEN 0      4096            [::]:64500         [::]:*\n";
+        java.util.BitSet ports = new java.util.BitSet();
+        ProcStats.listeningSs(ss, "198.18.1.1", 63000, 63999, ports);
+        assertEquals("{63000, 63002, 63003}", ports.toString(), "its own, the wildcard, the mapped; in range only");
+    }
+
+    @Test
     void seesThisJvmsOwnListener() throws Exception {
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
                 java.net.InetAddress.getLoopbackAddress())) {
