@@ -141,34 +141,25 @@ final class Metrics {
         return new Metric("fp.probe_ms", workload, "probe: one look at the listeners", "ms", Better.LOWER, 1);
     }
 
-    static Metric footprintLoadRss(String workload) {
-        return new Metric("fp.load.rss_mib", workload, "RSS under keep-alive load", "MiB", Better.LOWER, 1);
-    }
-
-    static Metric footprintLoadPss(String workload) {
-        return new Metric("fp.load.pss_mib", workload, "PSS under keep-alive load", "MiB", Better.LOWER, 1);
-    }
-
-    static Metric footprintLoadThreads(String workload) {
-        return new Metric("fp.load.threads", workload, "threads under keep-alive load", "threads", Better.LOWER,
-                0);
-    }
-
     static Metric footprintLoadRate(String workload) {
         return new Metric("fp.load.rate", workload, "keep-alive req/s through mapping 1", "req/s", Better.HIGHER,
                 0);
     }
 
-    static Metric footprintRss(String workload) {
-        return new Metric("fp.rss_mib", workload, "RSS", "MiB", Better.LOWER, 1);
+    /** Idle, or read at the end of the keep-alive load's measured interval ({@code load}). */
+    static Metric footprintRss(String workload, boolean load) {
+        return new Metric(load ? "fp.load.rss_mib" : "fp.rss_mib", workload, load ? "RSS under keep-alive load"
+                : "RSS", "MiB", Better.LOWER, 1);
     }
 
-    static Metric footprintPss(String workload) {
-        return new Metric("fp.pss_mib", workload, "PSS", "MiB", Better.LOWER, 1);
+    static Metric footprintPss(String workload, boolean load) {
+        return new Metric(load ? "fp.load.pss_mib" : "fp.pss_mib", workload, load ? "PSS under keep-alive load"
+                : "PSS", "MiB", Better.LOWER, 1);
     }
 
-    static Metric footprintThreads(String workload) {
-        return new Metric("fp.threads", workload, "threads", "threads", Better.LOWER, 0);
+    static Metric footprintThreads(String workload, boolean load) {
+        return new Metric(load ? "fp.load.threads" : "fp.threads", workload, load ? "threads under keep-alive load"
+                : "threads", "threads", Better.LOWER, 0);
     }
 
     /** The target's RSS as the keep-alive load ends, its connections still open. */

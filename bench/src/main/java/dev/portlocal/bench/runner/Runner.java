@@ -455,9 +455,9 @@ public final class Runner {
                 long threads = proc.threads(proxy);
                 table.add(target.name(), Metrics.footprintStart(workload), 1, startMillis);
                 table.add(target.name(), Metrics.footprintProbeCost(workload), 1, probeMillis);
-                table.add(target.name(), Metrics.footprintRss(workload), 1, rss / 1024.0);
-                table.add(target.name(), Metrics.footprintPss(workload), 1, pss / 1024.0);
-                table.add(target.name(), Metrics.footprintThreads(workload), 1, threads);
+                table.add(target.name(), Metrics.footprintRss(workload, false), 1, rss / 1024.0);
+                table.add(target.name(), Metrics.footprintPss(workload, false), 1, pss / 1024.0);
+                table.add(target.name(), Metrics.footprintThreads(workload, false), 1, threads);
                 log.log("  %-22s footprint %d mappings: READY after %.0f ms, all listening seen after %.0f ms "
                         + "(%d probe looks, %.2f ms each); idle %.1f MiB RSS, %.1f MiB PSS, %d threads; load %s",
                         target.name(), count, readyMillis, startMillis, reads, probeMillis, rss / 1024.0,
@@ -498,9 +498,9 @@ public final class Runner {
         if (sample[0] < 0) {
             return;
         }
-        table.add(target.name(), Metrics.footprintLoadRss(workload), 1, sample[0] / 1024.0);
-        table.add(target.name(), Metrics.footprintLoadPss(workload), 1, sample[1] / 1024.0);
-        table.add(target.name(), Metrics.footprintLoadThreads(workload), 1, sample[2]);
+        table.add(target.name(), Metrics.footprintRss(workload, true), 1, sample[0] / 1024.0);
+        table.add(target.name(), Metrics.footprintPss(workload, true), 1, sample[1] / 1024.0);
+        table.add(target.name(), Metrics.footprintThreads(workload, true), 1, sample[2]);
         table.add(target.name(), Metrics.footprintLoadRate(workload), 1, r.perSecond());
         log.log("  %-22s footprint under keep-alive C=%d: %,.0f req/s, p99 %.3f ms, errors %d; %.1f MiB RSS, "
                 + "%.1f MiB PSS, %d threads; load %s", target.name(), options.connections(), r.perSecond(),
