@@ -110,7 +110,7 @@ class ContainerImageFilesTest {
         // a bounded code cache and metaspace, one thread less for notifications.
         for (String flag : List.of("ExitOnOutOfMemoryError +", "UseSerialGC +", "MaxHeapSize 67108864",
                 "MaxDirectMemorySize 268435456", "MaxNewSize 4194304", "TieredStopAtLevel 1", "CICompilerCount 1",
-                "ReservedCodeCacheSize 33554432", "MaxMetaspaceSize 67108864", "UseNotificationThread -",
+                "ReservedCodeCacheSize 50331648", "MaxMetaspaceSize 134217728", "UseNotificationThread -",
                 "UsePerfData -")) {
             String[] nameValue = flag.split(" ");
             Pattern line = Pattern.compile("(?m)^\\s*\\S+\\s+" + nameValue[0] + "\\s+:?=\\s+(\\S+)");
