@@ -2,10 +2,10 @@
 # /usr/bin/portlocal: runs portlocal's jar with the system's Java (17 or later), with the JVM options of
 # /usr/share/portlocal/jvm.options. JAVA_HOME and JAVA_OPTS apply; JAVA_OPTS comes later, so it wins.
 #
-# A client command (anything but run) is a short-lived JVM that must start fast: it runs with the C1 compiler only
-# and, where postinst made one, the class-data sharing archive of the CLI's classes (about half the start time on
-# 2 cores; see docs/operations.md). The daemon keeps the full JIT. A stale archive (another Java) is ignored by the
-# JVM without a word.
+# Every command runs with the C1 compiler only (jvm.options: the daemon's footprint, the CLI's start time). A client
+# command (anything but run) is a short-lived JVM that must start fast: it also gets, where postinst made one, the
+# class-data sharing archive of the CLI's classes (about a third of the start time on 2 cores; see
+# docs/operations.md). A stale archive (another Java) is ignored by the JVM without a word.
 set -e
 JAVA=java
 if [ -n "$JAVA_HOME" ]; then
@@ -20,9 +20,8 @@ CLIENT=
 case "${1:-}" in
     run) ;;
     *)
-        CLIENT="-XX:TieredStopAtLevel=1"
         if [ -r "$CDS" ]; then
-            CLIENT="$CLIENT -XX:SharedArchiveFile=$CDS"
+            CLIENT="-XX:SharedArchiveFile=$CDS"
         fi
         ;;
 esac

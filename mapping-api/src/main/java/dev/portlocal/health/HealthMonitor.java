@@ -35,7 +35,8 @@ import static java.util.Objects.requireNonNull;
  * <p>What to check comes from {@link #sync}: the mappings that hold a port and have a check. A mapping whose target
  * or check changes starts afresh, up.
  *
- * <p>Threading: one thread of its own runs every probe with one selector; {@link #sync} and {@link #close} may be
+ * <p>Threading: one thread of its own runs every probe with one selector, started by the first {@link #sync} that
+ * has a check to run (a daemon without health checks has no such thread); {@link #sync} and {@link #close} may be
  * called from any thread.
  */
 public final class HealthMonitor implements AutoCloseable {
@@ -51,6 +52,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final Listener listener;
     private final Selector selector;
     private final Thread thread;
+    /** Guarded by {@code this}. */
+    private boolean started;
     /** Guarded by {@code this}: what to check, by key; the probe thread reads it under the lock. */
     private final Map<MappingKey, Check> checks = new HashMap<>();
     /** Probe thread only. */
@@ -69,7 +72,6 @@ public final class HealthMonitor implements AutoCloseable {
         }
         this.thread = new Thread(this::run, "portlocal-health");
         thread.setDaemon(true);
-        thread.start();
     }
 
     /**
@@ -96,6 +98,10 @@ public final class HealthMonitor implements AutoCloseable {
         }
         checks.clear();
         checks.putAll(wanted);
+        if (!started && !wanted.isEmpty() && !closed) {
+            started = true;
+            thread.start();
+        }
         selector.wakeup();
     }
 
@@ -272,7 +278,17 @@ public final class HealthMonitor implements AutoCloseable {
     /** Stops checking and closes every probe; idempotent. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+            if (!started) {
+                try {
+                    selector.close();
+                } catch (IOException e) {
+                    // closing
+                }
+                return;
+            }
+        }
         selector.wakeup();
         try {
             thread.join(2000);

@@ -106,13 +106,27 @@ class ContainerImageFilesTest {
     void theJvmAcceptsTheOptions() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String flags = run(java, "@" + JVM_OPTIONS, "-XX:+PrintFlagsFinal", "-version");
+        // The footprint's choices (bench/RESULTS.md, Footprint): C1 only in one thread, a small young generation,
+        // a bounded code cache and metaspace, one thread less for notifications.
         for (String flag : List.of("ExitOnOutOfMemoryError +", "UseSerialGC +", "MaxHeapSize 67108864",
-                "MaxDirectMemorySize 268435456")) {
+                "MaxDirectMemorySize 268435456", "MaxNewSize 4194304", "TieredStopAtLevel 1", "CICompilerCount 1",
+                "ReservedCodeCacheSize 50331648", "MaxMetaspaceSize 134217728", "UseNotificationThread -",
+                "UsePerfData -")) {
             String[] nameValue = flag.split(" ");
             Pattern line = Pattern.compile("(?m)^\\s*\\S+\\s+" + nameValue[0] + "\\s+:?=\\s+(\\S+)");
             Matcher m = line.matcher(flags);
             assertTrue(m.find(), nameValue[0]);
-            assertEquals(nameValue[1].equals("+") ? "true" : nameValue[1], m.group(1), nameValue[0]);
+            String expected = switch (nameValue[1]) {
+                case "+" -> "true";
+                case "-" -> "false";
+                default -> nameValue[1];
+            };
+            assertEquals(expected, m.group(1), nameValue[0]);
+        }
+        String properties = run(java, "@" + JVM_OPTIONS, "-XshowSettings:properties", "-version");
+        for (String property : List.of("io.netty.allocator.type = pooled", "io.netty.allocator.maxOrder = 7",
+                "io.prometheus.metrics.exemplarsEnabled = false")) {
+            assertTrue(properties.contains(property), property + " in:\n" + properties);
         }
     }
 }

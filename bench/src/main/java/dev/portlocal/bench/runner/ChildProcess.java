@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
@@ -34,11 +35,19 @@ final class ChildProcess implements AutoCloseable {
      * watches it sees EOF when the runner dies) and stdout and stderr in {@code log}.
      */
     static ChildProcess start(String name, List<String> command, Duration maxLifetime, Path log) throws IOException {
+        return start(name, command, Map.of(), maxLifetime, log);
+    }
+
+    /** As {@link #start(String, List, Duration, Path)}, with {@code env} added to the runner's environment. */
+    static ChildProcess start(String name, List<String> command, Map<String, String> env, Duration maxLifetime,
+            Path log) throws IOException {
         requireNonNull(name, "name");
         List<String> wrapped = new ArrayList<>(List.of("timeout", "-k", "5", Long.toString(maxLifetime.toSeconds())));
         wrapped.addAll(command);
         Files.createDirectories(log.getParent());
-        Process process = new ProcessBuilder(wrapped)
+        ProcessBuilder builder = new ProcessBuilder(wrapped);
+        builder.environment().putAll(env);
+        Process process = builder
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -154,7 +155,11 @@ final class Launcher {
     }
 
     private ChildProcess startChild(String name, List<String> cmd) throws IOException {
-        ChildProcess child = ChildProcess.start(name, cmd, CHILD_LIFETIME, runDir.resolve(name + ".log"));
+        return startChild(name, cmd, Map.of());
+    }
+
+    private ChildProcess startChild(String name, List<String> cmd, Map<String, String> env) throws IOException {
+        ChildProcess child = ChildProcess.start(name, cmd, env, CHILD_LIFETIME, runDir.resolve(name + ".log"));
         children.add(child);
         return child;
     }
@@ -311,14 +316,16 @@ final class Launcher {
     static final int FOOTPRINT_API_PORT = 62190;
 
     /**
-     * Starts a fresh instance of {@code target} (same program, same settings) with {@code count} idle TCP routes to
-     * the sink on ports {@link #FOOTPRINT_BASE} and up, for the footprint workload; empty for a target without a
-     * process of its own. The caller waits for its listeners and stops it.
+     * Starts a fresh instance of {@code target} (same program, same settings) with {@code count} TCP routes on ports
+     * {@link #FOOTPRINT_BASE} and up, for the footprint workload; empty for a target without a process of its own.
+     * The first route goes to the HTTP backend (the footprint's keep-alive load runs through it), the others to the
+     * sink and stay idle. {@code env} is added to the child's environment (portlocal's {@code NOTIFY_SOCKET}). The
+     * caller waits for its listeners and stops it.
      */
-    Optional<ChildProcess> startFootprint(Target target, int count) throws IOException {
+    Optional<ChildProcess> startFootprint(Target target, int count, Map<String, String> env) throws IOException {
         List<Route> routes = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            routes.add(new Route("fp" + i, FOOTPRINT_BASE + i, SINK_PORT));
+            routes.add(new Route("fp" + i, FOOTPRINT_BASE + i, i == 0 ? HTTP_PORT : SINK_PORT));
         }
         String name = "footprint-" + target.name();
         Path dir = runDir.resolve(name).toAbsolutePath();
@@ -329,7 +336,7 @@ final class Launcher {
                     if (portlocalName(options, mode, threads).equals(target.name())) {
                         return Optional.of(startChild(name, portlocalCommand(dir, options.portlocalJar(), mode,
                                 threads, routes, FOOTPRINT_BASE + "-" + (FOOTPRINT_BASE + count - 1),
-                                OptionalInt.of(FOOTPRINT_API_PORT), false)));
+                                OptionalInt.of(FOOTPRINT_API_PORT), false), env));
                     }
                 }
             }

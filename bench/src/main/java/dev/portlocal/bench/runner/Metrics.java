@@ -126,20 +126,40 @@ final class Metrics {
         return new Metric("idle.rss_mib", workload, "process RSS before", "MiB", Better.LOWER, 1);
     }
 
+    /** From the fork to the probe's first sight of every listener; its poll interval and read cost included. */
     static Metric footprintStart(String workload) {
-        return new Metric("fp.start_ms", workload, "start to all listening", "ms", Better.LOWER, 0);
+        return new Metric("fp.start_ms", workload, "start to all listening (probe)", "ms", Better.LOWER, 0);
     }
 
-    static Metric footprintRss(String workload) {
-        return new Metric("fp.rss_mib", workload, "RSS", "MiB", Better.LOWER, 1);
+    /** From the fork to the daemon's sd_notify READY=1 (portlocal only: the peers do not speak sd_notify). */
+    static Metric footprintReady(String workload) {
+        return new Metric("fp.ready_ms", workload, "start to READY (sd_notify)", "ms", Better.LOWER, 0);
     }
 
-    static Metric footprintPss(String workload) {
-        return new Metric("fp.pss_mib", workload, "PSS", "MiB", Better.LOWER, 1);
+    /** The probe's mean cost of one look at the listeners: the resolution of the figure above. */
+    static Metric footprintProbeCost(String workload) {
+        return new Metric("fp.probe_ms", workload, "probe: one look at the listeners", "ms", Better.LOWER, 1);
     }
 
-    static Metric footprintThreads(String workload) {
-        return new Metric("fp.threads", workload, "threads", "threads", Better.LOWER, 0);
+    static Metric footprintLoadRate(String workload) {
+        return new Metric("fp.load.rate", workload, "keep-alive req/s through mapping 1", "req/s", Better.HIGHER,
+                0);
+    }
+
+    /** Idle, or read at the end of the keep-alive load's measured interval ({@code load}). */
+    static Metric footprintRss(String workload, boolean load) {
+        return new Metric(load ? "fp.load.rss_mib" : "fp.rss_mib", workload, load ? "RSS under keep-alive load"
+                : "RSS", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintPss(String workload, boolean load) {
+        return new Metric(load ? "fp.load.pss_mib" : "fp.pss_mib", workload, load ? "PSS under keep-alive load"
+                : "PSS", "MiB", Better.LOWER, 1);
+    }
+
+    static Metric footprintThreads(String workload, boolean load) {
+        return new Metric(load ? "fp.load.threads" : "fp.threads", workload, load ? "threads under keep-alive load"
+                : "threads", "threads", Better.LOWER, 0);
     }
 
     /** The target's RSS as the keep-alive load ends, its connections still open. */

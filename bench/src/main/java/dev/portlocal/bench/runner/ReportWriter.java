@@ -84,10 +84,16 @@ final class ReportWriter {
         if (!tools.isEmpty()) {
             lines.add("Tools: " + String.join("; ", tools));
         }
-        lines.add(String.format(Locale.ROOT, "Rounds: %d, targets interleaved (rotated each round), after an "
-                        + "unmeasured warm-up pass over every target; each workload %.1f s warm-up (dropped) then "
-                        + "%.1f s measured",
-                options.runs(), options.warmup().toMillis() / 1e3, options.measure().toMillis() / 1e3));
+        if (options.footprintOnly()) {
+            lines.add(String.format(Locale.ROOT, "Rounds: none (--footprint-only): no warm-up pass, no rounds, no "
+                    + "cross-check; the footprint workload alone, its keep-alive load %.1f s warm-up (dropped) then "
+                    + "%.1f s measured", options.warmup().toMillis() / 1e3, options.measure().toMillis() / 1e3));
+        } else {
+            lines.add(String.format(Locale.ROOT, "Rounds: %d, targets interleaved (rotated each round), after an "
+                            + "unmeasured warm-up pass over every target; each workload %.1f s warm-up (dropped) then "
+                            + "%.1f s measured",
+                    options.runs(), options.warmup().toMillis() / 1e3, options.measure().toMillis() / 1e3));
+        }
         lines.add("Generator: Netty epoll, " + options.clientThreads() + " event loop(s), in the runner's JVM; "
                 + "backends: Netty epoll, " + options.backendThreads() + " event loop(s), own JVM");
         if (placement.isNetns()) {

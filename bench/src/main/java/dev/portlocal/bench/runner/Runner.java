@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -88,14 +89,15 @@ public final class Runner {
             for (Target target : targets) {
                 table.addTarget(target.name(), target.kind());
             }
-            if (options.crossCheck()) {
+            if (options.crossCheck() && !options.footprintOnly()) {
                 launcher.startIperf3Server();
             }
             try (LoadGenerator generator = new LoadGenerator(options.clientThreads())) {
-                for (Target target : targets) {
-                    warmUp(generator, target);
+                int rounds = options.footprintOnly() ? 0 : options.runs();
+                for (int i = 0; i < targets.size() && rounds > 0; i++) {
+                    warmUp(generator, targets.get(i));
                 }
-                for (int round = 1; round <= options.runs() && !pastDeadline(); round++) {
+                for (int round = 1; round <= rounds && !pastDeadline(); round++) {
                     List<Target> order = new ArrayList<>(targets);
                     Collections.rotate(order, -(round - 1));
                     log.log("round %d of %d: %s", round, options.runs(), order.stream().map(Target::name).toList());
@@ -110,13 +112,13 @@ public final class Runner {
                         measure(generator, target, round);
                     }
                 }
-            }
-            if (options.footprintMappings() > 0) {
-                for (Target target : targets) {
-                    if (pastDeadline()) {
-                        break;
+                if (options.footprintMappings() > 0) {
+                    for (Target target : targets) {
+                        if (pastDeadline()) {
+                            break;
+                        }
+                        footprint(generator, target);
                     }
-                    footprint(target);
                 }
             }
             if (System.nanoTime() > deadlineNanos) {
@@ -131,7 +133,8 @@ public final class Runner {
                 table.addDifferenceTo(TargetKind.DIRECT, m.id(), Metrics.addedCpu(m));
             }
         }
-        List<CrossCheck> crossChecks = options.crossCheck() ? tools.compare(table) : List.of();
+        List<CrossCheck> crossChecks = options.crossCheck() && !options.footprintOnly() ? tools.compare(table)
+                : List.of();
         Path report = ReportWriter.write(outDir, options, placement, command, startedAt, table, crossChecks,
                 log.notes());
         log.log("report: %s (%.0f s)", report, (System.nanoTime() - started) / 1e9);
@@ -364,51 +367,154 @@ public final class Runner {
 
     /**
      * The footprint workload: a fresh process of {@code target}'s program and settings with
-     * {@link RunnerOptions#footprintMappings()} idle TCP mappings, as a node with a full port range runs it. It reads
-     * the time from the start of the process until every port listens (from the kernel's socket table), and after
-     * the settle time the process tree's RSS, PSS and threads. Measured once per run, after the rounds, so the
-     * throughput rounds never share the machine with it.
+     * {@link RunnerOptions#footprintMappings()} TCP mappings, as a node with a full port range runs it. It reads:
+     * <ul>
+     * <li>for portlocal, the time from the fork to its sd_notify {@code READY=1} (the runner stands in for systemd's
+     * notify socket, see {@link ReadyListener}): the daemon's own word that its state is restored and every
+     * listener bound, JVM start included;</li>
+     * <li>for every target, the time from the fork until the probe first sees every port listening on the proxy's
+     * address in the namespace where the proxy runs ({@link ProcStats#listeningPorts}; for portlocal one look after
+     * READY, for the peers polled every {@link #PROBE_INTERVAL_MS} ms or more; the mean cost of one look is
+     * reported beside it, as the figure's resolution);</li>
+     * <li>after the settle time, idle, the process tree's RSS, PSS and threads;</li>
+     * <li>then the same under the keep-alive closed loop (C as {@code --connections}) through the first mapping,
+     * read at the end of the measured interval while the connections are open, and the req/s it served.</li>
+     * </ul>
+     * Measured once per run, after the rounds, so the throughput rounds never share the machine with it.
      */
-    private void footprint(Target target) throws InterruptedException {
+    private void footprint(LoadGenerator generator, Target target) throws InterruptedException {
         int count = options.footprintMappings();
-        String workload = String.format(Locale.ROOT, "Footprint: a fresh process with %,d idle TCP mappings "
-                + "(after %d s)", count, options.footprintSettle().toSeconds());
+        String workload = String.format(Locale.ROOT, "Footprint: a fresh process with %,d TCP mappings "
+                + "(idle after %d s, then keep-alive C=%d through one)", count, options.footprintSettle().toSeconds(),
+                options.connections());
         attempt(target, 1, "footprint", () -> {
+            Optional<ReadyListener> notify = Optional.empty();
+            if (target.kind() == TargetKind.PORTLOCAL) {
+                notify = Optional.of(new ReadyListener(Path.of(System.getProperty("java.io.tmpdir"),
+                        "portlocal-bench-" + ProcessHandle.current().pid() + "-ready.sock")));
+            }
+            Map<String, String> env = notify.map(n -> Map.of("NOTIFY_SOCKET", n.socket())).orElse(Map.of());
             long started = System.nanoTime();
-            Optional<ChildProcess> fresh = launcher.startFootprint(target, count);
+            Optional<ChildProcess> fresh = launcher.startFootprint(target, count, env);
             if (fresh.isEmpty()) {
+                notify.ifPresent(ReadyListener::close);
                 return;
             }
             try (ChildProcess child = fresh.get()) {
                 long deadline = started + TimeUnit.SECONDS.toNanos(60);
+                double readyMillis = Double.NaN;
+                if (notify.isPresent()) {
+                    // The daemon's own word, without polling anything while it starts: the probe below then
+                    // checks once that every port listens.
+                    while (notify.get().readyNanos() < 0 && System.nanoTime() < deadline && child.isAlive()) {
+                        Thread.sleep(1);
+                    }
+                    long ready = notify.get().readyNanos();
+                    if (ready < 0) {
+                        log.note(target.name() + ": footprint: no READY=1 on NOTIFY_SOCKET " + (child.isAlive()
+                                ? "within 60 s" : "before it exited") + ". Log: " + child.log());
+                    } else {
+                        readyMillis = (ready - started) / 1e6;
+                    }
+                }
                 int listening = 0;
+                long reads = 0;
+                long readNanos = 0;
+                long allListening = -1;
                 while (System.nanoTime() < deadline && child.isAlive()) {
-                    listening = proc.listeningPorts(child.pid(), Launcher.FOOTPRINT_BASE,
+                    long t0 = System.nanoTime();
+                    listening = proc.listeningPorts(child.pid(), placement.proxyHost(), Launcher.FOOTPRINT_BASE,
                             Launcher.FOOTPRINT_BASE + count - 1);
+                    long t1 = System.nanoTime();
+                    reads++;
+                    readNanos += t1 - t0;
                     if (listening == count) {
+                        allListening = t1;
                         break;
                     }
-                    Thread.sleep(2);
+                    // At most a fifth of a core: one look costs about 25 ms with ss, and 70-370 ms from /proc
+                    // when the namespace holds tens of thousands of TIME_WAIT sockets (see ProcStats), and a probe
+                    // that polls flat out takes that CPU from the process it times.
+                    Thread.sleep(Math.max(PROBE_INTERVAL_MS, 4 * (t1 - t0) / 1_000_000));
                 }
-                if (listening != count) {
-                    log.note(target.name() + ": footprint skipped: " + listening + " of " + count
-                            + " ports listened " + (child.isAlive() ? "within 60 s" : "before it exited") + ". Log: "
-                            + child.log());
+                if (allListening < 0) {
+                    log.note(target.name() + ": footprint skipped: " + listening + " of " + count + " ports seen "
+                            + "listening on " + placement.proxyHost() + " " + (child.isAlive() ? "within 60 s"
+                            : "before it exited") + ". Log: " + child.log());
                     return;
                 }
-                double startMillis = (System.nanoTime() - started) / 1e6;
+                if (!Double.isNaN(readyMillis)) {
+                    table.add(target.name(), Metrics.footprintReady(workload), 1, readyMillis);
+                }
+                double startMillis = (allListening - started) / 1e6;
+                double probeMillis = readNanos / 1e6 / reads;
                 Thread.sleep(options.footprintSettle().toMillis());
-                long rss = proc.rssKiB(child.pid());
-                long pss = proc.pssKiB(child.pid());
-                long threads = proc.threads(child.pid());
+                long proxy = proc.withoutWrapper(child.pid());
+                long rss = proc.rssKiB(proxy);
+                long pss = proc.pssKiB(proxy);
+                long threads = proc.threads(proxy);
                 table.add(target.name(), Metrics.footprintStart(workload), 1, startMillis);
-                table.add(target.name(), Metrics.footprintRss(workload), 1, rss / 1024.0);
-                table.add(target.name(), Metrics.footprintPss(workload), 1, pss / 1024.0);
-                table.add(target.name(), Metrics.footprintThreads(workload), 1, threads);
-                log.log("  %-22s footprint %d mappings: all listening after %.0f ms; %.1f MiB RSS, %.1f MiB PSS, "
-                        + "%d threads", target.name(), count, startMillis, rss / 1024.0, pss / 1024.0, threads);
+                table.add(target.name(), Metrics.footprintProbeCost(workload), 1, probeMillis);
+                table.add(target.name(), Metrics.footprintRss(workload, false), 1, rss / 1024.0);
+                table.add(target.name(), Metrics.footprintPss(workload, false), 1, pss / 1024.0);
+                table.add(target.name(), Metrics.footprintThreads(workload, false), 1, threads);
+                log.log("  %-22s footprint %d mappings: READY after %.0f ms, all listening seen after %.0f ms "
+                        + "(%d probe looks, %.2f ms each); idle %.1f MiB RSS, %.1f MiB PSS, %d threads; load %s",
+                        target.name(), count, readyMillis, startMillis, reads, probeMillis, rss / 1024.0,
+                        pss / 1024.0, threads, loadAverage());
+                footprintLoad(generator, target, child, workload);
+            } finally {
+                notify.ifPresent(ReadyListener::close);
             }
         });
+    }
+
+    /** The probe's shortest poll interval; it waits 4 times as long as its last read took, if that is longer. */
+    static final long PROBE_INTERVAL_MS = 5;
+
+    /** The footprint's second half: memory and threads under keep-alive load through the first mapping. */
+    private void footprintLoad(LoadGenerator generator, Target target, ChildProcess child, String workload)
+            throws IOException, InterruptedException {
+        long pid = proc.withoutWrapper(child.pid());
+        long[] sample = {-1, -1, -1};
+        int[] calls = {0};
+        // The window reads the machine's CPU as the measured interval starts and ends, on the calling thread, with
+        // the load still running: the second call takes the memory sample.
+        LongSupplier atEdges = () -> {
+            if (++calls[0] == 2) {
+                sample[0] = proc.rssKiB(pid);
+                sample[1] = proc.pssKiB(pid);
+                sample[2] = proc.threads(pid);
+            }
+            return -1;
+        };
+        Window window = new Window(options.warmup(), options.measure(), () -> proc.cpuNanos(pid), atEdges);
+        RequestResult r = new KeepAliveWorkload(generator).run(placement.proxy(Launcher.FOOTPRINT_BASE),
+                options.connections(), OptionalDouble.empty(), window);
+        if (r.errors() > 0 || sample[0] < 0) {
+            log.note(target.name() + ": footprint under load: " + r.errors() + " failed connections or requests"
+                    + (sample[0] < 0 ? ", no memory sample" : "") + ".");
+        }
+        if (sample[0] < 0) {
+            return;
+        }
+        table.add(target.name(), Metrics.footprintRss(workload, true), 1, sample[0] / 1024.0);
+        table.add(target.name(), Metrics.footprintPss(workload, true), 1, sample[1] / 1024.0);
+        table.add(target.name(), Metrics.footprintThreads(workload, true), 1, sample[2]);
+        table.add(target.name(), Metrics.footprintLoadRate(workload), 1, r.perSecond());
+        log.log("  %-22s footprint under keep-alive C=%d: %,.0f req/s, p99 %.3f ms, errors %d; %.1f MiB RSS, "
+                + "%.1f MiB PSS, %d threads; load %s", target.name(), options.connections(), r.perSecond(),
+                r.millisAt(99), r.errors(), sample[0] / 1024.0, sample[1] / 1024.0, sample[2], loadAverage());
+    }
+
+    /** The first three fields of /proc/loadavg, for the log: other work on the machine moves every figure. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** A workload step that may fail without ending the run. */

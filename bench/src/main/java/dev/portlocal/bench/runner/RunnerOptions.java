@@ -30,6 +30,7 @@ public record RunnerOptions(
         int idleConnections,
         int footprintMappings,
         Duration footprintSettle,
+        boolean footprintOnly,
         UdpOptions udp,
         Set<String> targets,
         List<PortlocalMode> portlocalModes,
@@ -78,6 +79,9 @@ public record RunnerOptions(
         checkRange("idle", idleConnections, 0, MAX_IDLE_CONNECTIONS);
         checkRange("footprint", footprintMappings, 0, MAX_FOOTPRINT_MAPPINGS);
         requireNonNull(footprintSettle, "footprintSettle");
+        if (footprintOnly && footprintMappings == 0) {
+            throw new IllegalArgumentException("footprint-only: with --footprint 0 (expected: at least 1 mapping)");
+        }
         checkRange("client-threads", clientThreads, 1, 64);
         checkRange("backend-threads", backendThreads, 1, 64);
         if (streams.isEmpty()) {
@@ -202,6 +206,7 @@ public record RunnerOptions(
         Integer idle = null;
         int footprint = 1_001;
         Double footprintSettle = null;
+        boolean footprintOnly = false;
         boolean udp = true;
         List<Integer> udpSizes = null;
         int udpSockets = 8;
@@ -235,6 +240,7 @@ public record RunnerOptions(
                 case "--idle" -> idle = intValue(arg, value(args, ++i, arg));
                 case "--footprint" -> footprint = intValue(arg, value(args, ++i, arg));
                 case "--footprint-settle" -> footprintSettle = number(arg, value(args, ++i, arg));
+                case "--footprint-only" -> footprintOnly = true;
                 case "--no-udp" -> udp = false;
                 case "--udp-sizes" -> udpSizes = intList(arg, value(args, ++i, arg));
                 case "--udp-sockets" -> udpSockets = intValue(arg, value(args, ++i, arg));
@@ -273,6 +279,7 @@ public record RunnerOptions(
                 idle != null ? idle : quick ? 2_000 : 9_000,
                 footprint,
                 millis(footprintSettle != null ? footprintSettle : quick ? 3 : 10),
+                footprintOnly,
                 new UdpOptions(udp, udpSizes != null ? udpSizes : quick ? List.of(64) : List.of(64, 1400),
                         udpSockets, udpWindow, udpRrSockets, millis(udpLossTimeout)),
                 targets,
@@ -304,9 +311,12 @@ public record RunnerOptions(
                 "  --conn-concurrency C    connection-per-request slots (default 50)",
                 "  --idle N                idle connections held (default 9000, max " + MAX_IDLE_CONNECTIONS
                         + "; quick 2000; 0 skips)",
-                "  --footprint N           after the rounds, start each proxy afresh with N idle TCP mappings",
-                "                          (ports 63000 and up): time to all listening, RSS, PSS and threads",
-                "                          (default 1001, as many as the default port range; 0 skips)",
+                "  --footprint N           after the rounds, start each proxy afresh with N TCP mappings (ports",
+                "                          63000 and up): start to READY (portlocal, sd_notify) and to all",
+                "                          listening; RSS, PSS and threads idle, then under keep-alive load",
+                "                          through the first mapping (default 1001, a full default port range;",
+                "                          0 skips)",
+                "  --footprint-only        no warm-up, rounds or cross-check: the footprint workload alone",
                 "  --footprint-settle S    seconds the fresh process idles before it is measured (default 10;",
                 "                          quick 3)",
                 "  --no-udp                skip the UDP workloads",

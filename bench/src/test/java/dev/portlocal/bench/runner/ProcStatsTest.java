@@ -42,8 +42,40 @@ class ProcStatsTest {
                 + "   2: 0100007F:F619 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0\n"
                 + "   3: 0100007F:1451 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0\n";
         java.util.BitSet ports = new java.util.BitSet();
-        ProcStats.listening(table, 63000, 63999, ports);
+        ProcStats.listening(table, ProcStats.ipv4Hex("127.0.0.1"), 63000, 63999, ports);
         assertEquals("{63000}", ports.toString(), "one port however many sockets; not the established one");
+    }
+
+    @Test
+    void countsOnlyListenersOnTheProxysAddressOrTheWildcard() {
+        // 198.18.1.1 is 0101 12C6 in the table's byte order; 63000-63003 = F618-F61B.
+        String v4 = "  sl  local_address rem_address   st tx_queue\n"
+                + "   0: 010112C6:F618 00000000:0000 0A 00000000:00000000\n"
+                + "   1: 0100007F:F619 00000000:0000 0A 00000000:00000000\n"
+                + "   2: 00000000:F61A 00000000:0000 0A 00000000:00000000\n"
+                + "   3: 010112C6:F61B 020112C6:9C40 06 00000000:00000000\n";
+        String v6 = "  sl  local_address                         remote_address                        st\n"
+                + "   0: 0000000000000000FFFF0000010112C6:F61B 00000000000000000000000000000000:0000 0A 0\n";
+        assertEquals("010112C6", ProcStats.ipv4Hex("198.18.1.1"));
+        assertEquals("0100007F", ProcStats.ipv4Hex("127.0.0.1"));
+        java.util.BitSet ports = new java.util.BitSet();
+        ProcStats.listening(v4, ProcStats.ipv4Hex("198.18.1.1"), 63000, 63999, ports);
+        ProcStats.listening(v6, ProcStats.ipv4Hex("198.18.1.1"), 63000, 63999, ports);
+        assertEquals("{63000, 63002, 63003}", ports.toString(),
+                "its own address, the wildcard and the mapped address; not loopback, not TIME_WAIT");
+        assertThrows(IllegalArgumentException.class, () -> ProcStats.ipv4Hex("::1"));
+    }
+
+    @Test
+    void countsTheSameFromSsOutput() {
+        String ss = "LISTEN 0      4096      198.18.1.1:63000      0.0.0.0:*\n"
+                + "LISTEN 0      4096       127.0.0.1:63001      0.0.0.0:*\n"
+                + "LISTEN 0      4096         0.0.0.0:63002      0.0.0.0:*\n"
+                + "LISTEN 0      4096 [::ffff:198.18.1.1]:63003        *:*\n"
+                + "LISTEN 0      4096            [::]:64500         [::]:*\n";
+        java.util.BitSet ports = new java.util.BitSet();
+        ProcStats.listeningSs(ss, "198.18.1.1", 63000, 63999, ports);
+        assertEquals("{63000, 63002, 63003}", ports.toString(), "its own, the wildcard, the mapped; in range only");
     }
 
     @Test
@@ -52,8 +84,27 @@ class ProcStatsTest {
                 java.net.InetAddress.getLoopbackAddress())) {
             int port = server.getLocalPort();
             ProcStats stats = new ProcStats(100);
-            assertEquals(1, stats.listeningPorts(ProcessHandle.current().pid(), port, port));
+            assertEquals(1, stats.listeningPorts(ProcessHandle.current().pid(), "127.0.0.1", port, port));
             assertTrue(stats.threads(ProcessHandle.current().pid()) > 1);
+        }
+    }
+
+    @Test
+    void looksPastTheTimeoutWrapperToTheProgram() throws Exception {
+        Process wrapped = new ProcessBuilder("timeout", "20", "sleep", "10").start();
+        try {
+            ProcStats stats = new ProcStats(100);
+            long wrapper = wrapped.pid();
+            long program = -1;
+            for (int i = 0; i < 200 && program < 0; i++) { // until timeout has forked its child, at most 2 s
+                program = wrapped.toHandle().children().mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+                Thread.sleep(10);
+            }
+            assertTrue(program > 0, "timeout started sleep");
+            assertEquals(program, stats.withoutWrapper(wrapper));
+            assertEquals(program, stats.withoutWrapper(program), "a process that is no wrapper is itself");
+        } finally {
+            wrapped.destroy();
         }
     }
 

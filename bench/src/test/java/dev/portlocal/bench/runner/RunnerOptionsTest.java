@@ -50,6 +50,11 @@ class RunnerOptionsTest {
         IllegalArgumentException big = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> RunnerOptions.parse(List.of("--footprint", "5000")));
         assertTrue(big.getMessage().startsWith("footprint: 5000"), big.getMessage());
+        assertFalse(RunnerOptions.parse(List.of()).footprintOnly());
+        assertTrue(RunnerOptions.parse(List.of("--footprint-only")).footprintOnly());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> RunnerOptions.parse(List.of("--footprint-only", "--footprint", "0")));
+        assertTrue(none.getMessage().startsWith("footprint-only:"), none.getMessage());
 
         RunnerOptions both = RunnerOptions.parse(List.of("--runs", "2", "--quick", "--duration", "2.5"));
         assertEquals(2, both.runs());
