@@ -117,7 +117,10 @@ public final class DaemonOptions {
 
     public static final Option<Integer> THREADS = Option.builder("threads", OptionType.integer(1, 256))
             .label("N")
-            .defaultValue(() -> Runtime.getRuntime().availableProcessors(), "the CPU count")
+            // One loop per two CPUs: on 2 cores one loop was ahead of two on every TCP workload of the bench
+            // (bench/RESULTS.md, 2026-12-04), and the node's workloads need the other core.
+            .defaultValue(() -> Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+                    "half the CPU count, at least 1")
             .help("Event loops of the data plane.")
             .build();
 
