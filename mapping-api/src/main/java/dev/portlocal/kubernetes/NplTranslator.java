@@ -89,7 +89,7 @@ public final class NplTranslator {
     public static Translation translate(Collection<Pod> pods, Collection<Service> services, NodeIps nodeIps,
                                         Memory memory) {
         List<Notice> notices = new ArrayList<>();
-        Map<String, Policy> servicePolicies = new HashMap<>();
+        Map<String, Policy> servicePolicies = new HashMap<>(); // the qualifying Services that set a policy
         Map<String, List<Service>> enabledByNamespace = new HashMap<>();
         int enabled = 0;
         List<Service> sortedServices = new ArrayList<>(services);
@@ -97,8 +97,11 @@ public final class NplTranslator {
         for (Service service : sortedServices) {
             if (qualifies(service, notices)) {
                 enabled++;
-                servicePolicies.put(key(service), policy(memory, "Service", key(service),
-                        service.getMetadata().getAnnotations(), notices));
+                Policy policy = policy(memory, "Service", key(service), service.getMetadata().getAnnotations(),
+                        notices);
+                if (!policy.isEmpty()) {
+                    servicePolicies.put(key(service), policy);
+                }
                 enabledByNamespace.computeIfAbsent(service.getMetadata().getNamespace(), ns -> new ArrayList<>())
                         .add(service);
             }
@@ -263,11 +266,14 @@ public final class NplTranslator {
      */
     private static EndpointPort port(String name, PodPort port, OptionalInt pin, List<Service> exposedBy,
                                      Map<String, Policy> servicePolicies, Policy podPolicy, List<Notice> notices) {
+        if (podPolicy.isEmpty() && servicePolicies.isEmpty()) {
+            return new EndpointPort(port.port(), port.protocol(), pin); // no annotation anywhere: the usual case
+        }
         ObjectNode fields = JsonNodeFactory.instance.objectNode();
         Map<String, String> setBy = new HashMap<>();
         for (Service service : exposedBy) {
-            Policy policy = servicePolicies.getOrDefault(key(service), Policy.NONE);
-            if (policy.isEmpty()) {
+            Policy policy = servicePolicies.get(key(service));
+            if (policy == null) {
                 continue;
             }
             for (Map.Entry<String, JsonNode> field : policy.fieldsFor(port).properties()) {

@@ -56,12 +56,8 @@ public final class PortPins {
                 if (eq <= 0) {
                     throw new IllegalArgumentException("missing '='");
                 }
-                String left = item.substring(0, eq).trim();
-                int slash = left.indexOf('/');
-                Protocol protocol = slash < 0 ? Protocol.TCP : Protocol.parse(left.substring(slash + 1).trim());
-                int podPort = port(slash < 0 ? left : left.substring(0, slash).trim());
+                PodPort key = podPort(item.substring(0, eq));
                 int nodePort = port(item.substring(eq + 1).trim());
-                PodPort key = new PodPort(podPort, protocol);
                 if (pins.putIfAbsent(key, nodePort) != null) {
                     throw new IllegalArgumentException(key + " pinned twice");
                 }
@@ -70,6 +66,19 @@ public final class PortPins {
             }
         }
         return new Parsed(pins, problems);
+    }
+
+    /**
+     * {@code podPort[/protocol]}, tcp by default, as this annotation and {@link PortPolicyAnnotation}'s
+     * {@code ports} write a Pod port.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    static PodPort podPort(String text) {
+        String trimmed = text.trim();
+        int slash = trimmed.indexOf('/');
+        Protocol protocol = slash < 0 ? Protocol.TCP : Protocol.parse(trimmed.substring(slash + 1).trim());
+        return new PodPort(port(slash < 0 ? trimmed : trimmed.substring(0, slash).trim()), protocol);
     }
 
     private static int port(String text) {

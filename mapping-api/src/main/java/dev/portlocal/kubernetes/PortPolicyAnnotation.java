@@ -227,15 +227,8 @@ public final class PortPolicyAnnotation {
     }
 
     private static Optional<PodPort> podPort(String key) {
-        String text = key.trim();
-        int slash = text.indexOf('/');
         try {
-            Protocol protocol = slash < 0 ? Protocol.TCP : Protocol.parse(text.substring(slash + 1).trim());
-            int port = Integer.parseInt(slash < 0 ? text : text.substring(0, slash).trim());
-            if (port < 1 || port > 65535) {
-                return Optional.empty();
-            }
-            return Optional.of(new PodPort(port, protocol));
+            return Optional.of(PortPins.podPort(key));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -47,7 +47,6 @@ final class NioRelay implements RelayedConnection {
     private final AccessLog accessLog;
     private final InetSocketAddress clientAddress;
     private final long startNanos = System.nanoTime();
-    private Mapping mapping;
     /** Why it ended, as the epoll relay says it: the first FIN, a reset, a timeout, a drain; null until known. */
     private String end;
 
@@ -65,7 +64,6 @@ final class NioRelay implements RelayedConnection {
 
     void connect(ConnectionPolicy policy, RelayConfig config) {
         Mapping mapping = policy.mapping();
-        this.mapping = mapping;
         tracker.opened(this);
         long start = System.nanoTime();
         Bootstrap b = new Bootstrap()
@@ -257,7 +255,8 @@ final class NioRelay implements RelayedConnection {
     /** The access log line, once, when the connection is logged; {@code otherwise} when no reason was recorded. */
     private void logged(String otherwise) {
         if (accessLog != null) {
-            accessLog.ended(mapping, clientAddress, startNanos, bytesUp, bytesDown, end == null ? otherwise : end);
+            accessLog.ended(tracker.mapping(), clientAddress, startNanos, bytesUp, bytesDown,
+                    end == null ? otherwise : end);
         }
     }
 
